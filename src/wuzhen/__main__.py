@@ -1,0 +1,3 @@
+from wuzhen.cli import main
+
+main()

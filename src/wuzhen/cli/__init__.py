@@ -1,0 +1,71 @@
+"""The ``wuzhen`` command line: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated
+
+import typer
+
+from wuzhen import __version__
+from wuzhen.cli import attribute, jurisdiction
+from wuzhen.cli._console import err_console
+from wuzhen.config import Settings
+from wuzhen.errors import WuzhenError
+from wuzhen.i18n import _, activate
+
+app = typer.Typer(
+    name="wuzhen",
+    help=_("Wuzhen: evidence, attribution and cooperation for a multilateral Internet compact."),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"wuzhen {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_show_version, is_eager=True, help=_("Show the version and exit.")
+        ),
+    ] = False,
+    verbose: Annotated[
+        int, typer.Option("--verbose", "-v", count=True, help=_("More log output (repeatable)."))
+    ] = 0,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help=_("Language of messages (ar, zh, en, fr, ru, es).")),
+    ] = None,
+) -> None:
+    """Wuzhen command line."""
+    if language:
+        activate(language)
+    settings = Settings()
+    level = logging.DEBUG if verbose > 1 else logging.INFO if verbose else settings.log_level
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = settings
+
+
+app.command(
+    name="attribute", help=_("Attribute addresses, blocks, names or URLs to jurisdictions.")
+)(attribute.attribute)
+app.add_typer(jurisdiction.app, name="jurisdiction")
+
+
+def main() -> None:
+    """Entry point: run the app, turning Wuzhen's errors into a message and exit status 1."""
+    try:
+        app(prog_name="wuzhen")
+    except WuzhenError as err:
+        err_console.print(f"[bold red]{_('Error')}:[/bold red] {err}")
+        raise SystemExit(1) from None

@@ -1,0 +1,71 @@
+"""Consoles and small output helpers shared by the commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import polars as pl
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+    TransferSpeedColumn,
+)
+from rich.table import Table
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def byte_progress(*, enabled: bool = True) -> Progress:
+    """A progress bar over bytes of input, drawn on standard error."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not enabled,
+    )
+
+
+def count_progress() -> Progress:
+    """A progress bar over a count of items, drawn on standard error."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+    )
+
+
+def render_table(
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    *,
+    justify: Sequence[str] = (),
+) -> Table:
+    table = Table(title=title, header_style="bold")
+    for i, header in enumerate(headers):
+        table.add_column(header, justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    return table
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def frame_records(frame: pl.DataFrame) -> list[dict[str, Any]]:
+    return frame.to_dicts()

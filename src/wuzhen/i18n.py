@@ -1,0 +1,48 @@
+"""Translation of user-facing strings.
+
+Every string a user reads goes through ``_()`` (or ``ngettext`` for plurals). Catalogs live in
+``wuzhen/locale/<lang>/LC_MESSAGES/wuzhen.mo``; the language comes from ``WUZHEN_LANGUAGE``,
+then the usual ``LANGUAGE``/``LC_ALL``/``LC_MESSAGES``/``LANG`` variables. Missing catalogs
+fall back to the English source strings. The six official UN languages are the target:
+Arabic, Chinese, English, French, Russian, Spanish.
+"""
+
+from __future__ import annotations
+
+import gettext as _gettext
+import os
+from pathlib import Path
+
+DOMAIN = "wuzhen"
+LOCALE_DIR = Path(__file__).parent / "locale"
+UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+
+
+def _languages() -> list[str] | None:
+    chosen = os.environ.get("WUZHEN_LANGUAGE")
+    return [chosen] if chosen else None
+
+
+def translation(language: str | None = None) -> _gettext.NullTranslations:
+    """The catalog for ``language`` (or the environment's), falling back to English."""
+    languages = [language] if language else _languages()
+    return _gettext.translation(DOMAIN, LOCALE_DIR, languages=languages, fallback=True)
+
+
+_active = translation()
+
+
+def _(message: str) -> str:
+    """Translate ``message`` into the active language."""
+    return _active.gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """Translate a message whose form depends on the count ``n``."""
+    return _active.ngettext(singular, plural, n)
+
+
+def activate(language: str | None) -> None:
+    """Switch the active language for this process (the CLI's ``--language``)."""
+    global _active
+    _active = translation(language)

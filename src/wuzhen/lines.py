@@ -1,0 +1,179 @@
+"""Read text input as batches of lines, as Arrow string arrays, in bounded memory.
+
+Input is a path (``-`` for standard input), gzip-compressed or not (detected by its magic
+bytes). Lines are cut at ``\\n`` (a ``\\r`` before it is dropped) by array operations on raw
+blocks, not line by line in Python. Nothing is lost: a line that is not valid UTF-8 is kept
+with replacement characters and flagged; a line longer than ``max_line`` bytes is kept cut to
+that length and flagged.
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+from numba import njit
+
+BLOCK_SIZE = 16 * 1024 * 1024
+MAX_LINE = 1024 * 1024
+
+Flags = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class LineBatch:
+    """Consecutive lines of one input."""
+
+    lines: pa.LargeStringArray
+    first_line: int  # 1-based number of lines[0] in the input
+    bytes_done: int  # bytes of (decompressed) input consumed up to the end of this batch
+    invalid_utf8: Flags  # line was not valid UTF-8 (kept with U+FFFD replacements)
+    too_long: Flags  # line was longer than the limit (kept cut)
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+
+def open_input(source: str | Path) -> BinaryIO:
+    """Open a path (or ``-`` for standard input) for binary reading, un-gzipping if needed."""
+    raw: BinaryIO = (
+        sys.stdin.buffer if str(source) == "-" else Path(source).open("rb")  # noqa: SIM115 - returned to the caller, who closes it
+    )
+    peek = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
+    if peek == b"\x1f\x8b":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    return raw
+
+
+@njit(cache=True, nogil=True)
+def _utf8_invalid(offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], out: Flags) -> int:
+    """Mark rows that are not valid UTF-8; return how many."""
+    bad_rows = 0
+    for i in range(offsets.shape[0] - 1):
+        k = offsets[i]
+        end = offsets[i + 1]
+        bad = False
+        while k < end:
+            c = data[k]
+            if c < 0x80:
+                k += 1
+                continue
+            if 0xC2 <= c <= 0xDF:
+                need = 1
+                lo, hi = 0x80, 0xBF
+            elif 0xE0 <= c <= 0xEF:
+                need = 2
+                lo = 0xA0 if c == 0xE0 else 0x80
+                hi = 0x9F if c == 0xED else 0xBF
+            elif 0xF0 <= c <= 0xF4:
+                need = 3
+                lo = 0x90 if c == 0xF0 else 0x80
+                hi = 0x8F if c == 0xF4 else 0xBF
+            else:
+                bad = True
+                break
+            if k + need >= end:
+                bad = True
+                break
+            c1 = data[k + 1]
+            if c1 < lo or c1 > hi:
+                bad = True
+                break
+            for m in range(2, need + 1):
+                cm = data[k + m]
+                if cm < 0x80 or cm > 0xBF:
+                    bad = True
+                    break
+            if bad:
+                break
+            k += need + 1
+        out[i] = bad
+        if bad:
+            bad_rows += 1
+    return bad_rows
+
+
+def _split(block: npt.NDArray[np.uint8], max_line: int) -> tuple[pa.LargeBinaryArray, Flags]:
+    """Cut a block that ends at a line boundary into lines without their line endings."""
+    nl = np.flatnonzero(block == 10)
+    starts = np.empty_like(nl)
+    if nl.shape[0]:
+        starts[0] = 0
+        starts[1:] = nl[:-1] + 1
+    has_cr = (nl > starts) & (block[np.maximum(nl - 1, 0)] == 13)
+    ends = nl - has_cr
+    keep = np.ones(block.shape[0], np.bool_)
+    keep[nl] = False
+    keep[ends[has_cr]] = False
+    too_long = ends - starts > max_line
+    # Rare: cut over-long lines (a loop over those lines only).
+    for i in np.flatnonzero(too_long).tolist():
+        keep[starts[i] + max_line : ends[i]] = False
+        ends[i] = starts[i] + max_line
+    data = block[keep]
+    offsets = np.zeros(nl.shape[0] + 1, np.int64)
+    np.cumsum(ends - starts, out=offsets[1:])
+    arr = pa.LargeBinaryArray.from_buffers(
+        pa.large_binary(), nl.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+    )
+    return arr, too_long
+
+
+def _to_text(arr: pa.LargeBinaryArray) -> tuple[pa.LargeStringArray, Flags]:
+    bufs = arr.buffers()
+    n = len(arr)
+    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
+    invalid = np.zeros(n, np.bool_)
+    if n and _utf8_invalid(offsets, data, invalid):
+        # Rare path: only batches holding bad bytes are decoded row by row.
+        texts = [v.decode("utf-8", errors="replace") for v in arr.to_pylist()]
+        return pa.array(texts, pa.large_string()), invalid
+    return arr.view(pa.large_string()), invalid
+
+
+def iter_lines(
+    stream: BinaryIO, *, block_size: int = BLOCK_SIZE, max_line: int = MAX_LINE
+) -> Iterator[LineBatch]:
+    """Yield the lines of ``stream`` in batches of about ``block_size`` bytes."""
+    carry = b""
+    carry_overflow = False  # the carried partial line already exceeded max_line
+    line_no = 1
+    done = 0
+    while True:
+        chunk = stream.read(block_size)
+        if not chunk:
+            break
+        buf = carry + chunk
+        last_nl = buf.rfind(b"\n")
+        if last_nl < 0:
+            if len(buf) > max_line:
+                buf = buf[: max_line + 1]
+                carry_overflow = True
+            carry = buf
+            done += len(chunk)
+            continue
+        head = np.frombuffer(buf, np.uint8, count=last_nl + 1)
+        arr, too_long = _split(head, max_line)
+        if carry_overflow:
+            too_long[0] = True
+            carry_overflow = False
+        carry = buf[last_nl + 1 :]
+        done += len(chunk)
+        text, invalid = _to_text(arr)
+        yield LineBatch(text, line_no, done - len(carry), invalid, too_long)
+        line_no += len(arr)
+    if carry:
+        head = np.frombuffer(carry + b"\n", np.uint8)
+        arr, too_long = _split(head, max_line)
+        too_long[0] |= carry_overflow
+        text, invalid = _to_text(arr)
+        yield LineBatch(text, line_no, done, invalid, too_long)
