@@ -49,8 +49,22 @@ def open_input(source: str | Path) -> BinaryIO:
     )
     peek = raw.peek(2)[:2] if isinstance(raw, io.BufferedReader) else b""
     if peek == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        return _GzipInput(raw)  # type: ignore[return-value]
     return raw
+
+
+class _GzipInput(gzip.GzipFile):
+    """A gzip reader that also closes the file it reads (``GzipFile`` leaves it open)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        super().__init__(fileobj=raw, mode="rb")
+        self._raw = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 @njit(cache=True, nogil=True)

@@ -219,6 +219,12 @@ def attribute_networks(
     spans_col = (
         reg_all.list.eval(pl.element().replace(answering)).list.unique().list.len() > 1
     ).fill_null(False)
+    # The block's state: the one state answering for all its registration countries (a block
+    # registered to CN and HK is CN's); null if some country has no state or states differ.
+    states_in = reg_all.list.eval(
+        pl.element().replace_strict(answering, default=None, return_dtype=pl.String)
+    ).list.unique()
+    block_state = pl.when(states_in.list.len() == 1).then(states_in.list.first())
     uniform = reg_all.list.len() <= 1
     text = _network_text(parsed, plen)
     return base.with_columns(
@@ -227,7 +233,10 @@ def attribute_networks(
         .then(pl.col(f"{prefix}.registration.cc"))
         .otherwise(None)
         .alias(f"{prefix}.registration.cc"),
-        pl.when(uniform).then(pl.col(f"{prefix}.state")).otherwise(None).alias(f"{prefix}.state"),
+        pl.when(uniform)
+        .then(pl.col(f"{prefix}.state"))
+        .otherwise(block_state)
+        .alias(f"{prefix}.state"),
         reg_all.alias(f"{prefix}.registration.ccs"),
         loc_all.alias(f"{prefix}.geolocation.ccs"),
         spans_col.alias(f"{prefix}.spans_jurisdictions"),

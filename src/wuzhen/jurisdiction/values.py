@@ -78,6 +78,7 @@ def attribute_values(values: pl.Series, snapshot: Snapshot, states: StateRegistr
             frame,
             net.select(_ADDRESS_COLUMNS).rename(lambda c: f"net:{c}"),
             by_host.select(_ADDRESS_COLUMNS).rename(lambda c: f"host:{c}"),
+            by_host.select(pl.col("source.ip.error").alias("host:ip.error")),
             net.select(
                 "source.spans_jurisdictions",
                 "source.registration.ccs",
@@ -98,6 +99,8 @@ def attribute_values(values: pl.Series, snapshot: Snapshot, states: StateRegistr
         for c in _ADDRESS_COLUMNS
     ]
     is_url = pl.col("value").str.contains("://")
+    # A host shaped like an address that does not parse as one (300.1.1.1) is invalid.
+    host_bad = pl.col("host_ip") & pl.col("host:ip.error").is_not_null()
     kind = (
         pl.when(pl.col("is_block"))
         .then(pl.lit("network"))
@@ -105,13 +108,15 @@ def attribute_values(values: pl.Series, snapshot: Snapshot, states: StateRegistr
         .then(pl.lit("ipv6"))
         .when(pl.col("is_addr"))
         .then(pl.lit("ipv4"))
+        .when(host_bad)
+        .then(pl.lit("invalid"))
         .when(is_url & pl.col("error").is_null())
         .then(pl.lit("url"))
         .when(pl.col("error").is_null())
         .then(pl.lit("name"))
         .otherwise(pl.lit("invalid"))
     )
-    located = pl.col("is_addr") | pl.col("host_ip")
+    located = pl.col("is_addr") | (pl.col("host_ip") & ~host_bad)
     state = (
         pl.when(pl.col("is_block") & pl.col("source.spans_jurisdictions"))
         .then(None)
@@ -139,6 +144,8 @@ def attribute_values(values: pl.Series, snapshot: Snapshot, states: StateRegistr
         .alias("source.registration.ccs"),
         pl.when(pl.col("is_addr"))
         .then(None)
+        .when(host_bad)
+        .then(pl.col("host:ip.error"))
         .when(pl.col("error").is_not_null() & pl.col("value").str.contains(r"^[\s\d.:/a-fA-F]+$"))
         .then(pl.col("source.ip.error"))
         .otherwise(pl.col("error"))

@@ -1,0 +1,1 @@
+"""The evidence pipeline: parse, attribute, route, fingerprint, store."""

@@ -1,0 +1,86 @@
+"""Attribute and route stages: frame in, frame out, no Python per event.
+
+Attribution fills ``source.registration.cc``, ``source.geolocation.cc``, ``source.asn``,
+``source.as_name``, ``source.registry`` and ``source.special_purpose`` from ``source.ip`` (or
+from ``source.network`` for records that name a block), and ``source.tld.cc`` from the host
+name, for information. Routing sets ``route.member`` to the state answering for the routing
+country (registration country by default; location country if the routing rule says so),
+``route.basis`` and ``route.state``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from wuzhen.jurisdiction.addresses import attribute_addresses, attribute_networks
+from wuzhen.jurisdiction.names import host_expr, tld_country_exprs
+from wuzhen.jurisdiction.snapshot import Snapshot
+from wuzhen.jurisdiction.states import StateRegistry
+
+ATTRIBUTED = (
+    "source.registration.cc",
+    "source.geolocation.cc",
+    "source.asn",
+    "source.as_name",
+    "source.registry",
+    "source.special_purpose",
+)
+REASON = "__reject_reason"
+
+
+@dataclass(frozen=True, slots=True)
+class Attributor:
+    snapshot: Snapshot
+    states: StateRegistry
+
+    def attribute(self, events: pl.DataFrame) -> pl.DataFrame:
+        """Add attribution columns; rows whose ``source.ip`` is not an address get a reason."""
+        n = events.height
+        ip = (
+            events["source.ip"]
+            if "source.ip" in events.columns
+            else pl.Series([None] * n, dtype=pl.String)
+        )
+        attr = attribute_addresses(ip, self.snapshot, self.states)
+        bad_ip = ip.is_not_null() & attr["source.ip.error"].is_not_null()
+        columns = [attr[c] for c in ATTRIBUTED]
+        if "source.network" in events.columns:
+            net_rows = ip.is_null() & events["source.network"].is_not_null()
+            if net_rows.any():
+                net = attribute_networks(events["source.network"], self.snapshot, self.states)
+                columns = [
+                    pl.Series(c, attr[c]).zip_with(~net_rows, net[c].cast(attr[c].dtype))
+                    for c in ATTRIBUTED
+                ]
+                bad_ip = bad_ip | (net_rows & net["source.ip.error"].is_not_null())
+        out = events.with_columns(columns)
+        reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
+        host = _host(events)
+        if host is not None:
+            tld_cc = next(e for e in tld_country_exprs(host) if e.meta.output_name() == "tld.cc")
+            out = out.with_columns(tld_cc.alias("source.tld.cc"))
+        return out.with_columns(reason.otherwise(None).alias(REASON))
+
+    def route(self, events: pl.DataFrame, basis: str) -> pl.DataFrame:
+        """Set the route from the registration (or location) country."""
+        country = "source.registration.cc" if basis == "registration" else "source.geolocation.cc"
+        answering = self.states.answering_table().rename({"cc": "__cc", "state": "route.member"})
+        routed = events.with_columns(pl.col(country).alias("__cc")).join(
+            answering, on="__cc", how="left", maintain_order="left"
+        )
+        return routed.drop("__cc").with_columns(
+            pl.lit(basis).alias("route.basis"),
+            pl.when(pl.col("route.member").is_null())
+            .then(pl.lit("unrouted"))
+            .otherwise(pl.lit("routed"))
+            .alias("route.state"),
+        )
+
+
+def _host(events: pl.DataFrame) -> pl.Expr | None:
+    parts = [pl.col(c) for c in ("source.fqdn", "source.url") if c in events.columns]
+    if not parts:
+        return None
+    return host_expr(pl.coalesce(parts))

@@ -1,0 +1,509 @@
+"""The ingest run: evidence files in, committed events and rejects out, nothing lost.
+
+For each file: detect (or take) the format, read batches of records, and pass each batch
+through parse -> validate -> attribute -> route -> stamp -> fingerprint -> deduplicate ->
+write. Every record is accounted for: records = events + duplicates + skipped + rejects.
+All files of a run are committed at once (see :mod:`wuzhen.evidence.store`).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import logging
+import secrets
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import polars as pl
+
+from wuzhen.clock import Clock
+from wuzhen.db import Database
+from wuzhen.errors import InputError, WuzhenError
+from wuzhen.evidence import parsers
+from wuzhen.evidence.enrich import REASON, Attributor
+from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
+from wuzhen.evidence.occurrences import KeySet, Occurrences
+from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser
+from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
+from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
+from wuzhen.lines import LineBatch, iter_lines
+from wuzhen.schema import conform, validate
+from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
+from wuzhen.schema.tlp import TLP
+
+log = logging.getLogger(__name__)
+
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_LINES = 50
+DAY = "__day"
+EVENT_PART = 0
+REJECT_PART = 1
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    owner: str
+    format: str | None = None
+    tlp: TLP = TLP.AMBER
+    feed_name: str | None = None
+    feed_provider: str | None = None
+    year: int | None = None
+    timezone: str = "UTC"
+    basis: str = "registration"
+
+
+@dataclass(slots=True)
+class FileSummary:
+    path: str
+    evidence_id: str
+    format: str = ""
+    sha256: str = ""
+    size: int = 0
+    records: int = 0
+    events: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    rejects: int = 0
+    skipped_reasons: Counter[str] = field(default_factory=Counter)
+    reject_reasons: Counter[str] = field(default_factory=Counter)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "evidence_id": self.evidence_id,
+            "sha256": self.sha256,
+            "format": self.format,
+            "size": self.size,
+            "records": self.records,
+            "events": self.events,
+            "duplicates": self.duplicates,
+            "skipped": self.skipped,
+            "rejects": self.rejects,
+            "skipped_reasons": dict(self.skipped_reasons),
+            "reject_reasons": dict(self.reject_reasons),
+        }
+
+
+@dataclass(slots=True)
+class IngestReport:
+    ingest_id: str
+    files: list[FileSummary]
+
+    def totals(self) -> dict[str, int]:
+        keys = ("records", "events", "duplicates", "skipped", "rejects")
+        return {k: sum(getattr(f, k) for f in self.files) for k in keys}
+
+
+Progress = Callable[[str, int], None]  # (file name, bytes of it consumed so far)
+
+
+class _Tap:
+    """Reads a binary stream while hashing and counting what passes through."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.sha256 = hashlib.sha256()
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.raw.read(size)
+        self.sha256.update(data)
+        self.count += len(data)
+        return data
+
+    def drain(self) -> None:
+        while self.read(1 << 20):
+            pass
+
+
+class _Prefixed:
+    """A stream that first returns ``head``, then the rest of ``rest``."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0 or size >= len(self.head):
+                out, self.head = self.head, b""
+                more = self.rest.read(-1 if size < 0 else size - len(out))
+                return out + more
+            out, self.head = self.head[:size], self.head[size:]
+            return out
+        data: bytes = self.rest.read(size)
+        return data
+
+
+def expand(paths: Sequence[str | Path]) -> list[str]:
+    """Files named by ``paths``: directories are walked (hidden entries skipped); ``-`` is stdin."""
+    out: list[str] = []
+    for p in paths:
+        if str(p) == "-":
+            out.append("-")
+            continue
+        path = Path(p)
+        if path.is_dir():
+            out.extend(
+                str(f)
+                for f in sorted(path.rglob("*"))
+                if f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+        elif path.is_file():
+            out.append(str(path))
+        else:
+            msg = f"no such file or directory: {path}"
+            raise InputError(msg)
+    return out
+
+
+class Pipeline:
+    """Runs ingests against one data directory."""
+
+    def __init__(
+        self, store: EventStore, db: Database, clock: Clock, attributor: Attributor
+    ) -> None:
+        self.store = store
+        self.db = db
+        self.clock = clock
+        self.attributor = attributor
+
+    def ingest(
+        self, paths: Sequence[str | Path], options: IngestOptions, progress: Progress | None = None
+    ) -> IngestReport:
+        files = expand(paths)
+        if not files:
+            raise InputError("no evidence files found")
+        ingest_id = secrets.token_hex(8)
+        started = self.clock.now()
+        report = IngestReport(ingest_id, [])
+        with self.store.writer_lock():
+            writer = StagedWriter(self.store, ingest_id)
+            seen_ids = KeySet()  # event ids written by this run's earlier files
+            try:
+                for i, name in enumerate(files):
+                    summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
+                    report.files.append(summary)
+                    last = i == len(files) - 1
+                    run = _FileRun(self, options, summary, writer, seen_ids, started, last)
+                    run.execute(name, progress)
+                manifest = writer.finish()
+                self._commit(report, options, started, manifest)
+            except BaseException:
+                writer.abort()
+                raise
+        return report
+
+    def _commit(
+        self,
+        report: IngestReport,
+        options: IngestOptions,
+        started: datetime,
+        manifest: list[dict[str, Any]],
+    ) -> None:
+        now = self.clock.now()
+        with self.db.session() as s:
+            s.add(
+                Ingest(
+                    id=report.ingest_id,
+                    owner=options.owner,
+                    started_at=started,
+                    committed_at=now,
+                    options=_options_json(options),
+                )
+            )
+            s.flush()
+            for f in report.files:
+                s.add(
+                    Evidence(
+                        id=f.evidence_id,
+                        ingest_id=report.ingest_id,
+                        sha256=f.sha256,
+                        owner=options.owner,
+                        name=f.path,
+                        format=f.format,
+                        feed=options.feed_name,
+                        size=f.size,
+                        records=f.records,
+                        events=f.events,
+                        duplicates=f.duplicates,
+                        skipped=f.skipped,
+                        skipped_reasons=dict(f.skipped_reasons),
+                        rejects=f.rejects,
+                        ingested_at=now,
+                    )
+                )
+            for row in manifest:
+                s.add(StoreFile(ingest_id=report.ingest_id, live=True, **row))
+
+
+def _options_json(options: IngestOptions) -> dict[str, Any]:
+    return {
+        "format": options.format,
+        "tlp": options.tlp.value,
+        "feed_name": options.feed_name,
+        "feed_provider": options.feed_provider,
+        "year": options.year,
+        "timezone": options.timezone,
+        "basis": options.basis,
+    }
+
+
+class _FileRun:
+    """One evidence file through the pipeline."""
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        options: IngestOptions,
+        summary: FileSummary,
+        writer: StagedWriter,
+        seen_ids: KeySet,
+        observed: datetime,
+        last: bool,
+    ) -> None:
+        self.p = pipeline
+        self.options = options
+        self.summary = summary
+        self.writer = writer
+        self.seen_ids = seen_ids
+        self.observed = observed
+        self.last = last
+        self.occurrences = Occurrences()
+        self.ctx = ParseContext(now=observed, year=options.year, timezone=options.timezone)
+        self.file_ids: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
+
+    def execute(self, name: str, progress: Progress | None) -> None:
+        raw: BinaryIO
+        if name == "-":
+            import sys
+
+            raw = sys.stdin.buffer
+        else:
+            raw = Path(name).open("rb")  # noqa: SIM115 - closed below
+        try:
+            tap = _Tap(raw)
+            head = tap.read(SAMPLE_BYTES)
+            stream: Any = _Prefixed(head, tap)
+            if head[:2] == b"\x1f\x8b":
+                stream = gzip.GzipFile(fileobj=stream, mode="rb")
+            try:
+                sample = stream.read(SAMPLE_BYTES)
+            except (OSError, EOFError) as err:
+                msg = f"{name}: cannot decompress: {err}"
+                raise InputError(msg) from err
+            parser = self._parser(sample, name)
+            self.summary.format = parser.name
+            state = parser.new_state()
+            body = _Prefixed(sample, stream)
+            for records in self._records(parser, body):
+                self._batch(parser, state, records)
+                if progress is not None:
+                    progress(name, tap.count)
+            tap.drain()
+            self.summary.sha256 = tap.sha256.hexdigest()
+            self.summary.size = tap.count
+        except (OSError, EOFError) as err:
+            msg = f"{name}: cannot read: {err}"
+            raise InputError(msg) from err
+        finally:
+            if name != "-":
+                raw.close()
+        if not self.last:
+            for h1, h2 in self.file_ids:
+                self.seen_ids.add(h1, h2)
+        self.file_ids = []
+
+    def _parser(self, sample: bytes, name: str) -> Parser:
+        if self.options.format:
+            return parsers.get(self.options.format)
+        text = sample.decode("utf-8", errors="replace")
+        lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
+        if len(sample) == SAMPLE_BYTES and len(lines) > 1:
+            lines = lines[:-1]  # the last line of a cut sample may be partial
+        return parsers.detect(lines, origin=name)
+
+    def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame]:
+        if parser.mode == "document":
+            records = parser.split_document(body.read())
+            if "__bad" not in records.columns:
+                records = records.with_columns(pl.lit(None, pl.String).alias("__bad"))
+            yield records
+            return
+        for batch in iter_lines(body):
+            yield _batch_frame(batch)
+
+    # -- one batch -----------------------------------------------------------------------
+
+    def _batch(self, parser: Parser, state: Any, records: pl.DataFrame) -> None:
+        records = records.filter(pl.col(LINE).str.strip_chars() != "")
+        n_records = records.height
+        if n_records == 0:
+            return
+        unreadable = records.filter(pl.col("__bad").is_not_null())
+        readable = records.filter(pl.col("__bad").is_null()).drop("__bad")
+        result = parser.parse(readable, state, self.ctx)
+        rejects = [
+            unreadable.select(RECORD, pl.col(LINE).alias("raw"), pl.col("__bad").alias("reason")),
+            result.rejects,
+        ]
+        events = result.events
+        if "classification.type" in events.columns:
+            events = events.with_columns(
+                pl.col("classification.type")
+                .replace_strict(TAXONOMY_OF_TYPE, default=None, return_dtype=pl.String)
+                .alias("classification.taxonomy")
+            )
+        events, invalid = validate(events)
+        rejects.append(invalid.select(RECORD, "raw", pl.col("__reject_reason").alias("reason")))
+        events = self.p.attributor.attribute(events)
+        rejects.append(
+            events.filter(pl.col(REASON).is_not_null()).select(
+                RECORD, "raw", pl.col(REASON).alias("reason")
+            )
+        )
+        events = events.filter(pl.col(REASON).is_null()).drop(REASON)
+        events = self.p.attributor.route(events, self.options.basis)
+        events = self._stamp(events, parser)
+        reject_frame = pl.concat(rejects)
+        self._account(n_records, events, result.skipped, reject_frame)
+        self._store(events, reject_frame, parser)
+
+    def _stamp(self, events: pl.DataFrame, parser: Parser) -> pl.DataFrame:
+        o = self.options
+        tlp = pl.col("tlp") if "tlp" in events.columns else pl.lit(None, pl.String)
+        feed_name = (
+            pl.col("feed.name") if "feed.name" in events.columns else pl.lit(None, pl.String)
+        )
+        feed_provider = (
+            pl.col("feed.provider")
+            if "feed.provider" in events.columns
+            else pl.lit(None, pl.String)
+        )
+        return events.with_columns(
+            pl.lit(o.owner).alias("owner"),
+            pl.lit(self.summary.evidence_id).alias("evidence.id"),
+            pl.lit(parser.name).alias("evidence.format"),
+            pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
+            pl.coalesce(tlp, pl.lit(o.tlp.value)).alias("tlp"),
+            pl.coalesce(feed_name, pl.lit(o.feed_name, pl.String)).alias("feed.name"),
+            pl.coalesce(feed_provider, pl.lit(o.feed_provider, pl.String)).alias("feed.provider"),
+        )
+
+    def _account(
+        self, n_records: int, events: pl.DataFrame, skipped: pl.DataFrame, rejects: pl.DataFrame
+    ) -> None:
+        accounted = events.height + skipped.height + rejects.height
+        if accounted != n_records or events[RECORD].n_unique() != events.height:
+            msg = (
+                f"{self.summary.path}: parser {self.summary.format} accounted for "
+                f"{accounted} of {n_records} records; this is a bug, nothing was stored"
+            )
+            raise WuzhenError(msg)
+        s = self.summary
+        s.records += n_records
+        s.skipped += skipped.height
+        s.rejects += rejects.height
+        s.skipped_reasons.update(dict(skipped["reason"].value_counts().iter_rows()))
+        s.reject_reasons.update(dict(rejects["reason"].value_counts().iter_rows()))
+
+    def _store(self, events: pl.DataFrame, rejects: pl.DataFrame, parser: Parser) -> None:
+        keys = (
+            pl.concat(
+                [
+                    events.select(RECORD, "raw", pl.lit(EVENT_PART, pl.Int32).alias("part")),
+                    rejects.select(RECORD, "raw", pl.lit(REJECT_PART, pl.Int32).alias("part")),
+                ]
+            )
+            .with_row_index("__i")
+            .sort(RECORD)
+        )
+        h1, h2 = record_hashes(keys["raw"].to_arrow())
+        occurrence = self.occurrences.number(h1, h2)
+        i1, i2 = event_ids(self.options.owner, h1, h2, occurrence, keys["part"].to_numpy())
+        ids = pl.DataFrame(
+            {"__i": keys["__i"], "event.id": pl.Series(hex_ids(i1, i2)), "__h1": i1, "__h2": i2}
+        ).sort("__i")
+        n_events = events.height
+        event_ids_frame = ids.slice(0, n_events)
+        reject_ids_frame = ids.slice(n_events)
+        events = events.with_columns(event_ids_frame["event.id"])
+        new_events = self._new(EVENTS, events, event_ids_frame, self._event_day())
+        self.summary.events += new_events
+        self.summary.duplicates += n_events - new_events
+        rejects = rejects.with_columns(
+            reject_ids_frame["event.id"],
+            pl.lit(self.summary.evidence_id).alias("evidence.id"),
+            pl.lit(parser.name).alias("evidence.format"),
+            pl.lit(self.options.owner).alias("owner"),
+            pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
+        )
+        self._new(
+            REJECTS, rejects, reject_ids_frame, pl.col("time.observation").dt.strftime("%Y-%m-%d")
+        )
+
+    def _event_day(self) -> pl.Expr:
+        return pl.coalesce(pl.col("time.source"), pl.col("time.observation")).dt.strftime(
+            "%Y-%m-%d"
+        )
+
+    def _new(self, dataset: str, frame: pl.DataFrame, ids: pl.DataFrame, day: pl.Expr) -> int:
+        """Write the rows of ``frame`` not stored before; return how many."""
+        if frame.height == 0:
+            return 0
+        frame = frame.with_columns(day.alias(DAY))
+        h1 = ids["__h1"].to_numpy()
+        h2 = ids["__h2"].to_numpy()
+        dup = self.seen_ids.contains(h1, h2)
+        stored = self.p.store.stored_ids(dataset, frame[DAY].unique().to_list(), frame["event.id"])
+        if stored.len():
+            dup |= frame["event.id"].is_in(stored.implode()).to_numpy()
+        keep = ~dup
+        fresh = frame.filter(pl.Series(keep))
+        if fresh.height:
+            table = (
+                conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
+            ).to_arrow()
+            table = table.append_column(DAY, fresh[DAY].to_arrow())
+            self.writer.write(dataset, DAY, table)
+        self.file_ids.append((h1[keep], h2[keep]))
+        return int(keep.sum())
+
+
+_REJECT_COLUMNS = [
+    "event.id",
+    "evidence.id",
+    RECORD,
+    "evidence.format",
+    "owner",
+    "time.observation",
+    "reason",
+    "raw",
+]
+
+
+def _batch_frame(batch: LineBatch) -> pl.DataFrame:
+    n = len(batch)
+    frame = pl.DataFrame(
+        {
+            RECORD: np.arange(batch.first_line, batch.first_line + n, dtype=np.int64),
+            LINE: pl.Series(LINE, batch.lines).cast(pl.String),
+        }
+    )
+    bad = pl.lit(None, pl.String)
+    if batch.invalid_utf8.any() or batch.too_long.any():
+        bad = (
+            pl.when(pl.Series(batch.too_long))
+            .then(pl.lit("line longer than 1 MiB (kept cut)"))
+            .when(pl.Series(batch.invalid_utf8))
+            .then(pl.lit("not valid UTF-8 text"))
+            .otherwise(None)
+        )
+    return frame.with_columns(bad.alias("__bad"))

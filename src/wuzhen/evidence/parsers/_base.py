@@ -1,0 +1,233 @@
+"""What every parser is, and the column tools parsers share.
+
+A parser turns a frame of records (``evidence.record``: the record's number in its file;
+``line``: its text, never blank) into a :class:`ParseResult`: events (registry fields, plus
+``evidence.record`` and ``raw``), skipped records (valid but not evidence of abuse, with a
+reason) and rejects (unreadable, with a reason). Every input record lands in exactly one of the
+three, except that one record may yield several events (numbered by ``_part``).
+
+Parsers are frame-to-frame functions written as Polars (or DuckDB) expressions: no Python
+loop over records.
+"""
+
+from __future__ import annotations
+
+import threading
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+RECORD = "evidence.record"
+PART = "_part"
+LINE = "line"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseContext:
+    """What a parser may need beyond the records: the clock and the operator's hints."""
+
+    now: datetime  # the ingest's observation time (UTC)
+    year: int | None = None  # year for timestamps that carry none (syslog); None: infer
+    timezone: str = "UTC"  # zone of timestamps that carry none
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    events: pl.DataFrame
+    skipped: pl.DataFrame  # evidence.record, reason
+    rejects: pl.DataFrame  # evidence.record, raw, reason
+
+    @classmethod
+    def build(
+        cls,
+        events: pl.DataFrame | None = None,
+        skipped: list[pl.DataFrame] | None = None,
+        rejects: list[pl.DataFrame] | None = None,
+    ) -> ParseResult:
+        return cls(
+            events=events if events is not None else pl.DataFrame(schema={RECORD: pl.Int64}),
+            skipped=pl.concat(
+                [s.select(RECORD, "reason") for s in skipped or []] or [EMPTY_SKIPPED]
+            ),
+            rejects=pl.concat(
+                [r.select(RECORD, "raw", "reason") for r in rejects or []] or [EMPTY_REJECTS]
+            ),
+        )
+
+
+EMPTY_SKIPPED = pl.DataFrame(schema={RECORD: pl.Int64, "reason": pl.String})
+EMPTY_REJECTS = pl.DataFrame(schema={RECORD: pl.Int64, "raw": pl.String, "reason": pl.String})
+
+
+class Parser(ABC):
+    """One evidence format."""
+
+    name: ClassVar[str]  # identifier used by --format, e.g. "openssh"
+    title: ClassVar[str]  # human name, e.g. "OpenSSH (syslog / auth.log)"
+    #: "lines": records are lines, read in batches; "document": the whole file is split into
+    #: records by :meth:`split_document` first.
+    mode: ClassVar[str] = "lines"
+
+    @abstractmethod
+    def sniff(self, sample: list[str]) -> int:
+        """How sure (0-100) this parser is that ``sample`` (the first lines) is its format."""
+
+    def new_state(self) -> Any:
+        """Per-file state carried from batch to batch (headers, for example)."""
+        return None
+
+    @abstractmethod
+    def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
+        """Turn records (``evidence.record``, ``line``) into events, skipped and rejects."""
+
+    def split_document(self, data: bytes) -> pl.DataFrame:
+        """Document formats: the file's records as (``evidence.record``, ``line``).
+
+        Never raises on bad input: a document that cannot be split becomes one record with a
+        ``__bad`` column giving the reason (it is rejected with its text kept).
+        """
+        msg = f"{self.name} reads lines, not documents"
+        raise TypeError(msg)
+
+
+# -- shared column tools -----------------------------------------------------------------
+
+
+def skip(frame: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
+    """Skipped records: ``reason`` as a literal or an expression over ``frame``."""
+    expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.select(pl.col(RECORD), expr.cast(pl.String).alias("reason"))
+
+
+def reject(frame: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
+    """Rejected records, keeping the raw text."""
+    expr = pl.lit(reason) if isinstance(reason, str) else reason
+    return frame.select(
+        pl.col(RECORD), pl.col(LINE).alias("raw"), expr.cast(pl.String).alias("reason")
+    )
+
+
+def as_int(expr: pl.Expr, dtype: pl.DataType = pl.Int32()) -> pl.Expr:
+    """Digits to an integer; anything else null."""
+    return expr.str.strip_chars().cast(pl.Int64, strict=False).cast(dtype, strict=False)
+
+
+def parse_time(expr: pl.Expr, formats: list[str], tz: str = "UTC") -> pl.Expr:
+    """The first of ``formats`` that parses each value, as a UTC timestamp (null if none).
+
+    Formats without a zone (``%z``) are read in ``tz``.
+    """
+    candidates = []
+    for fmt in formats:
+        parsed = expr.str.to_datetime(fmt, strict=False, time_unit="us")
+        if "%z" not in fmt:
+            parsed = parsed.dt.replace_time_zone(tz, non_existent="null", ambiguous="earliest")
+        candidates.append(parsed.dt.convert_time_zone("UTC"))
+    return pl.coalesce(candidates)
+
+
+def syslog_time(month_day_time: pl.Expr, ctx: ParseContext) -> pl.Expr:
+    """RFC 3164 timestamps (``Jan  5 14:02:01``) carry no year.
+
+    The year is ``ctx.year`` if given; otherwise the observation year, or the year before for
+    dates that would lie more than a week in the future (a log from December read in January).
+    """
+    text = month_day_time.str.replace_all(r"\s+", " ")
+    if ctx.year is not None:
+        return _syslog_in_year(text, ctx.year, ctx.timezone)
+    this_year = _syslog_in_year(text, ctx.now.year, ctx.timezone)
+    last_year = _syslog_in_year(text, ctx.now.year - 1, ctx.timezone)
+    limit = pl.lit(ctx.now).dt.cast_time_unit("us") + pl.duration(days=7)
+    return pl.when(this_year > limit).then(last_year).otherwise(this_year)
+
+
+def _syslog_in_year(text: pl.Expr, year: int, tz: str) -> pl.Expr:
+    return (
+        (pl.lit(f"{year} ") + text)
+        .str.to_datetime("%Y %b %d %H:%M:%S%.f", strict=False, time_unit="us")
+        .dt.replace_time_zone(tz, non_existent="null", ambiguous="earliest")
+        .dt.convert_time_zone("UTC")
+    )
+
+
+def extra_json(**fields: pl.Expr) -> pl.Expr:
+    """A JSON object of the given fields (nulls left out), or null when all are null."""
+    struct = pl.struct([e.alias(k) for k, e in fields.items()])
+    encoded = struct.struct.json_encode()
+    # Drop null members: {"a":null,"b":1} -> {"b":1}
+    cleaned = encoded.str.replace_all(r'"[^"]+":null,?', "").str.replace(r",\}$", "}")
+    return pl.when(cleaned == "{}").then(None).otherwise(cleaned)
+
+
+# -- JSON records --------------------------------------------------------------------------
+
+_local = threading.local()
+
+
+def duck() -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection for this thread (in-memory, used for JSON and queries of frames)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = duckdb.connect()
+        _local.con = con
+    return con
+
+
+def json_struct_type(spec: dict[str, Any]) -> str:
+    """DuckDB json_transform structure with every leaf as VARCHAR."""
+    import json
+
+    def leaves(node: dict[str, Any]) -> dict[str, Any]:
+        return {k: leaves(v) if isinstance(v, dict) else "VARCHAR" for k, v in node.items()}
+
+    return json.dumps(leaves(spec))
+
+
+@dataclass(frozen=True, slots=True)
+class JsonRecords:
+    """JSON objects decoded from lines: which lines are objects, and the requested fields."""
+
+    is_object: pl.Series  # bool: the line is a JSON object
+    is_json: pl.Series  # bool: the line is valid JSON (of any kind)
+    fields: pl.DataFrame  # one column per requested path ("a.b"), as text; null if absent
+    extra_paths: list[str] = field(default_factory=list)
+
+
+def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
+    """Decode JSON lines once, taking the fields named in ``spec`` (nested dicts of paths).
+
+    Leaf values come back as text (objects and arrays as their JSON text), so a type that
+    differs from the format's documentation never fails the batch: parsers cast non-strictly.
+    """
+    t = pa.table({"l": lines.to_arrow()})
+    structure = json_struct_type(spec).replace("'", "''")
+    rel = duck().sql(
+        "SELECT json_valid(l) AS v, (json_valid(l) AND json_type(l) = 'OBJECT') AS o, "
+        f"CASE WHEN json_valid(l) AND json_type(l) = 'OBJECT' THEN json_transform(l, '{structure}') "
+        "END AS j FROM t"
+    )
+    out = pl.from_arrow(rel.to_arrow_table())
+    assert isinstance(out, pl.DataFrame)
+    flat = _flatten(out.select("j").unnest("j"))
+    return JsonRecords(
+        is_object=out["o"].fill_null(False),
+        is_json=out["v"].fill_null(False),
+        fields=flat,
+    )
+
+
+def _flatten(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
+    cols = []
+    for name, dtype in frame.schema.items():
+        full = f"{prefix}{name}"
+        if isinstance(dtype, pl.Struct):
+            inner = _flatten(frame.select(pl.col(name)).unnest(name), f"{full}.")
+            cols.extend(inner.get_columns())
+        else:
+            cols.append(frame[name].alias(full))
+    return pl.DataFrame(cols)

@@ -1,0 +1,117 @@
+"""Rule tables for text formats: cheap tests pick a rule per record, one regex per rule.
+
+Each record is tested against the rules' literal conditions in order (the first that holds
+wins); then each rule's regular expression runs only over the records that chose it. A rule
+either makes events (it names a classification) or skips records (it names a reason). A
+record whose chosen rule's expression does not match is rejected: it looked like that message
+but not in the expected form.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re
+
+import polars as pl
+
+from wuzhen.evidence.parsers._base import RECORD, reject, skip
+
+RULE = "__rule"  # the rule's index while classifying, its name in the results
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    name: str  # becomes classification.identifier for event rules
+    when: pl.Expr  # cheap test on the record's columns (literal contains/starts_with)
+    pattern: str | None = None  # regex with named groups, applied to ``text``
+    type: str | None = None  # classification.type: an event rule
+    skip: str | None = None  # reason: a skip rule
+    description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    events: pl.DataFrame  # records with RULE and the named groups of their rule's pattern
+    skipped: pl.DataFrame
+    rejects: pl.DataFrame
+
+
+def apply_rules(
+    frame: pl.DataFrame,
+    rules: list[Rule],
+    text: str,
+    *,
+    unmatched_skip: str | None = None,
+    unmatched_reject: str | None = None,
+) -> Applied:
+    """Classify records of ``frame`` by ``rules`` (see the module docstring).
+
+    Records no rule picks are skipped with ``unmatched_skip`` or rejected with
+    ``unmatched_reject`` (exactly one must be given).
+    """
+    if (unmatched_skip is None) == (unmatched_reject is None):
+        msg = "give exactly one of unmatched_skip and unmatched_reject"
+        raise ValueError(msg)
+    choice = pl.lit(None, pl.Int32)
+    for i, rule in reversed(list(enumerate(rules))):
+        choice = pl.when(rule.when).then(pl.lit(i, pl.Int32)).otherwise(choice)
+    tagged = frame.with_columns(choice.alias(RULE))
+    skipped = []
+    rejects = []
+    events = []
+    none = tagged.filter(pl.col(RULE).is_null())
+    if none.height:
+        if unmatched_skip is not None:
+            skipped.append(skip(none, unmatched_skip))
+        else:
+            rejects.append(reject(none, unmatched_reject or ""))
+    by_rule = {
+        index: part
+        for (index,), part in tagged.filter(pl.col(RULE).is_not_null())
+        .partition_by(RULE, as_dict=True)
+        .items()
+    }
+    for i, rule in enumerate(rules):
+        part = by_rule.get(i)
+        if part is None:
+            continue
+        part = part.with_columns(pl.lit(rule.name).alias(RULE))
+        if rule.skip is not None:
+            skipped.append(skip(part, rule.skip))
+            continue
+        if rule.pattern is None:
+            events.append(part)
+            continue
+        matched = part[text].str.contains(rule.pattern).fill_null(False)
+        groups = part.select(pl.col(text).str.extract_groups(rule.pattern).alias("__g"))
+        good = pl.concat([part, groups.unnest("__g")], how="horizontal").filter(matched)
+        bad = part.filter(~matched)
+        if bad.height:
+            rejects.append(reject(bad, f"{rule.name}: message not in the expected form"))
+        events.append(good)
+    out = (
+        pl.concat(events, how="diagonal_relaxed")
+        if events
+        else tagged.clear().with_columns(pl.col(RULE).cast(pl.String))
+    )
+    # Every group of every pattern is a column, even when no record matched its rule.
+    groups = {g for r in rules if r.pattern for g in re.compile(r.pattern).groupindex}
+    out = out.with_columns(
+        pl.lit(None, pl.String).alias(g) for g in sorted(groups - set(out.columns))
+    )
+    return Applied(
+        events=out,
+        skipped=pl.concat(skipped)
+        if skipped
+        else pl.DataFrame(schema={RECORD: pl.Int64, "reason": pl.String}),
+        rejects=pl.concat(rejects)
+        if rejects
+        else pl.DataFrame(schema={RECORD: pl.Int64, "raw": pl.String, "reason": pl.String}),
+    )
+
+
+def classification(rules: list[Rule]) -> pl.Expr:
+    """``classification.type`` of each event row, from its rule."""
+    mapping = {r.name: r.type for r in rules if r.type is not None}
+    return pl.col(RULE).replace_strict(mapping, default=None, return_dtype=pl.String)

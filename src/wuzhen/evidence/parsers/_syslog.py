@@ -1,0 +1,60 @@
+"""Syslog lines: the header (time, host, program, pid) split from the message, in columns.
+
+Accepted headers: BSD / RFC 3164 (``Jan  5 01:31:41 host sshd[123]: ...``, optionally with a
+``<PRI>`` prefix and fractional seconds), ISO 8601 / RFC 3339 as rsyslog and journalctl write
+it (``2024-01-05T01:31:41.123+00:00 host sshd[123]: ...``), and RFC 5424
+(``<34>1 2024-01-05T01:31:41Z host sshd 123 - - ...``). BSD timestamps carry no year or zone:
+see :func:`wuzhen.evidence.parsers._base.syslog_time`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from wuzhen.evidence.parsers._base import LINE, ParseContext, parse_time, syslog_time
+
+BSD_OR_ISO = (
+    r"^(?:<\d{1,3}>)?(?:(?P<bsd>[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
+    r"|(?P<iso>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?))"
+    r" +(?P<log_host>\S+) +(?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
+)
+RFC5424 = (
+    r"^<\d{1,3}>1 (?P<iso>\S+) (?P<log_host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ "
+    r"(?:-|\[.*?\]) ?(?P<msg>.*)$"
+)
+ISO_FORMATS = [
+    "%Y-%m-%dT%H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S%.f%z",
+    "%Y-%m-%dT%H:%M:%S%.fZ",
+    "%Y-%m-%d %H:%M:%S%.f%:z",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S%.f",
+]
+COLUMNS = ("log_host", "prog", "pid", "msg")
+
+
+def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+    """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``."""
+    line = pl.col(LINE)
+    a = frame.select(line.str.extract_groups(BSD_OR_ISO).alias("a"))["a"].struct.unnest()
+    needs_5424 = a["msg"].is_null() & frame[LINE].str.starts_with("<")
+    if needs_5424.any():
+        b = frame.select(line.str.extract_groups(RFC5424).alias("b"))["b"].struct.unnest()
+        a = a.with_columns(
+            [pl.when(needs_5424).then(b[c]).otherwise(a[c]).alias(c) for c in ("iso", *COLUMNS)]
+        )
+    parsed = frame.with_columns(
+        a.select(
+            "log_host",
+            "prog",
+            pl.col("pid").cast(pl.Int64, strict=False),
+            "msg",
+            pl.coalesce(
+                syslog_time(pl.col("bsd"), ctx),
+                parse_time(pl.col("iso"), ISO_FORMATS, ctx.timezone),
+            ).alias("time.source"),
+        )
+    )
+    return parsed.with_columns(
+        (pl.col("msg").is_not_null() & pl.col("time.source").is_not_null()).alias("syslog_ok")
+    )

@@ -1,0 +1,253 @@
+"""OpenSSH server messages in syslog / auth.log.
+
+Evidence (events), all ``intrusion-attempts/brute-force`` unless noted:
+
+- ``Failed password for [invalid user] U from H port P``, ``Failed <method> for ...``
+- ``Invalid user U from H [port P]``; ``User U from H not allowed because ...``
+- PAM failures with the remote host: ``authentication failure; ... rhost=H`` and
+  ``error: PAM: Authentication failure for U from H``; ``ROOT LOGIN REFUSED FROM H``
+- ``maximum authentication attempts exceeded for U from H``
+- disconnects before authentication (``[preauth]``): ``Received disconnect from H``,
+  ``Disconnected from [invalid|authenticating user U] H``, ``Connection closed/reset by ...``,
+  ``Timeout before authentication for H``
+- probes that never try to log in (``information-gathering/scanner``): ``Did not receive
+  identification string from H``, ``Bad protocol version identification ... from H``,
+  ``Unable to negotiate with H``, ``banner exchange: Connection from H``
+
+``message repeated N times: [ ... ]`` lines are read as the message they repeat; the count is
+kept in ``extra.repeated``. Skipped: successful logins, session open/close, disconnects after
+login, reverse-DNS mismatch warnings, service messages, sshd messages that carry no address
+(the same session's address is logged on another line), other programs' lines. Rejected: lines
+that are not syslog lines, and evidence messages not in the documented form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+
+from wuzhen.evidence.parsers._base import (
+    LINE,
+    RECORD,
+    ParseContext,
+    Parser,
+    ParseResult,
+    extra_json,
+    reject,
+    skip,
+)
+from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
+from wuzhen.evidence.parsers._syslog import split_syslog
+
+HOST = r"(?P<host>[0-9A-Fa-f:.]*[0-9A-Fa-f]|[A-Za-z0-9][\w.-]*)"
+PORT = r"(?: port (?P<port>\d+))?"
+USER = r"(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?)"
+SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"]
+
+m = pl.col("msg")
+PREAUTH = m.str.ends_with("[preauth]")
+RULES: list[Rule] = [
+    Rule(
+        "ssh-failed-password",
+        m.str.starts_with("Failed password for "),
+        rf"^Failed password for {USER} from {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-failed-auth",
+        m.str.starts_with("Failed "),
+        rf"^Failed (?P<method>\S+) for {USER} from {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-invalid-user",
+        m.str.starts_with("Invalid user ") | m.str.starts_with("Illegal user "),
+        rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-user-not-allowed",
+        m.str.contains(" not allowed because ", literal=True),
+        rf"^User (?P<user>.*?) from {HOST} not allowed",
+        type="brute-force",
+    ),
+    Rule(
+        "no-source",
+        m.str.contains("authentication failure;", literal=True) & m.str.contains(r"rhost=(?:\s|$)"),
+        skip="sshd message without a source address",
+    ),
+    Rule(
+        "ssh-pam-failure",
+        m.str.contains("authentication failure;", literal=True)
+        & m.str.contains("rhost=", literal=True),
+        r"rhost=(?P<host>\S+)",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-pam-failure",
+        m.str.contains("PAM: Authentication failure for ", literal=True),
+        rf"Authentication failure for {USER} from {HOST}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-root-login-refused",
+        m.str.starts_with("ROOT LOGIN REFUSED"),
+        rf"FROM {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-max-auth-attempts",
+        m.str.contains("maximum authentication attempts exceeded", literal=True),
+        rf"exceeded for {USER} from {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-preauth-disconnect",
+        PREAUTH
+        & (
+            m.str.contains("disconnect from ", literal=True)
+            | m.str.starts_with("Disconnected from ")
+            | m.str.starts_with("Connection closed by ")
+            | m.str.starts_with("Connection reset by ")
+        ),
+        rf"(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?{HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-preauth-timeout",
+        m.str.starts_with("Timeout before authentication for "),
+        rf"for {HOST}{PORT}",
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-no-identification",
+        m.str.starts_with("Did not receive identification string from "),
+        rf"from {HOST}{PORT}",
+        type="scanner",
+    ),
+    Rule(
+        "ssh-bad-protocol",
+        m.str.starts_with("Bad protocol version identification"),
+        rf"from {HOST}{PORT}",
+        type="scanner",
+    ),
+    Rule(
+        "ssh-negotiation-failed",
+        m.str.starts_with("Unable to negotiate with "),
+        rf"with {HOST}{PORT}",
+        type="scanner",
+    ),
+    Rule(
+        "ssh-bad-banner",
+        m.str.starts_with("banner exchange: Connection from "),
+        rf"Connection from {HOST}{PORT}",
+        type="scanner",
+    ),
+    Rule("accepted", m.str.starts_with("Accepted "), skip="successful login"),
+    Rule(
+        "session",
+        m.str.contains("session opened", literal=True)
+        | m.str.contains("session closed", literal=True),
+        skip="session opened or closed",
+    ),
+    Rule(
+        "disconnect",
+        m.str.contains("isconnect", literal=True)
+        | m.str.starts_with("Connection closed")
+        | m.str.starts_with("Connection reset"),
+        skip="disconnect after login",
+    ),
+    Rule(
+        "reverse-dns",
+        m.str.contains("reverse mapping checking", literal=True)
+        | m.str.contains("POSSIBLE BREAK-IN ATTEMPT", literal=True),
+        skip="reverse DNS mismatch warning (not evidence by itself)",
+    ),
+    Rule(
+        "service",
+        m.str.starts_with("Server listening")
+        | m.str.starts_with("Received signal")
+        | m.str.starts_with("Starting ")
+        | m.str.starts_with("Exiting "),
+        skip="sshd service message",
+    ),
+]
+TYPE = classification(RULES)
+IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
+
+
+class OpenSSH(Parser):
+    name = "openssh"
+    title = "OpenSSH server (syslog / auth.log)"
+
+    def sniff(self, sample: list[str]) -> int:
+        sample = [line for line in sample if not line.startswith("#")]
+        if not sample:
+            return 0
+        frame = pl.DataFrame(
+            {LINE: sample, RECORD: range(1, len(sample) + 1)},
+            schema={LINE: pl.String, RECORD: pl.Int64},
+        )
+        from datetime import UTC, datetime
+
+        parsed = split_syslog(frame, ParseContext(now=datetime.now(UTC)))
+        syslog = parsed.filter(pl.col("syslog_ok"))
+        if syslog.height * 2 < len(sample):
+            return 0
+        sshd = syslog.filter(pl.col("prog").is_in(SSHD_PROGRAMS)).height
+        if sshd == 0:
+            return 10
+        return min(95, 50 + 50 * sshd // syslog.height)
+
+    def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
+        parsed = split_syslog(records, ctx)
+        not_syslog = parsed.filter(~pl.col("syslog_ok"))
+        lines = parsed.filter(pl.col("syslog_ok"))
+        other = lines.filter(~pl.col("prog").is_in(SSHD_PROGRAMS))
+        sshd = lines.filter(pl.col("prog").is_in(SSHD_PROGRAMS))
+        repeated = pl.col("msg").str.extract(r"^message repeated (\d+) times: \[ ?(.*)\]$", 1)
+        sshd = sshd.with_columns(
+            repeated.cast(pl.Int64, strict=False).alias("repeated"),
+            pl.when(repeated.is_not_null())
+            .then(pl.col("msg").str.extract(r"^message repeated \d+ times: \[ ?(.*)\]$", 1))
+            .otherwise(pl.col("msg"))
+            .alias("msg"),
+        )
+        applied = apply_rules(
+            sshd, RULES, "msg", unmatched_skip="sshd message not recognised as evidence"
+        )
+        ev = applied.events
+        host_is_ip = pl.col("host").str.contains(IS_IP)
+        events = ev.select(
+            pl.col(RECORD),
+            pl.col(LINE).alias("raw"),
+            pl.col("time.source"),
+            pl.when(host_is_ip).then(pl.col("host")).alias("source.ip"),
+            pl.when(~host_is_ip).then(pl.col("host")).alias("source.fqdn"),
+            pl.col("port").cast(pl.Int32, strict=False).alias("source.port")
+            if "port" in ev.columns
+            else pl.lit(None, pl.Int32).alias("source.port"),
+            pl.col("log_host").alias("destination.fqdn"),
+            pl.lit("tcp").alias("protocol.transport"),
+            pl.lit("ssh").alias("protocol.application"),
+            TYPE.alias("classification.type"),
+            pl.col(RULE).alias("classification.identifier"),
+            pl.col("msg").alias("event_description.text"),
+            extra_json(
+                program=pl.col("prog"),
+                invalid_user=pl.col("invalid").is_not_null()
+                if "invalid" in ev.columns
+                else pl.lit(None, pl.Boolean),
+                method=pl.col("method") if "method" in ev.columns else pl.lit(None, pl.String),
+                repeated=pl.col("repeated"),
+            ).alias("extra"),
+        )
+        return ParseResult.build(
+            events=events,
+            skipped=[applied.skipped, skip(other, "not an sshd message")],
+            rejects=[applied.rejects, reject(not_syslog, "not a syslog line")],
+        )
+
+
+PARSERS: tuple[Parser, ...] = (OpenSSH(),)

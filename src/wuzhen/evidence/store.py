@@ -1,0 +1,207 @@
+"""The event store: Parquet datasets (events, rejects) partitioned by day.
+
+Layout under ``<data dir>/store``::
+
+    events/day=2026-11-29/<writer id>-<n>.parquet
+    rejects/day=2026-11-29/<writer id>-<n>.parquet
+
+A file is visible to readers only while the relational store's manifest (``store_files``)
+lists it as live, and rows are added to the manifest in the same transaction that records the
+ingest. Files written by a run that never committed are orphans, removed by the next writer.
+One writer at a time per data directory (an exclusive lock file).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
+from sqlalchemy import select
+
+from wuzhen.db import Database
+from wuzhen.errors import StoreError
+from wuzhen.evidence.tables import StoreFile
+from wuzhen.schema import arrow_schema
+
+log = logging.getLogger(__name__)
+
+EVENTS = "events"
+REJECTS = "rejects"
+DATASETS = (EVENTS, REJECTS)
+ROWS_PER_FILE = 2_000_000
+LOCK_WAIT_SECONDS = 60.0
+
+
+def rejects_schema() -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("event.id", pa.string(), nullable=False),
+            pa.field("evidence.id", pa.string(), nullable=False),
+            pa.field("evidence.record", pa.int64(), nullable=False),
+            pa.field("evidence.format", pa.string(), nullable=False),
+            pa.field("owner", pa.string(), nullable=False),
+            pa.field("time.observation", pa.timestamp("us", tz="UTC"), nullable=False),
+            pa.field("reason", pa.string(), nullable=False),
+            pa.field("raw", pa.string(), nullable=False),
+        ]
+    )
+
+
+def schema_of(dataset: str) -> pa.Schema:
+    return arrow_schema() if dataset == EVENTS else rejects_schema()
+
+
+class EventStore:
+    """Reading the committed datasets, and the writer's lock."""
+
+    def __init__(self, root: Path, db: Database) -> None:
+        self.root = root
+        self.db = db
+
+    def live_files(self, dataset: str, days: Iterable[str] | None = None) -> list[Path]:
+        """The committed, live files of ``dataset`` (optionally only some day partitions)."""
+        stmt = select(StoreFile.path).where(StoreFile.dataset == dataset, StoreFile.live)
+        if days is not None:
+            day_list = sorted(set(days))
+            if not day_list:
+                return []
+            stmt = stmt.where(StoreFile.day.in_(day_list))
+        with self.db.session() as s:
+            return [self.root / p for p in s.scalars(stmt.order_by(StoreFile.path))]
+
+    def scan(self, dataset: str, days: Iterable[str] | None = None) -> pl.LazyFrame:
+        """A lazy frame over the committed rows of ``dataset``."""
+        files = self.live_files(dataset, days)
+        if not files:
+            return pl.LazyFrame(
+                schema=pl.Schema(pl.from_arrow(schema_of(dataset).empty_table()).schema)
+            )  # type: ignore[union-attr]
+        return pl.scan_parquet(files, hive_partitioning=False)
+
+    def stored_ids(self, dataset: str, days: Iterable[str], ids: pl.Series) -> pl.Series:
+        """Which of ``ids`` are already committed in ``dataset`` (in the given days)."""
+        files = self.live_files(dataset, days)
+        if not files or ids.is_empty():
+            return pl.Series("event.id", [], pl.String)
+        found = (
+            pl.scan_parquet(files, hive_partitioning=False)
+            .select("event.id")
+            .filter(pl.col("event.id").is_in(ids.implode()))
+            .collect()
+        )
+        return found["event.id"]
+
+    @contextlib.contextmanager
+    def writer_lock(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+        """Hold the data directory's single-writer lock, waiting up to ``wait`` seconds."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        path = self.root / ".writer.lock"
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            deadline = time.monotonic() + wait
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() >= deadline:
+                        msg = f"another process is writing to {self.root}; try again later"
+                        raise StoreError(msg) from None
+                    time.sleep(0.2)
+            try:
+                self.remove_orphans()
+                yield
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+
+    def remove_orphans(self) -> int:
+        """Delete data files no committed manifest row keeps live (call with the lock held)."""
+        with self.db.session() as s:
+            live = set(s.scalars(select(StoreFile.path).where(StoreFile.live)))
+        removed = 0
+        for dataset in DATASETS:
+            base = self.root / dataset
+            if not base.exists():
+                continue
+            for path in base.glob("day=*/*.parquet*"):
+                rel = path.relative_to(self.root).as_posix()
+                if rel not in live:
+                    path.unlink(missing_ok=True)
+                    removed += 1
+        if removed:
+            log.info("removed %s orphaned store files", removed)
+        return removed
+
+
+class StagedWriter:
+    """Writes an ingest's rows into day partitions under names no reader sees yet."""
+
+    def __init__(self, store: EventStore, writer_id: str) -> None:
+        self.store = store
+        self.writer_id = writer_id
+        self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, str, int]] = {}
+        self._seq = 0
+        self.files: list[dict[str, Any]] = []  # manifest rows to commit
+
+    def write(self, dataset: str, day_column: str, frame: pa.Table) -> None:
+        """Append rows, split by their day (a ``YYYY-MM-DD`` string column, not stored)."""
+        if frame.num_rows == 0:
+            return
+        days = pl.from_arrow(frame.select([day_column]))[day_column]  # type: ignore[index]
+        data = frame.drop_columns([day_column])
+        for day in days.unique().sort().to_list():
+            mask = pa.array((days == day).to_numpy())
+            self._append(dataset, day, data.filter(mask))
+
+    def _append(self, dataset: str, day: str, table: pa.Table) -> None:
+        key = (dataset, day)
+        entry = self._open.get(key)
+        if entry is not None and entry[2] >= ROWS_PER_FILE:
+            self._close(key)
+            entry = None
+        if entry is None:
+            self._seq += 1
+            rel = f"{dataset}/day={day}/{self.writer_id}-{self._seq:05d}.parquet"
+            path = self.store.root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            writer = pq.ParquetWriter(path, schema_of(dataset), compression="zstd")
+            entry = (writer, rel, 0)
+        writer, rel, rows = entry
+        writer.write_table(table.cast(schema_of(dataset)))
+        self._open[key] = (writer, rel, rows + table.num_rows)
+
+    def _close(self, key: tuple[str, str]) -> None:
+        writer, rel, rows = self._open.pop(key)
+        writer.close()
+        path = self.store.root / rel
+        with path.open("rb") as fh:
+            os.fsync(fh.fileno())
+        self.files.append({"dataset": key[0], "day": key[1], "path": rel, "rows": rows})
+
+    def finish(self) -> list[dict[str, Any]]:
+        """Close every file; the returned manifest rows make them visible once committed."""
+        for key in list(self._open):
+            self._close(key)
+        return self.files
+
+    def abort(self) -> None:
+        """Close and delete everything written (the run failed)."""
+        for key in list(self._open):
+            writer, rel, _rows = self._open.pop(key)
+            with contextlib.suppress(Exception):
+                writer.close()
+            (self.store.root / rel).unlink(missing_ok=True)
+        for f in self.files:
+            (self.store.root / f["path"]).unlink(missing_ok=True)
+        self.files = []

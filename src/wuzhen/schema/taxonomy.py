@@ -1,0 +1,64 @@
+"""The Reference Security Incident Taxonomy (RSIT), as IntelMQ harmonizes it.
+
+``classification.type`` values and the ``classification.taxonomy`` each belongs to. Parsers
+set the type; the taxonomy follows from it.
+"""
+
+from __future__ import annotations
+
+TAXONOMY_OF_TYPE: dict[str, str] = {
+    # abusive-content
+    "spam": "abusive-content",
+    "harmful-speech": "abusive-content",
+    "violence": "abusive-content",
+    # malicious-code
+    "infected-system": "malicious-code",
+    "c2-server": "malicious-code",
+    "malware-distribution": "malicious-code",
+    "malware-configuration": "malicious-code",
+    # information-gathering
+    "scanner": "information-gathering",
+    "sniffing": "information-gathering",
+    "social-engineering": "information-gathering",
+    # intrusion-attempts
+    "ids-alert": "intrusion-attempts",
+    "brute-force": "intrusion-attempts",
+    "exploit": "intrusion-attempts",
+    # intrusions
+    "privileged-account-compromise": "intrusions",
+    "unprivileged-account-compromise": "intrusions",
+    "application-compromise": "intrusions",
+    "system-compromise": "intrusions",
+    "burglary": "intrusions",
+    # availability
+    "ddos": "availability",
+    "dos": "availability",
+    "outage": "availability",
+    "sabotage": "availability",
+    # information-content-security
+    "unauthorised-information-access": "information-content-security",
+    "unauthorised-information-modification": "information-content-security",
+    "data-loss": "information-content-security",
+    "data-leak": "information-content-security",
+    # fraud
+    "unauthorized-use-of-resources": "fraud",
+    "copyright": "fraud",
+    "masquerade": "fraud",
+    "phishing": "fraud",
+    # vulnerable
+    "weak-crypto": "vulnerable",
+    "ddos-amplifier": "vulnerable",
+    "potentially-unwanted-accessible": "vulnerable",
+    "information-disclosure": "vulnerable",
+    "vulnerable-system": "vulnerable",
+    # other
+    "blacklist": "other",
+    "undetermined": "other",
+    "unknown": "other",
+    "other": "other",
+    # test
+    "test": "test",
+}
+
+TAXONOMIES: tuple[str, ...] = tuple(sorted(set(TAXONOMY_OF_TYPE.values())))
+TYPES: tuple[str, ...] = tuple(sorted(TAXONOMY_OF_TYPE))

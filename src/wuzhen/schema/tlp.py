@@ -1,0 +1,47 @@
+"""Traffic Light Protocol 2.0 markings and their order.
+
+The marking an event arrives with is a ceiling: the owner may restrict it (move towards RED),
+never loosen it. ``tlp:white`` from TLP 1.0 maps to CLEAR.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from wuzhen.errors import InputError
+
+
+class TLP(enum.StrEnum):
+    CLEAR = "CLEAR"
+    GREEN = "GREEN"
+    AMBER = "AMBER"
+    AMBER_STRICT = "AMBER+STRICT"
+    RED = "RED"
+
+    @property
+    def rank(self) -> int:
+        """0 (CLEAR, least restrictive) to 4 (RED)."""
+        return _ORDER.index(self)
+
+    @classmethod
+    def parse(cls, text: str) -> TLP:
+        """Read a marking as written in feeds and tags (``tlp:amber+strict``, ``WHITE``...)."""
+        key = text.strip().upper().removeprefix("TLP:").removeprefix("TLP-").strip()
+        key = key.replace("_", "+").replace(" ", "")
+        if key == "WHITE":
+            return cls.CLEAR
+        if key == "AMBERSTRICT":
+            key = "AMBER+STRICT"
+        try:
+            return cls(key)
+        except ValueError:
+            msg = f"not a TLP marking: {text!r}"
+            raise InputError(msg) from None
+
+    def at_most(self, ceiling: TLP) -> bool:
+        """True if this marking is at least as restrictive as ``ceiling`` (allowed under it)."""
+        return self.rank >= ceiling.rank
+
+
+_ORDER = (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
+VALUES: tuple[str, ...] = tuple(t.value for t in _ORDER)

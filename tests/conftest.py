@@ -1,0 +1,112 @@
+"""Shared fixtures: settings in a temporary data directory, nodes on SQLite and PostgreSQL,
+and the shared corpus of real evidence samples."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from wuzhen.clock import FixedClock
+from wuzhen.config import Settings
+from wuzhen.node import Node
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = ROOT.parent / "shared" / "corpus"
+PG_ADMIN = os.environ.get("WUZHEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def _required(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0")
+
+
+def _pg_available() -> str | None:
+    try:
+        with psycopg.connect(PG_ADMIN, connect_timeout=3):
+            return None
+    except psycopg.Error as err:
+        return str(err).strip().splitlines()[0]
+
+
+@pytest.fixture(scope="session")
+def corpus() -> Path:
+    """The shared corpus of real samples (CI has it; locally it may be absent)."""
+    if not CORPUS.is_dir():
+        if _required("WUZHEN_REQUIRE_CORPUS"):
+            pytest.fail(f"corpus not found at {CORPUS}")
+        pytest.skip(f"corpus not found at {CORPUS}")
+    return CORPUS
+
+
+@pytest.fixture(scope="session")
+def pg_admin_url() -> str:
+    problem = _pg_available()
+    if problem is not None:
+        if _required("WUZHEN_REQUIRE_POSTGRES"):
+            pytest.fail(f"PostgreSQL required but unavailable: {problem}")
+        pytest.skip(f"PostgreSQL unavailable: {problem}")
+    return PG_ADMIN
+
+
+@pytest.fixture
+def pg_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    name = f"wuzhen_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = pg_admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The relational store, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'wuzhen.db'}"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, default_owner="CN")
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """Settings on SQLite only, for tests that exercise no store-specific behaviour."""
+    return Settings(data_dir=tmp_path / "data", default_owner="CN")
+
+
+@pytest.fixture
+def node(settings: Settings, clock: FixedClock) -> Iterator[Node]:
+    n = Node.open(settings, clock)
+    try:
+        yield n
+    finally:
+        n.close()
+
+
+@pytest.fixture
+def sqlite_node(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Node]:
+    n = Node.open(sqlite_settings, clock)
+    try:
+        yield n
+    finally:
+        n.close()

@@ -1,0 +1,130 @@
+"""Every parser inherits the same conformance tests: detection of its own samples, schema,
+raw kept, bad lines rejected with reasons, and records = events + skipped + rejects, also on
+random, truncated, binary and huge input (hypothesis)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.unit.evidence.conformance import CTX, assert_accounted, parse_lines, records_of
+from wuzhen.evidence import parsers
+from wuzhen.evidence.parsers._base import Parser
+from wuzhen.node import Node
+from wuzhen.schema import arrow_schema
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "evidence"
+PARSERS = parsers.all_parsers()
+
+
+def _samples(parser: Parser) -> list[Path]:
+    folder = SAMPLES / parser.name
+    return sorted(p for p in folder.glob("*") if p.is_file()) if folder.is_dir() else []
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_every_parser_has_samples(name: str) -> None:
+    assert _samples(PARSERS[name]), f"tests/data/evidence/{name}/ needs sample files"
+
+
+def _sample_params() -> list[tuple[str, Path]]:
+    return [(name, path) for name, p in sorted(PARSERS.items()) for path in _samples(p)]
+
+
+@pytest.mark.parametrize(("name", "path"), _sample_params(), ids=lambda v: getattr(v, "name", v))
+def test_sample_is_detected_and_accounted(name: str, path: Path) -> None:
+    parser = PARSERS[name]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    sample = [ln for ln in lines if ln.strip()][:50]
+    assert parsers.detect(sample).name == name
+    records, result = parse_lines(parser, lines)
+    assert_accounted(records, result)
+    assert result.events.height > 0, "a sample should hold at least one event"
+
+
+@pytest.mark.parametrize(("name", "path"), _sample_params(), ids=lambda v: getattr(v, "name", v))
+def test_sample_through_the_pipeline(name: str, path: Path, sqlite_node: Node) -> None:
+    report = sqlite_node.pipeline.ingest([path], _options(name))
+    f = report.files[0]
+    assert f.format == name
+    assert f.records == f.events + f.duplicates + f.skipped + f.rejects
+    stored = sqlite_node.store.scan("events").collect()
+    assert stored.height == f.events
+    for file in sqlite_node.store.live_files("events"):
+        assert pq.read_schema(file).equals(arrow_schema(), check_metadata=False)
+    again = sqlite_node.pipeline.ingest([path], _options(name)).files[0]
+    assert (again.events, again.duplicates) == (0, f.events)
+    assert sqlite_node.store.scan("events").collect().height == f.events
+
+
+def _options(name: str):  # type: ignore[no-untyped-def]
+    from wuzhen.evidence.ingest import IngestOptions
+
+    return IngestOptions(owner="CN", format=name)
+
+
+GARBAGE = [
+    "\x00\x01\x02 binary junk \xff",
+    "{",
+    "}",
+    "not a record at all",
+    "a" * 5000,
+    "1.2.3.4",
+    '{"event_type": 5}',
+    "#",
+    "\t\t",
+]
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+def test_garbage_is_rejected_or_skipped_with_reasons(name: str) -> None:
+    parser = PARSERS[name]
+    samples = _samples(parser)
+    lines = samples[0].read_text(encoding="utf-8").splitlines() if samples else []
+    if parser.mode == "document":
+        pytest.skip("document formats are checked by their own tests")
+    truncated = [ln[: len(ln) // 2] for ln in lines[:5] if ln.strip()]
+    records, result = parse_lines(parser, [*lines, *GARBAGE, *truncated])
+    assert_accounted(records, result)
+    garbage_records = set(records.filter(pl.col("line").is_in(GARBAGE))["evidence.record"])
+    assert not garbage_records & set(result.events["evidence.record"]), "garbage became events"
+
+
+line_text = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=200).map(lambda b: b.decode("utf-8", errors="replace")),
+    st.text(max_size=400, alphabet='ab{}[]":, .0123456789').map(lambda t: t * 50),
+)
+
+
+@pytest.mark.parametrize("name", sorted(PARSERS))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_random_input_never_crashes_or_loses_records(name: str, data: st.DataObject) -> None:
+    parser = PARSERS[name]
+    samples = _samples(parser)
+    real = samples[0].read_text(encoding="utf-8").splitlines() if samples else []
+    pool = [ln for ln in real if ln.strip()]
+    lines = data.draw(
+        st.lists(
+            st.one_of(
+                line_text,
+                st.sampled_from(pool or ["x"]),
+                st.sampled_from(pool or ["x"]).flatmap(
+                    lambda s: st.integers(0, len(s)).map(lambda i: s[:i])
+                ),
+            ),
+            max_size=30,
+        )
+    )
+    lines = [ln.replace("\n", " ").replace("\r", " ") for ln in lines]
+    if parser.mode == "document":
+        return
+    records = records_of(lines)
+    result = parser.parse(records, parser.new_state(), CTX)
+    assert_accounted(records, result)
