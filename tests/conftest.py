@@ -11,6 +11,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
@@ -21,6 +22,10 @@ DATA = Path(__file__).resolve().parent / "data"
 CORPUS = ROOT.parent / "shared" / "corpus"
 PG_ADMIN = os.environ.get("WUZHEN_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+# Compiled kernels (numba) build on first use in a fresh checkout: no per-example deadline.
+hypothesis_settings.register_profile("wuzhen", deadline=None)
+hypothesis_settings.load_profile("wuzhen")
 
 
 def _required(name: str) -> bool:

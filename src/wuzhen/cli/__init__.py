@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from wuzhen import __version__
-from wuzhen.cli import attribute, jurisdiction
+from wuzhen.cli import attribute, events, evidence, formats, ingest, jurisdiction, stats
 from wuzhen.cli._console import err_console
 from wuzhen.config import Settings
 from wuzhen.errors import WuzhenError
@@ -60,6 +60,12 @@ app.command(
     name="attribute", help=_("Attribute addresses, blocks, names or URLs to jurisdictions.")
 )(attribute.attribute)
 app.add_typer(jurisdiction.app, name="jurisdiction")
+app.command(name="ingest", help=_("Ingest evidence files into the event store."))(ingest.ingest)
+app.command(name="events", help=_("Query stored events."))(events.events)
+app.command(name="rejects", help=_("Show refused records and why."))(events.rejects)
+app.command(name="formats", help=_("List the evidence formats this node reads."))(formats.formats)
+app.add_typer(evidence.app, name="evidence")
+app.add_typer(stats.app, name="stats")
 
 
 def main() -> None:

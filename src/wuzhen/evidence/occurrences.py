@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import polars as pl
 from numba import njit
 
 U64 = npt.NDArray[np.uint64]
@@ -74,34 +73,75 @@ class Occurrences:
 
     def __init__(self) -> None:
         self._seen = KeySet()
-        self._repeats = pl.DataFrame(schema={"h1": pl.UInt64, "h2": pl.UInt64, "count": pl.Int64})
+        # records seen more than once so far, sorted by key, with their counts
+        self._rep_h1 = np.zeros(0, np.uint64)
+        self._rep_h2 = np.zeros(0, np.uint64)
+        self._rep_count = np.zeros(0, np.int64)
 
     def number(self, h1: U64, h2: U64) -> npt.NDArray[np.int64]:
         """Occurrence number of each record of the next batch (records in file order)."""
-        if h1.shape[0] == 0:
+        n = h1.shape[0]
+        if n == 0:
             return np.zeros(0, np.int64)
-        batch = pl.DataFrame({"h1": h1, "h2": h2}).with_columns(
-            pl.int_range(pl.len(), dtype=pl.Int64).over("h1", "h2").alias("local")
-        )
-        distinct = batch.group_by("h1", "h2").agg(pl.len().cast(pl.Int64).alias("in_batch"))
-        distinct = distinct.join(self._repeats, on=["h1", "h2"], how="left")
-        untracked = distinct["count"].is_null().to_numpy()
-        d_h1 = distinct["h1"].to_numpy()
-        d_h2 = distinct["h2"].to_numpy()
-        seen = np.zeros(d_h1.shape[0], np.bool_)
-        seen[untracked] = self._seen.contains(d_h1[untracked], d_h2[untracked])
-        prior = np.where(
-            untracked, seen.astype(np.int64), distinct["count"].fill_null(0).to_numpy()
-        )
-        distinct = distinct.with_columns(pl.Series("prior", prior))
-        self._seen.add(d_h1[untracked & ~seen], d_h2[untracked & ~seen])
-        total = distinct.select("h1", "h2", (pl.col("prior") + pl.col("in_batch")).alias("count"))
-        repeated = total.filter(pl.col("count") > 1)
-        if repeated.height:
-            self._repeats = (
-                pl.concat([self._repeats, repeated]).group_by("h1", "h2").agg(pl.col("count").max())
-            )
-        numbered = batch.join(
-            distinct.select("h1", "h2", "prior"), on=["h1", "h2"], how="left", maintain_order="left"
-        )
-        return (numbered["prior"] + numbered["local"]).to_numpy()
+        order = np.lexsort((h2, h1))
+        s1 = h1[order]
+        s2 = h2[order]
+        starts = np.ones(n, np.bool_)
+        starts[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1])
+        run_id = np.cumsum(starts) - 1  # run of each sorted row
+        first = np.flatnonzero(starts)  # sorted position where each distinct key starts
+        # local number: position within its run, which keeps file order (lexsort is stable)
+        local_sorted = np.arange(n) - first[run_id]
+        d1 = s1[first]
+        d2 = s2[first]
+        in_batch = np.diff(np.append(first, n))
+        prior = self._prior(d1, d2)
+        numbers = np.empty(n, np.int64)
+        numbers[order] = prior[run_id] + local_sorted
+        self._remember(d1, d2, prior, in_batch)
+        return numbers
+
+    def _prior(self, d1: U64, d2: U64) -> npt.NDArray[np.int64]:
+        """How often each distinct key occurred in earlier batches."""
+        prior = np.zeros(d1.shape[0], np.int64)
+        tracked = np.zeros(d1.shape[0], np.bool_)
+        if self._rep_h1.shape[0]:
+            hit = np.zeros(d1.shape[0], np.bool_)
+            _contains(self._rep_h1, self._rep_h2, d1, d2, hit)
+            if hit.any():
+                pos = _positions(self._rep_h1, self._rep_h2, d1[hit], d2[hit])
+                prior[hit] = self._rep_count[pos]
+                tracked = hit
+        untracked = ~tracked
+        seen = self._seen.contains(d1[untracked], d2[untracked])
+        prior[np.flatnonzero(untracked)[seen]] = 1
+        self._seen.add(d1[untracked][~seen], d2[untracked][~seen])
+        return prior
+
+    def _remember(
+        self, d1: U64, d2: U64, prior: npt.NDArray[np.int64], in_batch: npt.NDArray[np.int64]
+    ) -> None:
+        total = prior + in_batch
+        many = total > 1
+        if not many.any():
+            return
+        h1 = np.concatenate([self._rep_h1, d1[many]])
+        h2 = np.concatenate([self._rep_h2, d2[many]])
+        count = np.concatenate([self._rep_count, total[many]])
+        order = np.lexsort((-count, h2, h1))  # per key, the largest (latest) count first
+        h1, h2, count = h1[order], h2[order], count[order]
+        keep = np.ones(h1.shape[0], np.bool_)
+        keep[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
+        self._rep_h1, self._rep_h2, self._rep_count = h1[keep], h2[keep], count[keep]
+
+
+def _positions(k1: U64, k2: U64, q1: U64, q2: U64) -> npt.NDArray[np.int64]:
+    """Index in the sorted keys (k1, k2) of each query known to be present."""
+    lo = np.searchsorted(k1, q1, side="left")
+    hi = np.searchsorted(k1, q1, side="right")
+    out = np.empty(q1.shape[0], np.int64)
+    for i in np.flatnonzero(hi - lo > 1).tolist():  # rare: equal high halves
+        out[i] = lo[i] + int(np.searchsorted(k2[lo[i] : hi[i]], q2[i]))
+    single = hi - lo == 1
+    out[single] = lo[single]
+    return out

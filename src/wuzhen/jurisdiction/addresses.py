@@ -7,7 +7,9 @@ Invalid text yields nulls and a reason; nothing raises per row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -31,38 +33,45 @@ def _masked(values: npt.NDArray[np.integer], null: npt.NDArray[np.bool_]) -> pa.
     return pa.array(values, mask=null)
 
 
+#: Output columns of :func:`attribute_addresses` (each prefixed, e.g. ``source.asn``), and
+#: the segment fields each needs.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "registration.cc": ("reg",),
+    "geolocation.cc": ("loc",),
+    "asn": ("asn",),
+    "as_name": ("asname",),
+    "registry": ("rir",),
+    "special_purpose": ("special",),
+    "state": ("reg",),
+    "ip.error": (),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class _Resolved:
-    """Segment fields for each row (0 where unknown), and the per-row validity."""
+    """Segment fields for each row (0 / -1 where unknown), and the parser's error code."""
 
-    kind: npt.NDArray[np.uint8]
     error: npt.NDArray[np.uint8]
-    reg: npt.NDArray[np.uint16]
-    loc: npt.NDArray[np.uint16]
-    asn: npt.NDArray[np.uint32]
-    rir: npt.NDArray[np.uint8]
-    special: npt.NDArray[np.uint8]
+    fields: dict[str, npt.NDArray[Any]]
 
 
-def _resolve(parsed: _ipparse.Parsed, snapshot: Snapshot) -> _Resolved:
+def _resolve(parsed: _ipparse.Parsed, snapshot: Snapshot, wanted: set[str]) -> _Resolved:
     kind = parsed.kind
     hi, lo = parsed.hi, parsed.lo
     mapped = (kind == 6) & (hi == 0) & ((lo >> np.uint64(32)) == MAPPED_PREFIX)
     is4 = (kind == 4) | mapped
     is6 = (kind == 6) & ~mapped
-    lo4 = np.where(mapped, lo & np.uint64(0xFFFF_FFFF), lo)
-    zeros = np.zeros_like(hi)
-    idx4 = snapshot.v4.find(zeros, lo4, is4)
-    idx6 = snapshot.v6.find(hi, lo, is6)
-    out = {}
-    for name in ("reg", "loc", "asn", "rir", "special"):
-        f4 = snapshot.v4.fields[name]
-        f6 = snapshot.v6.fields[name]
-        col = np.zeros(kind.shape[0], f4.dtype)
-        col[is4] = f4[idx4[is4]]
-        col[is6] = f6[idx6[is6]]
-        out[name] = col
-    return _Resolved(kind=kind, error=parsed.error, **out)
+    lo4 = np.where(mapped, lo & np.uint64(0xFFFF_FFFF), lo) if mapped.any() else lo
+    idx4 = snapshot.v4.find(np.zeros_like(hi), lo4, is4)
+    n4 = len(snapshot.v4)
+    none = n4 + len(snapshot.v6)
+    if is6.any():
+        idx6 = snapshot.v6.find(hi, lo, is6)
+        row = np.where(is4, idx4, np.where(is6, idx6 + n4, none))
+    else:
+        row = np.where(is4, idx4, none)
+    combined = snapshot.combined
+    return _Resolved(parsed.error, {name: combined[name][row] for name in wanted})
 
 
 def _state_codes(snapshot: Snapshot, states: StateRegistry) -> pa.Array:
@@ -77,44 +86,48 @@ def attribute_addresses(
     states: StateRegistry,
     *,
     prefix: str = "source",
+    columns: Sequence[str] | None = None,
 ) -> pl.DataFrame:
     """Attribute every address of a column; one output row per input row.
 
-    Columns (``p`` = ``prefix``): ``p.registration.cc``, ``p.geolocation.cc``, ``p.asn``,
-    ``p.as_name``, ``p.registry``, ``p.special_purpose``, ``p.state`` (the state answering for
-    the registration country; null = unrouted) and ``p.ip.error`` (why a row is not an
-    address; null when it is).
+    Columns (``p`` = ``prefix``; all of :data:`COLUMNS` unless ``columns`` names some):
+    ``p.registration.cc``, ``p.geolocation.cc``, ``p.asn``, ``p.as_name``, ``p.registry``,
+    ``p.special_purpose``, ``p.state`` (the state answering for the registration country;
+    null = unrouted) and ``p.ip.error`` (why a row is not an address; null when it is).
     """
+    names = list(columns) if columns is not None else list(COLUMNS)
     arrow = values.to_arrow() if isinstance(values, pl.Series) else values
     parsed = _ipparse.parse(arrow)
-    r = _resolve(parsed, snapshot)
-    return _frame(r, snapshot, states, prefix)
+    r = _resolve(parsed, snapshot, {f for n in names for f in COLUMNS[n]})
+    return _frame(r, snapshot, states, prefix, names)
 
 
-def _frame(r: _Resolved, snapshot: Snapshot, states: StateRegistry, prefix: str) -> pl.DataFrame:
-    countries = snapshot.countries_array
-    reg_idx = _masked(r.reg, r.reg == 0)
-    asn_null = r.asn == 0
-    has_name = np.zeros(r.asn.shape[0], np.bool_)
-    pos = np.zeros(r.asn.shape[0], np.int64)
-    if len(snapshot.asn_numbers):
-        pos = np.minimum(
-            np.searchsorted(snapshot.asn_numbers, r.asn), len(snapshot.asn_numbers) - 1
-        )
-        has_name = ~asn_null & (snapshot.asn_numbers[pos] == r.asn)
-    columns = {
-        f"{prefix}.registration.cc": countries.take(reg_idx),
-        f"{prefix}.geolocation.cc": countries.take(_masked(r.loc, r.loc == 0)),
-        f"{prefix}.asn": _masked(r.asn, asn_null),
-        f"{prefix}.as_name": snapshot.asn_names.take(_masked(pos, ~has_name)),
-        f"{prefix}.registry": pa.array(REGISTRIES, pa.string()).take(_masked(r.rir, r.rir == 0)),
-        f"{prefix}.special_purpose": pa.array(SPECIAL_CLASSES, pa.string()).take(
-            _masked(r.special, r.special == 0)
-        ),
-        f"{prefix}.state": _state_codes(snapshot, states).take(reg_idx),
-        f"{prefix}.ip.error": _REASONS.take(pa.array(r.error)),
-    }
-    return pl.from_arrow(pa.table(columns))  # type: ignore[return-value]
+def _frame(
+    r: _Resolved, snapshot: Snapshot, states: StateRegistry, prefix: str, names: Sequence[str]
+) -> pl.DataFrame:
+    f = r.fields
+
+    def build(name: str) -> pa.Array:
+        if name == "registration.cc":
+            return snapshot.countries_array.take(_masked(f["reg"], f["reg"] == 0))
+        if name == "geolocation.cc":
+            return snapshot.countries_array.take(_masked(f["loc"], f["loc"] == 0))
+        if name == "asn":
+            return _masked(f["asn"], f["asn"] == 0)
+        if name == "as_name":
+            return snapshot.asn_names.take(_masked(f["asname"], f["asname"] < 0))
+        if name == "registry":
+            return pa.array(REGISTRIES, pa.string()).take(_masked(f["rir"], f["rir"] == 0))
+        if name == "special_purpose":
+            return pa.array(SPECIAL_CLASSES, pa.string()).take(
+                _masked(f["special"], f["special"] == 0)
+            )
+        if name == "state":
+            return _state_codes(snapshot, states).take(_masked(f["reg"], f["reg"] == 0))
+        return _REASONS.take(pa.array(r.error))
+
+    table = pa.table({f"{prefix}.{name}": build(name) for name in names})
+    return pl.from_arrow(table)  # type: ignore[return-value]
 
 
 @njit(cache=True, nogil=True)
@@ -183,8 +196,9 @@ def attribute_networks(
     """
     arrow = values.to_arrow() if isinstance(values, pl.Series) else values
     parsed = _ipparse.parse(arrow, allow_prefix=True)
-    r = _resolve(parsed, snapshot)
-    base = _frame(r, snapshot, states, prefix)
+    names = list(COLUMNS)
+    r = _resolve(parsed, snapshot, {f for n in names for f in COLUMNS[n]})
+    base = _frame(r, snapshot, states, prefix, names)
     # The block's last address: start | host mask.
     bits = np.where(parsed.kind == 4, 32, 128)
     plen = np.where(parsed.prefix < 0, bits, parsed.prefix).astype(np.int64)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +31,7 @@ PACKAGED_SNAPSHOT = Path(__file__).parent / "data" / "snapshot.npz"
 SNAPSHOT_NAME = "snapshot.npz"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Snapshot:
     """Everything attribution needs, loaded into memory."""
 
@@ -47,11 +47,48 @@ class Snapshot:
     def countries_array(self) -> pa.StringArray:
         return pa.array([c or None for c in self.countries], pa.string())
 
+    @cached_property
+    def combined(self) -> dict[str, npt.NDArray[Any]]:
+        """Every segment field over IPv4 then IPv6 segments, and a final all-empty row.
+
+        Lookups turn an address into one row index here (IPv6 rows offset by the IPv4 count;
+        the last row for addresses that are not valid), so each field is one gather. The
+        ``asname`` field is each segment's position in the AS name list (-1: no name).
+        """
+        out = {
+            name: np.concatenate(
+                [
+                    self.v4.fields[name],
+                    self.v6.fields[name],
+                    np.zeros(1, self.v4.fields[name].dtype),
+                ]
+            )
+            for name in FIELDS
+        }
+        asn = out["asn"]
+        pos = np.searchsorted(self.asn_numbers, asn).astype(np.int64)
+        pos = np.minimum(pos, max(len(self.asn_numbers) - 1, 0))
+        found = (asn != 0) & (self.asn_numbers[pos] == asn) if len(self.asn_numbers) else asn < 0
+        out["asname"] = np.where(found, pos, -1).astype(np.int32)
+        return out
+
     def as_name(self, asn: int) -> str | None:
         i = int(np.searchsorted(self.asn_numbers, asn))
         if i < len(self.asn_numbers) and int(self.asn_numbers[i]) == asn:
             return str(self.asn_names[i].as_py())
         return None
+
+    def registered_ipv4(self) -> dict[str, int]:
+        """IPv4 addresses registered to each country (special-purpose space excluded)."""
+        t = self.v4
+        sizes = np.diff(t.start_lo, append=np.uint64(1 << 32)).astype(np.int64)
+        public = t.fields["special"] == 0
+        totals = np.bincount(
+            t.fields["reg"][public].astype(np.int64),
+            weights=sizes[public],
+            minlength=len(self.countries),
+        )
+        return {c: int(n) for c, n in zip(self.countries, totals, strict=True) if c and n}
 
     def save(self, path: Path) -> None:
         """Write atomically: a reader sees the old file or the new one, never half."""

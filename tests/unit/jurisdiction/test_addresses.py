@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import gzip
 import ipaddress
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -432,7 +433,7 @@ def _special(family: int, value: int) -> bool:
 
 def _ranges(rows: list[tuple[int, int, int, str | None]], family: int) -> Ranges:
     mine = sorted((s, e, cc) for f, s, e, cc in rows if f == family)
-    for (_, e0, _), (s1, _, _) in zip(mine, mine[1:], strict=False):
+    for (_, e0, _), (s1, _, _) in itertools.pairwise(mine):
         assert e0 < s1, "the expectation below assumes ranges that do not overlap"
     return Ranges(family, [r[0] for r in mine], [r[1] for r in mine], [r[2] for r in mine])
 

@@ -137,13 +137,14 @@ def syslog_time(month_day_time: pl.Expr, ctx: ParseContext) -> pl.Expr:
     The year is ``ctx.year`` if given; otherwise the observation year, or the year before for
     dates that would lie more than a week in the future (a log from December read in January).
     """
-    text = month_day_time.str.replace_all(r"\s+", " ")
+    text = month_day_time.str.replace("  ", " ", literal=True)
     if ctx.year is not None:
         return _syslog_in_year(text, ctx.year, ctx.timezone)
     this_year = _syslog_in_year(text, ctx.now.year, ctx.timezone)
-    last_year = _syslog_in_year(text, ctx.now.year - 1, ctx.timezone)
     limit = pl.lit(ctx.now).dt.cast_time_unit("us") + pl.duration(days=7)
-    return pl.when(this_year > limit).then(last_year).otherwise(this_year)
+    inferred = pl.when(this_year > limit).then(this_year.dt.offset_by("-1y")).otherwise(this_year)
+    # 29 February does not exist this year: the log is from an earlier (leap) year.
+    return pl.coalesce(inferred, _syslog_in_year(text, ctx.now.year - 1, ctx.timezone))
 
 
 def _syslog_in_year(text: pl.Expr, year: int, tz: str) -> pl.Expr:
@@ -207,9 +208,12 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
     t = pa.table({"l": lines.to_arrow()})
     structure = json_struct_type(spec).replace("'", "''")
     rel = duck().sql(
-        "SELECT json_valid(l) AS v, (json_valid(l) AND json_type(l) = 'OBJECT') AS o, "
-        f"CASE WHEN json_valid(l) AND json_type(l) = 'OBJECT' THEN json_transform(l, '{structure}') "
-        "END AS j FROM t"
+        # Nested CASE, not AND: DuckDB does not short-circuit AND, and json_type raises on
+        # text that is not JSON.
+        "SELECT json_valid(l) AS v, "
+        "CASE WHEN json_valid(l) THEN json_type(l) = 'OBJECT' ELSE false END AS o, "
+        "CASE WHEN json_valid(l) THEN CASE WHEN json_type(l) = 'OBJECT' "
+        f"THEN json_transform(l, '{structure}') END END AS j FROM t"
     )
     out = pl.from_arrow(rel.to_arrow_table())
     assert isinstance(out, pl.DataFrame)

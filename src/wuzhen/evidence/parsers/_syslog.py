@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from wuzhen.evidence.parsers._base import LINE, ParseContext, parse_time, syslog_time
+from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time, syslog_time
 
 BSD_OR_ISO = (
     r"^(?:<\d{1,3}>)?(?:(?P<bsd>[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
@@ -34,7 +34,64 @@ COLUMNS = ("log_host", "prog", "pid", "msg")
 
 
 def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-    """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``."""
+    """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``.
+
+    Fast path: BSD and ISO headers are cut at fixed positions and by literal splits; only the
+    lines the fast path cannot read go through the full regular expressions.
+    """
+    out = _fast(frame, ctx)
+    slow_rows = out["msg"].is_null() | out["time.source"].is_null()
+    if slow_rows.any():
+        slow = _slow(out.filter(slow_rows), ctx)
+        out = pl.concat([out.filter(~slow_rows), slow]).sort(RECORD)
+    return out.with_columns(
+        (pl.col("msg").is_not_null() & pl.col("time.source").is_not_null()).alias("syslog_ok")
+    )
+
+
+def _fast(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+    line = pl.col(LINE)
+    if frame[LINE].str.starts_with("<").any():
+        line = line.str.replace(r"^<\d{1,3}>", "")
+    head_rest = line.str.splitn(" ", 2)
+    bsd_time = syslog_time(line.str.slice(0, 15), ctx)
+    is_bsd = bsd_time.is_not_null() & (line.str.slice(15, 1) == " ")
+    iso_time = parse_time(head_rest.struct.field("field_0"), ISO_FORMATS, ctx.timezone)
+    rest = pl.when(is_bsd).then(line.str.slice(16)).otherwise(head_rest.struct.field("field_1"))
+    step = (
+        frame.lazy()
+        .with_columns(
+            pl.when(is_bsd).then(bsd_time).otherwise(iso_time).alias("time.source"),
+            rest.str.splitn(" ", 2).alias("__hr"),
+        )
+        .with_columns(
+            pl.col("__hr").struct.field("field_0").alias("log_host"),
+            pl.col("__hr").struct.field("field_1").str.splitn(": ", 2).alias("__tm"),
+        )
+        .with_columns(
+            pl.col("__tm").struct.field("field_0").str.splitn("[", 2).alias("__pp"),
+            pl.col("__tm").struct.field("field_1").alias("msg"),
+        )
+        .with_columns(
+            pl.col("__pp").struct.field("field_0").alias("prog"),
+            pl.col("__pp").struct.field("field_1").str.strip_suffix("]").alias("__pid"),
+        )
+    )
+    good_tag = (
+        pl.col("prog").str.contains(r"^[^\s\[:]+$")
+        & (pl.col("__pid").is_null() | pl.col("__pid").str.contains(r"^\d+$"))
+    ).fill_null(value=False)
+    return (
+        step.with_columns(
+            pl.col("__pid").cast(pl.Int64, strict=False).alias("pid"),
+            pl.when(good_tag).then(pl.col("msg")).alias("msg"),
+        )
+        .drop("__hr", "__tm", "__pp", "__pid")
+        .collect()
+    )
+
+
+def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     line = pl.col(LINE)
     a = frame.select(line.str.extract_groups(BSD_OR_ISO).alias("a"))["a"].struct.unnest()
     needs_5424 = a["msg"].is_null() & frame[LINE].str.starts_with("<")
@@ -43,18 +100,14 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         a = a.with_columns(
             [pl.when(needs_5424).then(b[c]).otherwise(a[c]).alias(c) for c in ("iso", *COLUMNS)]
         )
-    parsed = frame.with_columns(
-        a.select(
-            "log_host",
-            "prog",
-            pl.col("pid").cast(pl.Int64, strict=False),
-            "msg",
-            pl.coalesce(
-                syslog_time(pl.col("bsd"), ctx),
-                parse_time(pl.col("iso"), ISO_FORMATS, ctx.timezone),
-            ).alias("time.source"),
-        )
+    parsed = a.select(
+        pl.coalesce(
+            syslog_time(pl.col("bsd"), ctx),
+            parse_time(pl.col("iso"), ISO_FORMATS, ctx.timezone),
+        ).alias("time.source"),
+        "log_host",
+        "prog",
+        pl.col("pid").cast(pl.Int64, strict=False),
+        "msg",
     )
-    return parsed.with_columns(
-        (pl.col("msg").is_not_null() & pl.col("time.source").is_not_null()).alias("syslog_ok")
-    )
+    return frame.with_columns(parsed)

@@ -172,6 +172,11 @@ RULES: list[Rule] = [
         | m.str.starts_with("Exiting "),
         skip="sshd service message",
     ),
+    Rule(
+        "no-address",
+        ~m.str.contains(r"\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]*:[0-9A-Fa-f]*:|from \S|rhost=\S"),
+        skip="sshd message without a source address (its session's address is on another line)",
+    ),
 ]
 TYPE = classification(RULES)
 IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"

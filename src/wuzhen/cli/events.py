@@ -1,0 +1,135 @@
+"""``wuzhen events`` and ``wuzhen rejects``: query the event store."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+
+from wuzhen.atomic import atomic_output
+from wuzhen.cli._console import console, print_json, render_table
+from wuzhen.cli._node import DATE_FORMATS, open_node, utc
+from wuzhen.errors import InputError
+from wuzhen.evidence.query import EventFilter, select_events, select_rejects
+from wuzhen.i18n import _
+
+
+class OutputFormat(enum.StrEnum):
+    table = "table"
+    csv = "csv"
+    jsonl = "jsonl"
+    parquet = "parquet"
+
+
+TABLE_COLUMNS = [
+    "time.source",
+    "source.ip",
+    "source.registration.cc",
+    "source.asn",
+    "route.member",
+    "classification.type",
+    "classification.identifier",
+    "evidence.format",
+]
+
+
+def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> None:
+    """Write rows in a file format to ``output`` (atomically) or standard output."""
+    if fmt is OutputFormat.parquet and output is None:
+        raise InputError(_("Parquet output needs --output PATH"))
+    with atomic_output(output) as sink:
+        if fmt is OutputFormat.csv:
+            frame.write_csv(sink)
+        elif fmt is OutputFormat.jsonl:
+            frame.write_ndjson(sink)
+        else:
+            frame.write_parquet(sink, compression="zstd")
+
+
+def events(
+    ctx: typer.Context,
+    since: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help=_("Only events at or after this time (UTC).")),
+    ] = None,
+    until: Annotated[
+        datetime | None,
+        typer.Option(formats=DATE_FORMATS, help=_("Only events before this time (UTC).")),
+    ] = None,
+    member: Annotated[str | None, typer.Option(help=_("Routed to this member."))] = None,
+    country: Annotated[
+        str | None, typer.Option(help=_("Source registered in this country."))
+    ] = None,
+    asn: Annotated[int | None, typer.Option(help=_("Source announced by this AS."))] = None,
+    classification: Annotated[
+        str | None, typer.Option(help=_("RSIT classification type or taxonomy."))
+    ] = None,
+    text: Annotated[
+        str | None,
+        typer.Option(help=_("Text in the source, description, identifier or raw record.")),
+    ] = None,
+    owner: Annotated[str | None, typer.Option(help=_("Evidence owned by this member."))] = None,
+    evidence: Annotated[str | None, typer.Option(help=_("From this evidence file id."))] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(help=_("At most this many events (default 20 for the table, all for files).")),
+    ] = None,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--output-format", help=_("table, csv, jsonl or parquet."))
+    ] = OutputFormat.table,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help=_("Write to this file instead of standard output.")),
+    ] = None,
+    count: Annotated[bool, typer.Option("--count", help=_("Print only how many match."))] = False,
+) -> None:
+    """Query stored events."""
+    where = EventFilter(
+        since=utc(since),
+        until=utc(until),
+        member=member,
+        country=country,
+        asn=asn,
+        classification=classification,
+        text=text,
+        owner=owner,
+        evidence=evidence,
+    )
+    with open_node(ctx) as node:
+        selected = select_events(node.store, where)
+        if count:
+            n = selected.select(pl.len()).collect().item()
+            console.print(n)
+            return
+        if output_format is OutputFormat.table:
+            frame = selected.head(limit or 20).select(TABLE_COLUMNS).collect()
+            console.print(render_table(_("Events"), TABLE_COLUMNS, frame.iter_rows()))
+            return
+        frame = (selected.head(limit) if limit else selected).collect()
+        write_frame(frame, output_format, output)
+
+
+def rejects(
+    ctx: typer.Context,
+    evidence: Annotated[str | None, typer.Option(help=_("Of this evidence file id."))] = None,
+    reason: Annotated[str | None, typer.Option(help=_("Reason containing this text."))] = None,
+    limit: Annotated[int, typer.Option(help=_("At most this many."))] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON lines."))] = False,
+) -> None:
+    """Show records that were refused, and why."""
+    with open_node(ctx) as node:
+        frame = select_rejects(node.store, evidence=evidence, reason=reason).head(limit).collect()
+    if as_json:
+        print_json(frame.to_dicts())
+        return
+    rows = [
+        (r["evidence.id"], r["evidence.record"], r["reason"], r["raw"][:120])
+        for r in frame.iter_rows(named=True)
+    ]
+    console.print(
+        render_table(_("Rejects"), [_("Evidence"), _("Record"), _("Reason"), _("Raw")], rows)
+    )

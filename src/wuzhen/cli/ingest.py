@@ -1,0 +1,151 @@
+"""``wuzhen ingest``: evidence files into the event store, with a summary of every record."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from wuzhen.cli._console import byte_progress, console, print_json, render_table
+from wuzhen.cli._node import open_node, owner_of
+from wuzhen.errors import InputError
+from wuzhen.evidence.ingest import IngestOptions, IngestReport, expand
+from wuzhen.i18n import _
+from wuzhen.schema.tlp import TLP
+
+
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[str],
+        typer.Argument(
+            help=_("Files or directories of evidence (gzip accepted; - for standard input)."),
+            show_default=False,
+        ),
+    ],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help=_("Format of the input (default: detected from content).")
+        ),
+    ] = None,
+    feed: Annotated[
+        str | None,
+        typer.Option("--feed", help=_("Name of the feed or sensor the evidence comes from.")),
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", help=_("Member owning the evidence (default: the node's owner).")),
+    ] = None,
+    tlp: Annotated[
+        str,
+        typer.Option(
+            "--tlp",
+            help=_("Marking for records that carry none (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."),
+        ),
+    ] = "AMBER",
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year", help=_("Year of timestamps that carry none (syslog); default: inferred.")
+        ),
+    ] = None,
+    timezone: Annotated[
+        str, typer.Option("--timezone", help=_("Zone of timestamps that carry none."))
+    ] = "UTC",
+    as_json: Annotated[
+        bool, typer.Option("--json", help=_("Print the per-file summary as JSON."))
+    ] = False,
+) -> None:
+    """Ingest evidence: parse, attribute, route, deduplicate and store every record."""
+    options = IngestOptions(
+        owner=owner_of(ctx, owner),
+        format=fmt,
+        tlp=TLP.parse(tlp),
+        feed_name=feed,
+        year=year,
+        timezone=timezone,
+    )
+    files = expand(paths)
+    if not files:
+        raise InputError(_("no evidence files found"))
+    total = sum(Path(f).stat().st_size for f in files if f != "-")
+    done: dict[str, int] = {}
+    with open_node(ctx) as node, byte_progress(enabled=not as_json) as progress:
+        task = progress.add_task(_("Ingesting"), total=total or None)
+
+        def advance(name: str, consumed: int) -> None:
+            done[name] = consumed
+            progress.update(task, completed=sum(done.values()))
+
+        report = node.pipeline.ingest(files, options, advance)
+    if as_json:
+        print_json(
+            {
+                "ingest": report.ingest_id,
+                "files": [f.as_dict() for f in report.files],
+                "totals": report.totals(),
+            }
+        )
+        return
+    _print_report(report)
+
+
+def _print_report(report: IngestReport) -> None:
+    headers = [
+        _("File"),
+        _("Format"),
+        _("SHA-256"),
+        _("Records"),
+        _("Events"),
+        _("Duplicates"),
+        _("Skipped"),
+        _("Rejects"),
+    ]
+    rows = [
+        (f.path, f.format, f.sha256[:12], f.records, f.events, f.duplicates, f.skipped, f.rejects)
+        for f in report.files
+    ]
+    t = report.totals()
+    if len(report.files) > 1:
+        rows.append(
+            (
+                _("total"),
+                "",
+                "",
+                t["records"],
+                t["events"],
+                t["duplicates"],
+                t["skipped"],
+                t["rejects"],
+            )
+        )
+    console.print(
+        render_table(
+            _("Ingest {id}").format(id=report.ingest_id),
+            headers,
+            rows,
+            justify=["left", "left", "left"] + ["right"] * 5,
+        )
+    )
+    reasons: dict[str, dict[str, int]] = {_("skipped"): {}, _("rejected"): {}}
+    for f in report.files:
+        for k, v in f.skipped_reasons.items():
+            reasons[_("skipped")][k] = reasons[_("skipped")].get(k, 0) + v
+        for k, v in f.reject_reasons.items():
+            reasons[_("rejected")][k] = reasons[_("rejected")].get(k, 0) + v
+    rows2 = [
+        (kind, reason, n)
+        for kind, by in reasons.items()
+        for reason, n in sorted(by.items(), key=lambda kv: -kv[1])
+    ]
+    if rows2:
+        console.print(
+            render_table(
+                _("Why records were not stored as events"),
+                [_("Outcome"), _("Reason"), _("Records")],
+                rows2,
+                justify=["left", "left", "right"],
+            )
+        )

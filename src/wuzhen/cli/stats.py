@@ -1,0 +1,64 @@
+"""``wuzhen stats``: where attacks come from."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated
+
+import typer
+
+from wuzhen.cli._console import console, print_json, render_table
+from wuzhen.cli._node import DATE_FORMATS, open_node, utc
+from wuzhen.evidence.query import EventFilter
+from wuzhen.evidence.stats import origins_by_asn, origins_by_jurisdiction
+from wuzhen.i18n import _
+
+app = typer.Typer(help=_("Statistics over stored events."), no_args_is_help=True)
+
+
+class By(enum.StrEnum):
+    jurisdiction = "jurisdiction"
+    asn = "asn"
+
+
+@app.command()
+def origins(
+    ctx: typer.Context,
+    by: Annotated[By, typer.Option(help=_("Group by jurisdiction or by ASN."))] = By.jurisdiction,
+    top: Annotated[int, typer.Option(help=_("How many rows."))] = 20,
+    since: Annotated[
+        datetime | None, typer.Option(formats=DATE_FORMATS, help=_("From this time (UTC)."))
+    ] = None,
+    until: Annotated[
+        datetime | None, typer.Option(formats=DATE_FORMATS, help=_("Before this time (UTC)."))
+    ] = None,
+    classification: Annotated[
+        str | None, typer.Option(help=_("RSIT classification type or taxonomy."))
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
+) -> None:
+    """Top source jurisdictions or ASNs, counting distinct (address, classification, day)."""
+    where = EventFilter(since=utc(since), until=utc(until), classification=classification)
+    with open_node(ctx) as node:
+        if by is By.jurisdiction:
+            frame = origins_by_jurisdiction(
+                node.store, node.attributor.snapshot, node.attributor.states, where, top
+            )
+            headers = [_("Jurisdiction"), _("Origins"), _("Registered IPv4"), _("Per million IPv4")]
+            cols = ["jurisdiction", "origins", "ipv4", "per_million_ipv4"]
+        else:
+            frame = origins_by_asn(node.store, where, top)
+            headers = [_("ASN"), _("Origins"), _("AS name")]
+            cols = ["source.asn", "origins", "source.as_name"]
+    if as_json:
+        print_json(frame.select(cols).to_dicts())
+        return
+    console.print(
+        render_table(
+            _("Origins: distinct (address, classification, day)"),
+            headers,
+            frame.select(cols).iter_rows(),
+            justify=["left", "right", "right", "right"],
+        )
+    )

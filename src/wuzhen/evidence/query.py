@@ -1,0 +1,95 @@
+"""Reading the event store: filters over committed events and rejects, as lazy frames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import polars as pl
+
+from wuzhen.evidence.store import EVENTS, REJECTS, EventStore
+from wuzhen.schema.taxonomy import TAXONOMIES
+
+
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """What to select. Every given criterion must hold (AND)."""
+
+    since: datetime | None = None  # time.source >= since
+    until: datetime | None = None  # time.source < until
+    member: str | None = None  # route.member
+    country: str | None = None  # source.registration.cc
+    asn: int | None = None
+    classification: str | None = None  # a classification.type or taxonomy
+    text: str | None = None  # substring of the source, description, identifier or raw text
+    owner: str | None = None
+    evidence: str | None = None  # evidence.id
+
+    def days(self) -> list[str] | None:
+        """Day partitions that can hold matches (None: all)."""
+        if self.since is None or self.until is None:
+            return None
+        days = pl.date_range(self.since.date(), self.until.date(), "1d", eager=True)
+        return days.dt.strftime("%Y-%m-%d").to_list()
+
+    def predicate(self) -> pl.Expr:
+        conds: list[pl.Expr] = [pl.lit(value=True)]
+        ts = pl.col("time.source")
+        if self.since is not None:
+            conds.append(ts >= self.since)
+        if self.until is not None:
+            conds.append(ts < self.until)
+        if self.member:
+            conds.append(pl.col("route.member") == self.member.upper())
+        if self.country:
+            conds.append(pl.col("source.registration.cc") == self.country.upper())
+        if self.asn is not None:
+            conds.append(pl.col("source.asn") == self.asn)
+        if self.classification:
+            column = (
+                "classification.taxonomy"
+                if self.classification in TAXONOMIES
+                else "classification.type"
+            )
+            conds.append(pl.col(column) == self.classification)
+        if self.owner:
+            conds.append(pl.col("owner") == self.owner.upper())
+        if self.evidence:
+            conds.append(pl.col("evidence.id") == self.evidence)
+        if self.text:
+            needle = self.text.lower()
+            conds.append(
+                pl.any_horizontal(
+                    pl.col(c).str.to_lowercase().str.contains(needle, literal=True).fill_null(False)
+                    for c in (
+                        "source.ip",
+                        "source.fqdn",
+                        "source.url",
+                        "event_description.text",
+                        "classification.identifier",
+                        "raw",
+                    )
+                )
+            )
+        return pl.all_horizontal(conds)
+
+
+def select_events(store: EventStore, where: EventFilter) -> pl.LazyFrame:
+    """Committed events matching ``where``, newest first."""
+    return (
+        store.scan(EVENTS, where.days())
+        .filter(where.predicate())
+        .sort("time.source", descending=True, nulls_last=True)
+    )
+
+
+def select_rejects(
+    store: EventStore, *, evidence: str | None = None, reason: str | None = None
+) -> pl.LazyFrame:
+    """Committed rejects, optionally of one evidence file or with a reason containing text."""
+    frame = store.scan(REJECTS)
+    if evidence:
+        frame = frame.filter(pl.col("evidence.id") == evidence)
+    if reason:
+        frame = frame.filter(pl.col("reason").str.contains(reason, literal=True))
+    return frame.sort("evidence.id", "evidence.record")

@@ -1,0 +1,118 @@
+"""Withdrawing an evidence file: its events and rejects leave the store in one commit.
+
+Data files holding rows of the file are rewritten without them under new names; one
+transaction then retires the old files, lists the new ones and marks the evidence retracted.
+Readers see the old state or the new. The old files are deleted after the commit (or, after a
+crash, by the next writer as orphans).
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+import polars as pl
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from sqlalchemy import select, update
+
+from wuzhen.clock import Clock
+from wuzhen.db import Database
+from wuzhen.errors import InputError, NotFoundError
+from wuzhen.evidence.store import DATASETS, EventStore, StagedWriter
+from wuzhen.evidence.tables import Evidence, StoreFile
+
+log = logging.getLogger(__name__)
+DAY = "__day"
+
+
+@dataclass(frozen=True, slots=True)
+class Retraction:
+    sha256: str
+    owner: str
+    evidence_ids: tuple[str, ...]
+    removed: dict[str, int]  # dataset -> rows removed
+
+
+def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: str) -> Retraction:
+    """Withdraw every ingest of the file with this SHA-256 (or unique prefix) by ``owner``."""
+    digest = sha256.strip().lower()
+    if len(digest) < 8 or any(c not in "0123456789abcdef" for c in digest):
+        raise InputError("give the file's SHA-256 (at least 8 hex digits)")
+    with store.writer_lock():
+        with db.session() as s:
+            rows = s.execute(
+                select(Evidence.id, Evidence.sha256).where(
+                    Evidence.sha256.startswith(digest),
+                    Evidence.owner == owner,
+                    Evidence.retracted_at.is_(None),
+                )
+            ).all()
+        digests = {r.sha256 for r in rows}
+        if not rows:
+            msg = f"no evidence of {owner} with SHA-256 {digest}"
+            raise NotFoundError(msg)
+        if len(digests) > 1:
+            msg = f"SHA-256 prefix {digest} matches several files; give more digits"
+            raise InputError(msg)
+        ids = tuple(sorted(r.id for r in rows))
+        writer = StagedWriter(store, f"r{secrets.token_hex(7)}")
+        removed: dict[str, int] = {}
+        retired: list[str] = []
+        try:
+            for dataset in DATASETS:
+                removed[dataset] = _rewrite(store, writer, dataset, ids, retired)
+            manifest = writer.finish()
+            now = clock.now()
+            with db.session() as s:
+                s.execute(
+                    update(StoreFile)
+                    .where(StoreFile.path.in_(retired))
+                    .values(live=False, retired_at=now)
+                )
+                for row in manifest:
+                    s.add(StoreFile(ingest_id=writer.writer_id, live=True, **row))
+                s.execute(update(Evidence).where(Evidence.id.in_(ids)).values(retracted_at=now))
+        except BaseException:
+            writer.abort()
+            raise
+        for rel in retired:
+            (store.root / rel).unlink(missing_ok=True)
+    log.info("retracted evidence %s of %s: %s", digests.pop(), owner, removed)
+    return Retraction(sha256=rows[0].sha256, owner=owner, evidence_ids=ids, removed=removed)
+
+
+def _rewrite(
+    store: EventStore, writer: StagedWriter, dataset: str, ids: tuple[str, ...], retired: list[str]
+) -> int:
+    files = store.live_files(dataset)
+    if not files:
+        return 0
+    hits = (
+        pl.scan_parquet(files, include_file_paths="__file", hive_partitioning=False)
+        .filter(pl.col("evidence.id").is_in(list(ids)))
+        .group_by("__file")
+        .len()
+        .collect()
+    )
+    with store.db.session() as s:
+        day_of = dict(
+            s.execute(
+                select(StoreFile.path, StoreFile.day).where(StoreFile.dataset == dataset)
+            ).tuples()
+        )
+    total = 0
+    for path_text, count in hits.iter_rows():
+        rel = Path(path_text).relative_to(store.root).as_posix()
+        table = pq.read_table(path_text)
+        keep = pc.invert(pc.is_in(table["evidence.id"], pa.array(list(ids))))
+        remaining = table.filter(keep)
+        if remaining.num_rows:
+            day = pa.repeat(pa.scalar(day_of[rel], pa.string()), remaining.num_rows)
+            writer.write(dataset, DAY, remaining.append_column(DAY, day))
+        retired.append(rel)
+        total += count
+    return total
