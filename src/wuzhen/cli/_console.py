@@ -20,7 +20,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-console = Console()
+# Output that goes to a file or a pipe is not cut to 80 columns: tables stay whole.
+console = Console(width=None if sys.stdout.isatty() else 200)
 err_console = Console(stderr=True)
 
 
@@ -57,7 +58,11 @@ def render_table(
 ) -> Table:
     table = Table(title=title, header_style="bold")
     for i, header in enumerate(headers):
-        table.add_column(header, justify=justify[i] if i < len(justify) else "left")  # type: ignore[arg-type]
+        table.add_column(
+            header,
+            justify=justify[i] if i < len(justify) else "left",  # type: ignore[arg-type]
+            overflow="fold",
+        )
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     return table

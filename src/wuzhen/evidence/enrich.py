@@ -57,11 +57,11 @@ class Attributor:
                 bad_ip = bad_ip | (net_rows & net["source.ip.error"].is_not_null())
         out = events.with_columns(columns)
         reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
-        host = _host(events)
-        if host is not None:
-            tld_cc = next(e for e in tld_country_exprs(host) if e.meta.output_name() == "tld.cc")
-            out = out.with_columns(tld_cc.alias("source.tld.cc"))
-        return out.with_columns(reason.otherwise(None).alias(REASON))
+        out = out.with_columns(reason.otherwise(None).alias(REASON))
+        hosts = [c for c in ("source.fqdn", "source.url") if c in events.columns]
+        if hosts:
+            out = out.with_columns(_tld_cc(out.select(pl.coalesce(hosts)).to_series()))
+        return out
 
     def route(self, events: pl.DataFrame, basis: str) -> pl.DataFrame:
         """Set the route from the registration (or location) country."""
@@ -79,8 +79,14 @@ class Attributor:
         )
 
 
-def _host(events: pl.DataFrame) -> pl.Expr | None:
-    parts = [pl.col(c) for c in ("source.fqdn", "source.url") if c in events.columns]
-    if not parts:
-        return None
-    return host_expr(pl.coalesce(parts))
+def _tld_cc(hosts: pl.Series) -> pl.Series:
+    """``source.tld.cc`` for each row, computed only where a host name is present."""
+    out = pl.Series("source.tld.cc", [None] * 0, pl.String).extend_constant(None, hosts.len())
+    present = hosts.is_not_null()
+    if not present.any():
+        return out
+    tld_cc = next(
+        e for e in tld_country_exprs(host_expr(pl.col("h"))) if e.meta.output_name() == "tld.cc"
+    )
+    values = pl.DataFrame({"h": hosts.filter(present)}).select(tld_cc).to_series()
+    return out.scatter(present.arg_true(), values)

@@ -468,11 +468,8 @@ class _FileRun:
         keep = ~dup
         fresh = frame.filter(pl.Series(keep))
         if fresh.height:
-            table = (
-                conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
-            ).to_arrow()
-            table = table.append_column(DAY, fresh[DAY].to_arrow())
-            self.writer.write(dataset, DAY, table)
+            rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
+            self.writer.write(dataset, DAY, rows.with_columns(fresh[DAY]))
         self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())
 

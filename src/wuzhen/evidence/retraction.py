@@ -99,11 +99,10 @@ def _rewrite(
         .collect()
     )
     with store.db.session() as s:
-        day_of = dict(
-            s.execute(
-                select(StoreFile.path, StoreFile.day).where(StoreFile.dataset == dataset)
-            ).tuples()
-        )
+        rows = s.execute(
+            select(StoreFile.path, StoreFile.day).where(StoreFile.dataset == dataset)
+        ).all()
+        day_of = {path: day for path, day in rows}
     total = 0
     for path_text, count in hits.iter_rows():
         rel = Path(path_text).relative_to(store.root).as_posix()
@@ -112,7 +111,9 @@ def _rewrite(
         remaining = table.filter(keep)
         if remaining.num_rows:
             day = pa.repeat(pa.scalar(day_of[rel], pa.string()), remaining.num_rows)
-            writer.write(dataset, DAY, remaining.append_column(DAY, day))
+            frame = pl.from_arrow(remaining.append_column(DAY, day))
+            assert isinstance(frame, pl.DataFrame)
+            writer.write(dataset, DAY, frame)
         retired.append(rel)
         total += count
     return total

@@ -62,9 +62,7 @@ def origins_by_jurisdiction(
         .group_by("jurisdiction")
         .agg(pl.len().alias("origins"))
         .join(registered, on="jurisdiction", how="left")
-        .with_columns(
-            (pl.col("origins") * 1_000_000 / pl.col("ipv4")).round(3).alias("per_million_ipv4")
-        )
+        .with_columns((pl.col("origins") * 1_000_000 / pl.col("ipv4")).alias("per_million_ipv4"))
         .sort("origins", "jurisdiction", descending=[True, False])
     )
     return counted.head(top)

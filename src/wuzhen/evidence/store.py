@@ -154,15 +154,13 @@ class StagedWriter:
         self._seq = 0
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
-    def write(self, dataset: str, day_column: str, frame: pa.Table) -> None:
+    def write(self, dataset: str, day_column: str, frame: pl.DataFrame) -> None:
         """Append rows, split by their day (a ``YYYY-MM-DD`` string column, not stored)."""
-        if frame.num_rows == 0:
+        if frame.height == 0:
             return
-        days = pl.from_arrow(frame.select([day_column]))[day_column]  # type: ignore[index]
-        data = frame.drop_columns([day_column])
-        for day in days.unique().sort().to_list():
-            mask = pa.array((days == day).to_numpy())
-            self._append(dataset, day, data.filter(mask))
+        parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
+        for (day,), part in parts.items():
+            self._append(dataset, str(day), part.drop(day_column).to_arrow())
 
     def _append(self, dataset: str, day: str, table: pa.Table) -> None:
         key = (dataset, day)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, ClassVar
 
 import duckdb
@@ -131,29 +131,59 @@ def parse_time(expr: pl.Expr, formats: list[str], tz: str = "UTC") -> pl.Expr:
     return pl.coalesce(candidates)
 
 
-def syslog_time(month_day_time: pl.Expr, ctx: ParseContext) -> pl.Expr:
+MONTHS = {
+    m: i
+    for i, m in enumerate(
+        ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1
+    )
+}
+
+
+def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
     """RFC 3164 timestamps (``Jan  5 14:02:01``) carry no year.
 
     The year is ``ctx.year`` if given; otherwise the observation year, or the year before for
     dates that would lie more than a week in the future (a log from December read in January).
+    29 February of a year that has none is taken from the leap year before. Computed in steps
+    (each intermediate column once).
     """
-    text = month_day_time.str.replace("  ", " ", literal=True)
-    if ctx.year is not None:
-        return _syslog_in_year(text, ctx.year, ctx.timezone)
-    this_year = _syslog_in_year(text, ctx.now.year, ctx.timezone)
-    limit = pl.lit(ctx.now).dt.cast_time_unit("us") + pl.duration(days=7)
-    inferred = pl.when(this_year > limit).then(this_year.dt.offset_by("-1y")).otherwise(this_year)
-    # 29 February does not exist this year: the log is from an earlier (leap) year.
-    return pl.coalesce(inferred, _syslog_in_year(text, ctx.now.year - 1, ctx.timezone))
-
-
-def _syslog_in_year(text: pl.Expr, year: int, tz: str) -> pl.Expr:
-    return (
-        (pl.lit(f"{year} ") + text)
-        .str.to_datetime("%Y %b %d %H:%M:%S%.f", strict=False, time_unit="us")
-        .dt.replace_time_zone(tz, non_existent="null", ambiguous="earliest")
-        .dt.convert_time_zone("UTC")
+    limit = ctx.now + timedelta(days=7)
+    frame = (
+        pl.DataFrame({"t": month_day_time})
+        .lazy()
+        .with_columns(pl.col("t").str.replace("  ", " ", literal=True))
+        .with_columns(
+            pl.col("t")
+            .str.slice(0, 3)
+            .replace_strict(MONTHS, default=None, return_dtype=pl.Int32)
+            .alias("m"),
+            pl.col("t").str.extract(r"^\S+ (\d{1,2}) ", 1).cast(pl.Int32, strict=False).alias("d"),
+        )
     )
+    if ctx.year is not None:
+        frame = frame.with_columns(pl.lit(ctx.year, pl.Int32).alias("y"))
+    elif limit.year == ctx.now.year:
+        future = pl.col("m") * 100 + pl.col("d") > limit.month * 100 + limit.day
+        frame = frame.with_columns(
+            (pl.lit(ctx.now.year, pl.Int32) - future.cast(pl.Int32)).alias("y")
+        )
+    else:
+        frame = frame.with_columns(pl.lit(ctx.now.year, pl.Int32).alias("y"))
+    y = pl.col("y")
+    not_leap = (y % 4 != 0) | ((y % 100 == 0) & (y % 400 != 0))
+    frame = frame.with_columns(
+        pl.when((pl.col("m") == 2) & (pl.col("d") == 29) & not_leap)
+        .then(y - y % 4)
+        .otherwise(y)
+        .alias("y")
+    ).select(
+        pl.concat_str(pl.col("y").cast(pl.String), pl.lit(" "), pl.col("t"))
+        .str.to_datetime("%Y %b %d %H:%M:%S%.f", strict=False, time_unit="us")
+        .dt.replace_time_zone(ctx.timezone, non_existent="null", ambiguous="earliest")
+        .dt.convert_time_zone("UTC")
+        .alias("time")
+    )
+    return frame.collect().to_series()
 
 
 def extra_json(**fields: pl.Expr) -> pl.Expr:

@@ -50,11 +50,15 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
 
 def _fast(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-    line = pl.col(LINE)
-    if frame[LINE].str.starts_with("<").any():
-        line = line.str.replace(r"^<\d{1,3}>", "")
+    text = frame[LINE]
+    if text.str.starts_with("<").any():
+        text = text.str.replace(r"^<\d{1,3}>", "")
+    frame = frame.with_columns(
+        text.alias("__line"), syslog_time(text.str.slice(0, 15), ctx).alias("__bsd")
+    )
+    line = pl.col("__line")
     head_rest = line.str.splitn(" ", 2)
-    bsd_time = syslog_time(line.str.slice(0, 15), ctx)
+    bsd_time = pl.col("__bsd")
     is_bsd = bsd_time.is_not_null() & (line.str.slice(15, 1) == " ")
     iso_time = parse_time(head_rest.struct.field("field_0"), ISO_FORMATS, ctx.timezone)
     rest = pl.when(is_bsd).then(line.str.slice(16)).otherwise(head_rest.struct.field("field_1"))
@@ -102,7 +106,7 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         )
     parsed = a.select(
         pl.coalesce(
-            syslog_time(pl.col("bsd"), ctx),
+            syslog_time(a["bsd"], ctx),
             parse_time(pl.col("iso"), ISO_FORMATS, ctx.timezone),
         ).alias("time.source"),
         "log_host",

@@ -1,0 +1,101 @@
+"""The evidence commands as a user runs them: ingest, events, rejects, evidence, stats (#3)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import polars as pl
+import pytest
+from typer.testing import CliRunner
+
+from wuzhen.cli import app
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "evidence" / "openssh" / "auth.log"
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "CN")
+    monkeypatch.delenv("WUZHEN_DATABASE_URL", raising=False)
+    return CliRunner()
+
+
+def _run(cli: CliRunner, *args: str) -> str:
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
+    out = json.loads(_run(cli, "ingest", str(SAMPLE), "--json"))
+    (f,) = out["files"]
+    assert f["format"] == "openssh"
+    assert f["records"] == f["events"] + f["duplicates"] + f["skipped"] + f["rejects"] == 15
+    assert f["events"] == 10
+    assert len(f["sha256"]) == 64
+    again = json.loads(_run(cli, "ingest", str(SAMPLE), "--json"))
+    assert (again["files"][0]["events"], again["files"][0]["duplicates"]) == (0, 10)
+
+    assert _run(cli, "events", "--count").strip() == "10"
+    assert _run(cli, "events", "--count", "--member", "CN").strip() == "3"
+    csv_out = tmp_path / "events.csv"
+    _run(cli, "events", "--output-format", "csv", "--output", str(csv_out))
+    assert pl.read_csv(csv_out).height == 10
+    pq_out = tmp_path / "events.parquet"
+    _run(cli, "events", "--output-format", "parquet", "-o", str(pq_out), "--country", "US")
+    assert set(pl.read_parquet(pq_out)["source.registration.cc"]) == {"US"}
+    lines = _run(cli, "events", "--output-format", "jsonl", "--limit", "3").splitlines()
+    assert len(lines) == 3 and all("event.id" in json.loads(x) for x in lines)
+    table = _run(cli, "events", "--since", "2026-11-28", "--until", "2026-11-29")
+    assert "114.114.114.114" in table
+
+
+def test_table_summary_and_reasons(cli: CliRunner) -> None:
+    out = _run(cli, "ingest", str(SAMPLE))
+    assert "openssh" in out
+    assert "successful login" in out
+
+
+def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:
+    log = tmp_path / "mixed.log"
+    log.write_text(SAMPLE.read_text() + "this line is not syslog\n")
+    _run(cli, "ingest", str(log), "--format", "openssh")
+    rejects = json.loads(_run(cli, "rejects", "--json"))
+    assert [r["raw"] for r in rejects] == ["this line is not syslog"]
+    assert rejects[0]["reason"] == "not a syslog line"
+    listing = json.loads(_run(cli, "evidence", "list", "--json"))
+    assert listing[0]["rejects"] == 1 and listing[0]["retracted_at"] is None
+    sha = listing[0]["sha256"]
+    assert "Retracted" in _run(cli, "evidence", "retract", sha)
+    assert _run(cli, "events", "--count").strip() == "0"
+    assert json.loads(_run(cli, "evidence", "list", "--json"))[0]["retracted_at"] is not None
+
+
+def test_stats_origins(cli: CliRunner) -> None:
+    _run(cli, "ingest", str(SAMPLE))
+    rows = json.loads(_run(cli, "stats", "origins", "--json"))
+    by = {r["jurisdiction"]: r for r in rows}
+    # 8.8.8.8 scanned and 2001:4860:4860::8888 guessed passwords: two origins for the US
+    assert by["US"]["origins"] == 2
+    assert by["US"]["per_million_ipv4"] == pytest.approx(2e6 / by["US"]["ipv4"], rel=1e-3)
+    assert by["CN"]["origins"] == 1
+    asns = json.loads(_run(cli, "stats", "origins", "--by", "asn", "--json"))
+    assert {r["source.asn"] for r in asns} >= {15169, 21859, 13335}
+
+
+def test_errors_are_messages(
+    cli: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("WUZHEN_DEFAULT_OWNER")
+    result = cli.invoke(app, ["ingest", str(SAMPLE)])
+    assert result.exit_code != 0
+    assert "owner" in str(result.exception)
+    result = cli.invoke(app, ["ingest", str(tmp_path / "nope.log"), "--owner", "CN"])
+    assert "no such file" in str(result.exception)
+
+
+def test_formats_lists_every_parser(cli: CliRunner) -> None:
+    out = _run(cli, "formats")
+    assert "openssh" in out

@@ -1,0 +1,295 @@
+"""The evidence pipeline against both relational stores: accounting, idempotency,
+deduplication across files and batches, retraction, atomic commits, the writer lock (#3)."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from functools import partial
+from pathlib import Path
+
+import polars as pl
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import select
+
+from wuzhen.config import Settings
+from wuzhen.errors import InputError, NotFoundError, StoreError
+from wuzhen.evidence import ingest as ingest_module
+from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.evidence.query import EventFilter, select_events
+from wuzhen.evidence.retraction import retract
+from wuzhen.evidence.tables import Evidence, StoreFile
+from wuzhen.lines import iter_lines
+from wuzhen.node import Node
+from wuzhen.schema import arrow_schema
+
+OPTIONS = IngestOptions(owner="CN")
+FAILED = "Nov 28 03:16:40 sensor sshd[42]: Failed password for root from {ip} port {port} ssh2"
+ACCEPTED = "Nov 28 09:00:02 sensor sshd[43]: Accepted publickey for ops from 10.0.0.5 port 1 ssh2"
+
+
+def _log(tmp_path: Path, name: str, lines: list[str]) -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _events(node: Node) -> pl.DataFrame:
+    return node.store.scan("events").collect()
+
+
+def test_accounting_and_routing(node: Node, tmp_path: Path) -> None:
+    lines = [
+        FAILED.format(ip="114.114.114.114", port=1),
+        FAILED.format(ip="8.8.8.8", port=2),
+        FAILED.format(ip="10.0.0.9", port=3),
+        ACCEPTED,
+        "garbage that is no syslog line",
+        "",
+    ]
+    report = node.pipeline.ingest([_log(tmp_path, "auth.log", lines)], OPTIONS)
+    f = report.files[0]
+    assert (f.records, f.events, f.duplicates, f.skipped, f.rejects) == (5, 3, 0, 1, 1)
+    assert f.skipped_reasons == {"successful login": 1}
+    assert f.reject_reasons == {"not a syslog line": 1}
+    ev = _events(node).sort("source.ip")
+    assert ev["source.ip"].to_list() == ["10.0.0.9", "114.114.114.114", "8.8.8.8"]
+    assert ev["route.member"].to_list() == [None, "CN", "US"]
+    assert ev["route.state"].to_list() == ["unrouted", "routed", "routed"]
+    assert ev["route.basis"].unique().to_list() == ["registration"]
+    assert ev["source.special_purpose"].to_list() == ["private", None, None]
+    assert set(ev["owner"]) == {"CN"}
+    assert set(ev["tlp"]) == {"AMBER"}
+    assert set(ev["classification.taxonomy"]) == {"intrusion-attempts"}
+    assert ev["event.id"].n_unique() == 3
+    rejects = node.store.scan("rejects").collect()
+    assert rejects["raw"].to_list() == ["garbage that is no syslog line"]
+    assert rejects["evidence.record"].to_list() == [5]
+    with node.db.session() as s:
+        row = s.scalars(select(Evidence)).one()
+        assert (row.records, row.events, row.skipped, row.rejects) == (5, 3, 1, 1)
+        assert row.sha256 == f.sha256
+
+
+def test_reingest_adds_nothing_and_repeats_count(node: Node, tmp_path: Path) -> None:
+    same = FAILED.format(ip="1.1.1.1", port=22)
+    path = _log(tmp_path, "a.log", [same, same, same, FAILED.format(ip="8.8.4.4", port=1)])
+    first = node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (first.events, first.duplicates) == (4, 0)  # genuinely repeated lines all count
+    again = node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (again.events, again.duplicates) == (0, 4)
+    # an overlapping file: one repeat of the known line, one new line
+    overlap = _log(tmp_path, "b.log", [same, FAILED.format(ip="9.9.9.9", port=1)])
+    third = node.pipeline.ingest([overlap], OPTIONS).files[0]
+    assert (third.events, third.duplicates) == (1, 1)
+    assert _events(node).height == 5
+
+
+def test_rejects_are_not_stored_twice(node: Node, tmp_path: Path) -> None:
+    path = _log(tmp_path, "r.log", ["junk one", "junk two", FAILED.format(ip="1.0.0.1", port=1)])
+    forced = IngestOptions(owner="CN", format="openssh")
+    node.pipeline.ingest([path], forced)
+    report = node.pipeline.ingest([path], forced).files[0]
+    assert report.rejects == 2  # still accounted as rejects ...
+    assert node.store.scan("rejects").collect().height == 2  # ... but stored once
+
+
+def test_other_owner_is_other_evidence(node: Node, tmp_path: Path) -> None:
+    path = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
+    node.pipeline.ingest([path], OPTIONS)
+    other = node.pipeline.ingest([path], IngestOptions(owner="FR")).files[0]
+    assert other.events == 1  # the fingerprint includes the owner
+    assert sorted(_events(node)["owner"].to_list()) == ["CN", "FR"]
+
+
+def test_repeats_across_batches(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ingest_module, "iter_lines", partial(iter_lines, block_size=256))
+    same = FAILED.format(ip="1.1.1.1", port=22)
+    lines = [same if i % 3 == 0 else FAILED.format(ip=f"8.8.{i}.1", port=i) for i in range(60)]
+    path = _log(tmp_path, "batches.log", lines)
+    f = node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (f.records, f.events, f.duplicates) == (60, 60, 0)
+    again = node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (again.events, again.duplicates) == (0, 60)
+    assert _events(node)["event.id"].n_unique() == 60
+
+
+def test_files_of_one_run_deduplicate_each_other(node: Node, tmp_path: Path) -> None:
+    line = FAILED.format(ip="1.1.1.1", port=22)
+    a = _log(tmp_path, "a.log", [line, FAILED.format(ip="1.0.0.1", port=1)])
+    b = _log(tmp_path, "b.log", [line])
+    report = node.pipeline.ingest([a, b], OPTIONS)
+    assert [(f.events, f.duplicates) for f in report.files] == [(2, 0), (0, 1)]
+
+
+def test_gzip_directories_and_stdin(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "logs"
+    folder.mkdir()
+    (folder / "auth.log.1.gz").write_bytes(
+        gzip.compress((FAILED.format(ip="1.1.1.1", port=1) + "\n").encode())
+    )
+    (folder / ".hidden.log").write_text("ignored\n")
+    _log(folder, "auth.log", [FAILED.format(ip="8.8.8.8", port=2)])
+    report = node.pipeline.ingest([folder], OPTIONS)
+    assert sorted(Path(f.path).name for f in report.files) == ["auth.log", "auth.log.1.gz"]
+    assert report.totals()["events"] == 2
+    stdin = io.BytesIO((FAILED.format(ip="9.9.9.9", port=3) + "\n").encode())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+    assert node.pipeline.ingest(["-"], OPTIONS).files[0].events == 1
+
+
+def test_unknown_format_and_missing_file_are_clear_errors(node: Node, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="format not recognised"):
+        node.pipeline.ingest([_log(tmp_path, "x.txt", ["hello", "world"])], OPTIONS)
+    with pytest.raises(InputError, match="no such file"):
+        node.pipeline.ingest([tmp_path / "absent.log"], OPTIONS)
+    assert _events(node).height == 0
+
+
+def test_stored_schema_and_day_partitions(node: Node, tmp_path: Path) -> None:
+    lines = [
+        FAILED.format(ip="1.1.1.1", port=1),
+        "Nov 27 03:16:40 sensor sshd[42]: Failed password for root from 8.8.8.8 port 2 ssh2",
+    ]
+    node.pipeline.ingest([_log(tmp_path, "a.log", lines)], OPTIONS)
+    files = node.store.live_files("events")
+    assert sorted(p.parent.name for p in files) == ["day=2026-11-27", "day=2026-11-28"]
+    for f in files:
+        assert pq.read_schema(f).equals(arrow_schema(), check_metadata=False)
+
+
+def test_query_filters(node: Node, tmp_path: Path) -> None:
+    lines = [FAILED.format(ip="114.114.114.114", port=1), FAILED.format(ip="8.8.8.8", port=2)]
+    node.pipeline.ingest([_log(tmp_path, "a.log", lines)], OPTIONS)
+    store = node.store
+    assert select_events(store, EventFilter(member="CN")).collect()["source.ip"].to_list() == [
+        "114.114.114.114"
+    ]
+    assert select_events(store, EventFilter(asn=15169)).collect().height == 1
+    assert select_events(store, EventFilter(classification="brute-force")).collect().height == 2
+    assert (
+        select_events(store, EventFilter(classification="intrusion-attempts")).collect().height == 2
+    )
+    assert select_events(store, EventFilter(text="8.8.8")).collect().height == 1
+    assert select_events(store, EventFilter(country="US", member="CN")).collect().height == 0
+
+
+def test_retract_withdraws_one_file_atomically(node: Node, tmp_path: Path) -> None:
+    a = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1), "junk"])
+    b = _log(tmp_path, "b.log", [FAILED.format(ip="8.8.8.8", port=2)])
+    report = node.pipeline.ingest([a, b], OPTIONS)
+    sha_a = report.files[0].sha256
+    done = retract(node.store, node.db, node.clock, sha_a[:12], "CN")
+    assert done.removed == {"events": 1, "rejects": 1}
+    assert _events(node)["source.ip"].to_list() == ["8.8.8.8"]
+    assert node.store.scan("rejects").collect().height == 0
+    with node.db.session() as s:
+        retracted = s.scalars(select(Evidence).where(Evidence.sha256 == sha_a)).one()
+        assert retracted.retracted_at == node.clock.now()
+        dead = s.scalars(select(StoreFile).where(StoreFile.live.is_(False))).all()
+        assert dead and all(not (node.store.root / d.path).exists() for d in dead)
+    with pytest.raises(NotFoundError):
+        retract(node.store, node.db, node.clock, sha_a, "CN")
+    # the file can be ingested again after its retraction
+    assert node.pipeline.ingest([a], OPTIONS).files[0].events == 1
+
+
+def test_retract_needs_the_owner(node: Node, tmp_path: Path) -> None:
+    a = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
+    sha = node.pipeline.ingest([a], OPTIONS).files[0].sha256
+    with pytest.raises(NotFoundError):
+        retract(node.store, node.db, node.clock, sha, "FR")
+    with pytest.raises(InputError):
+        retract(node.store, node.db, node.clock, "xyz", "CN")
+    assert _events(node).height == 1
+
+
+def test_a_failed_run_leaves_the_old_state(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    good = _log(tmp_path, "good.log", [FAILED.format(ip="1.1.1.1", port=1)])
+    node.pipeline.ingest([good], OPTIONS)
+    before = _events(node)
+    second = _log(tmp_path, "second.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    original = node.pipeline._commit
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(node.pipeline, "_commit", broken)
+    with pytest.raises(RuntimeError):
+        node.pipeline.ingest([second], OPTIONS)
+    monkeypatch.setattr(node.pipeline, "_commit", original)
+    assert _events(node).equals(before)
+    on_disk = sorted(p.name for p in (node.store.root / "events").rglob("*.parquet"))
+    assert on_disk == sorted(p.name for p in node.store.live_files("events"))
+
+
+def test_one_writer_at_a_time(sqlite_node: Node) -> None:
+    with sqlite_node.store.writer_lock(), pytest.raises(StoreError, match="another process"):
+        with sqlite_node.store.writer_lock(wait=0.3):
+            pass
+
+
+KILL_SCRIPT = """
+import sys
+from pathlib import Path
+from wuzhen.config import Settings
+from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.node import Node
+node = Node.open(Settings(data_dir=Path(sys.argv[1]), database_url=sys.argv[2]))
+node.pipeline.ingest([sys.argv[3]], IngestOptions(owner="CN"))
+"""
+
+
+@pytest.mark.slow
+def test_sigkill_mid_write_then_rerun(settings: Settings, tmp_path: Path) -> None:
+    """Kill an ingest while it writes: no partial file is visible, the re-run is exact."""
+    big = tmp_path / "big.log"
+    with big.open("w") as fh:
+        for i in range(400_000):
+            fh.write(
+                FAILED.format(ip=f"{1 + i % 200}.{i % 250}.{i // 250 % 250}.7", port=i % 60000)
+                + "\n"
+            )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    args = [
+        sys.executable,
+        "-c",
+        KILL_SCRIPT,
+        str(settings.data_dir),
+        settings.resolved_database_url,
+        str(big),
+    ]
+    proc = subprocess.Popen(args, env=env)
+    events_dir = settings.data_dir / "store" / "events"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and proc.poll() is None:
+        if events_dir.exists() and any(events_dir.rglob("*.parquet")):
+            break
+        time.sleep(0.02)
+    assert proc.poll() is None, "the ingest finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    node = Node.open(settings)
+    try:
+        assert node.store.scan("events").collect().height == 0  # nothing committed
+        report = node.pipeline.ingest([big], OPTIONS).files[0]
+        assert (report.records, report.events, report.duplicates) == (400_000, 400_000, 0)
+        assert node.store.scan("events").collect()["event.id"].n_unique() == 400_000
+        on_disk = sorted(str(p) for p in (node.store.root / "events").rglob("*.parquet"))
+        assert on_disk == sorted(str(p) for p in node.store.live_files("events"))
+        again = node.pipeline.ingest([big], OPTIONS).files[0]
+        assert (again.events, again.duplicates) == (0, 400_000)
+    finally:
+        node.close()
