@@ -54,7 +54,7 @@ FIELDS: tuple[Field, ...] = (
         "event.id",
         S,
         "Fingerprint: hash of owner, normalized record, its occurrence number in "
-        "the file and its index within the record.",
+        "the file.",
         pattern=HEX32,
         required=True,
         set_by="pipeline",

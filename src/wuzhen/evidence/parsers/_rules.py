@@ -9,9 +9,8 @@ but not in the expected form.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import re
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -96,9 +95,9 @@ def apply_rules(
         else tagged.clear().with_columns(pl.col(RULE).cast(pl.String))
     )
     # Every group of every pattern is a column, even when no record matched its rule.
-    groups = {g for r in rules if r.pattern for g in re.compile(r.pattern).groupindex}
+    group_names = {g for r in rules if r.pattern for g in re.compile(r.pattern).groupindex}
     out = out.with_columns(
-        pl.lit(None, pl.String).alias(g) for g in sorted(groups - set(out.columns))
+        pl.lit(None, pl.String).alias(g) for g in sorted(group_names - set(out.columns))
     )
     return Applied(
         events=out,

@@ -1,0 +1,70 @@
+"""The field registry is the one source of the schema and of its documentation (#3)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import polars as pl
+
+from wuzhen.schema import FIELDS, SHARED, arrow_schema, conform, validate
+from wuzhen.schema.reference import markdown
+from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "user" / "fields.md"
+
+
+def test_reference_page_is_generated_from_the_registry() -> None:
+    assert DOCS.read_text(encoding="utf-8") == markdown(), (
+        "run: python -m wuzhen.schema.reference > docs/user/fields.md"
+    )
+
+
+def test_arrow_schema_follows_the_registry() -> None:
+    schema = arrow_schema()
+    assert schema.names == [f.name for f in FIELDS]
+    assert not schema.field("event.id").nullable
+    assert schema.field("time.source").type.tz == "UTC"
+
+
+def test_intelmq_names_and_added_fields_present() -> None:
+    names = {f.name for f in FIELDS}
+    for name in ("time.source", "time.observation", "source.ip", "source.port", "source.asn",
+                 "source.geolocation.cc", "source.fqdn", "source.url", "destination.ip",
+                 "destination.port", "protocol.transport", "protocol.application",
+                 "classification.taxonomy", "classification.type", "classification.identifier",
+                 "feed.name", "feed.provider", "raw", "extra", "event.id", "evidence.id",
+                 "owner", "source.registration.cc", "route.member", "route.basis",
+                 "route.state", "tlp"):
+        assert name in names
+
+
+def test_raw_and_destination_are_never_in_the_shared_set() -> None:
+    assert "raw" not in SHARED
+    assert not [n for n in SHARED if n.startswith("destination.")]
+    assert "source.ip" in SHARED
+
+
+def test_validation_splits_good_and_bad_rows_with_reasons() -> None:
+    frame = pl.DataFrame({
+        "raw": ["a", "b", "c", None],
+        "classification.type": ["brute-force", "no-such-type", "scanner", "scanner"],
+        "classification.identifier": ["x", "x", "x", "x"],
+        "classification.taxonomy": ["intrusion-attempts", None, "information-gathering",
+                                    "information-gathering"],
+        "source.port": [22, 1, 70000, 1],
+    })
+    good, bad = validate(frame)
+    assert good["raw"].to_list() == ["a"]
+    assert bad["__reject_reason"].to_list() == [
+        "classification.type: not an allowed value", "source.port: above 65535", "raw: missing"]
+
+
+def test_conform_fills_and_orders_columns() -> None:
+    out = conform(pl.DataFrame({"raw": ["x"], "source.port": [22]}))
+    assert out.columns == [f.name for f in FIELDS]
+    assert out["source.port"].dtype == pl.Int32
+
+
+def test_every_type_has_a_taxonomy() -> None:
+    assert all(TAXONOMY_OF_TYPE.values())
+    assert TAXONOMY_OF_TYPE["brute-force"] == "intrusion-attempts"
