@@ -28,6 +28,7 @@ from wuzhen.evidence.tables import Evidence, StoreFile
 from wuzhen.lines import iter_lines
 from wuzhen.node import Node
 from wuzhen.schema import arrow_schema
+from wuzhen.schema.tlp import TLP
 
 OPTIONS = IngestOptions(owner="CN")
 FAILED = "Nov 28 03:16:40 sensor sshd[42]: Failed password for root from {ip} port {port} ssh2"
@@ -293,3 +294,21 @@ def test_sigkill_mid_write_then_rerun(settings: Settings, tmp_path: Path) -> Non
         assert (again.events, again.duplicates) == (0, 400_000)
     finally:
         node.close()
+
+
+def test_markings_default_restrict_and_stay_with_the_owner(node: Node, tmp_path: Path) -> None:
+    path = _log(tmp_path, "a.log", [FAILED.format(ip="114.114.114.114", port=1)])
+    node.pipeline.ingest([path], IngestOptions(owner="CN", tlp=TLP.GREEN))
+    ev = _events(node)
+    assert ev["tlp"].to_list() == ["GREEN"]
+    assert ev["route.member"].to_list() == ["CN"]
+    # a feed whose terms forbid redistribution: at least AMBER+STRICT, so never routed
+    other = _log(tmp_path, "b.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    node.pipeline.ingest(
+        [other], IngestOptions(owner="CN", tlp=TLP.GREEN, restrict=TLP.AMBER_STRICT)
+    )
+    restricted = _events(node).filter(pl.col("source.ip") == "8.8.8.8")
+    assert restricted["tlp"].to_list() == ["AMBER+STRICT"]
+    assert restricted["route.member"].to_list() == [None]
+    assert restricted["route.state"].to_list() == ["unrouted"]
+    assert restricted["source.registration.cc"].to_list() == ["US"]

@@ -18,6 +18,7 @@ from wuzhen.jurisdiction.addresses import attribute_addresses, attribute_network
 from wuzhen.jurisdiction.names import host_expr, tld_country_exprs
 from wuzhen.jurisdiction.snapshot import Snapshot
 from wuzhen.jurisdiction.states import StateRegistry
+from wuzhen.schema.tlp import OWNER_ONLY
 
 ATTRIBUTED = (
     "source.registration.cc",
@@ -55,6 +56,13 @@ class Attributor:
                     for c in ATTRIBUTED
                 ]
                 bad_ip = bad_ip | (net_rows & net["source.ip.error"].is_not_null())
+        # What a record itself states (an ASN-only blocklist's country, say) fills the gaps.
+        columns = [
+            c.zip_with(c.is_not_null(), events[c.name].cast(c.dtype))
+            if c.name in events.columns
+            else c
+            for c in columns
+        ]
         out = events.with_columns(columns)
         reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
         out = out.with_columns(reason.otherwise(None).alias(REASON))
@@ -70,12 +78,20 @@ class Attributor:
         routed = events.with_columns(pl.col(country).alias("__cc")).join(
             answering, on="__cc", how="left", maintain_order="left"
         )
-        return routed.drop("__cc").with_columns(
-            pl.lit(basis).alias("route.basis"),
-            pl.when(pl.col("route.member").is_null())
-            .then(pl.lit("unrouted"))
-            .otherwise(pl.lit("routed"))
-            .alias("route.state"),
+        # AMBER+STRICT and RED stay with the owner: never routed.
+        member = (
+            pl.when(pl.col("tlp").is_in(OWNER_ONLY)).then(None).otherwise(pl.col("route.member"))
+        )
+        return (
+            routed.drop("__cc")
+            .with_columns(member.alias("route.member"))
+            .with_columns(
+                pl.lit(basis).alias("route.basis"),
+                pl.when(pl.col("route.member").is_null())
+                .then(pl.lit("unrouted"))
+                .otherwise(pl.lit("routed"))
+                .alias("route.state"),
+            )
         )
 
 

@@ -35,7 +35,7 @@ from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
 from wuzhen.lines import LineBatch, iter_lines
 from wuzhen.schema import conform, validate
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
-from wuzhen.schema.tlp import TLP
+from wuzhen.schema.tlp import TLP, marking
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +50,8 @@ REJECT_PART = 1
 class IngestOptions:
     owner: str
     format: str | None = None
-    tlp: TLP = TLP.AMBER
+    tlp: TLP = TLP.AMBER  # for records that carry no marking
+    restrict: TLP | None = None  # no event is marked less restrictively than this
     feed_name: str | None = None
     feed_provider: str | None = None
     year: int | None = None
@@ -248,6 +249,7 @@ def _options_json(options: IngestOptions) -> dict[str, Any]:
     return {
         "format": options.format,
         "tlp": options.tlp.value,
+        "restrict": options.restrict.value if options.restrict else None,
         "feed_name": options.feed_name,
         "feed_provider": options.feed_provider,
         "year": options.year,
@@ -370,8 +372,8 @@ class _FileRun:
             )
         )
         events = events.filter(pl.col(REASON).is_null()).drop(REASON)
-        events = self.p.attributor.route(events, self.options.basis)
         events = self._stamp(events, parser)
+        events = self.p.attributor.route(events, self.options.basis)
         reject_frame = pl.concat(rejects)
         self._account(n_records, events, result.skipped, reject_frame)
         self._store(events, reject_frame, parser)
@@ -392,7 +394,7 @@ class _FileRun:
             pl.lit(self.summary.evidence_id).alias("evidence.id"),
             pl.lit(parser.name).alias("evidence.format"),
             pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
-            pl.coalesce(tlp, pl.lit(o.tlp.value)).alias("tlp"),
+            marking(pl.coalesce(tlp, pl.lit(o.tlp.value)), o.restrict).alias("tlp"),
             pl.coalesce(feed_name, pl.lit(o.feed_name, pl.String)).alias("feed.name"),
             pl.coalesce(feed_provider, pl.lit(o.feed_provider, pl.String)).alias("feed.provider"),
         )

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 
+import polars as pl
+
 from wuzhen.errors import InputError
 
 
@@ -45,3 +47,17 @@ class TLP(enum.StrEnum):
 
 _ORDER = (TLP.CLEAR, TLP.GREEN, TLP.AMBER, TLP.AMBER_STRICT, TLP.RED)
 VALUES: tuple[str, ...] = tuple(t.value for t in _ORDER)
+RANK = {t.value: i for i, t in enumerate(_ORDER)}
+#: Markings under which an event stays with its owner: never routed, never shared.
+OWNER_ONLY: tuple[str, ...] = (TLP.AMBER_STRICT.value, TLP.RED.value)
+
+
+def marking(column: pl.Expr, restrict: TLP | None) -> pl.Expr:
+    """The marking of each row, made at least as restrictive as ``restrict`` (never looser)."""
+    if restrict is None:
+        return column
+    rank = column.replace_strict(RANK, default=None, return_dtype=pl.Int8)
+    floor = pl.lit(RANK[restrict.value], pl.Int8)
+    return pl.max_horizontal(rank, floor).replace_strict(
+        {v: k for k, v in RANK.items()}, return_dtype=pl.String
+    )
