@@ -47,7 +47,8 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
     _run(cli, "events", "--output-format", "parquet", "-o", str(pq_out), "--country", "US")
     assert set(pl.read_parquet(pq_out)["source.registration.cc"]) == {"US"}
     lines = _run(cli, "events", "--output-format", "jsonl", "--limit", "3").splitlines()
-    assert len(lines) == 3 and all("event.id" in json.loads(x) for x in lines)
+    assert len(lines) == 3
+    assert all("event.id" in json.loads(x) for x in lines)
     table = _run(cli, "events", "--since", "2026-11-28", "--until", "2026-11-29")
     assert "114.114.114.114" in table
 
@@ -66,7 +67,8 @@ def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:
     assert [r["raw"] for r in rejects] == ["this line is not syslog"]
     assert rejects[0]["reason"] == "not a syslog line"
     listing = json.loads(_run(cli, "evidence", "list", "--json"))
-    assert listing[0]["rejects"] == 1 and listing[0]["retracted_at"] is None
+    assert listing[0]["rejects"] == 1
+    assert listing[0]["retracted_at"] is None
     sha = listing[0]["sha256"]
     assert "Retracted" in _run(cli, "evidence", "retract", sha)
     assert _run(cli, "events", "--count").strip() == "0"

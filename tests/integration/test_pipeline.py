@@ -198,7 +198,8 @@ def test_retract_withdraws_one_file_atomically(node: Node, tmp_path: Path) -> No
         retracted = s.scalars(select(Evidence).where(Evidence.sha256 == sha_a)).one()
         assert retracted.retracted_at == node.clock.now()
         dead = s.scalars(select(StoreFile).where(StoreFile.live.is_(False))).all()
-        assert dead and all(not (node.store.root / d.path).exists() for d in dead)
+        assert dead
+        assert all(not (node.store.root / d.path).exists() for d in dead)
     with pytest.raises(NotFoundError):
         retract(node.store, node.db, node.clock, sha_a, "CN")
     # the file can be ingested again after its retraction
@@ -237,9 +238,12 @@ def test_a_failed_run_leaves_the_old_state(
 
 
 def test_one_writer_at_a_time(sqlite_node: Node) -> None:
-    with sqlite_node.store.writer_lock(), pytest.raises(StoreError, match="another process"):
-        with sqlite_node.store.writer_lock(wait=0.3):
-            pass
+    with (
+        sqlite_node.store.writer_lock(),
+        pytest.raises(StoreError, match="another process"),
+        sqlite_node.store.writer_lock(wait=0.3),
+    ):
+        pytest.fail("a second writer got the lock")
 
 
 KILL_SCRIPT = """

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from sqlalchemy import select
@@ -28,7 +28,7 @@ def list_evidence(
         if owner:
             stmt = stmt.where(Evidence.owner == owner.upper())
         rows = list(s.scalars(stmt))
-        data = [
+        data: list[dict[str, Any]] = [
             {
                 "id": e.id,
                 "sha256": e.sha256,

@@ -11,9 +11,11 @@ from __future__ import annotations
 import gzip
 import hashlib
 import logging
+import os
 import secrets
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +42,7 @@ from wuzhen.schema.tlp import TLP, marking
 log = logging.getLogger(__name__)
 
 SAMPLE_BYTES = 256 * 1024
+WORKERS = max(1, min(4, os.cpu_count() or 1))  # batches prepared at the same time
 SAMPLE_LINES = 50
 DAY = "__day"
 EVENT_PART = 0
@@ -134,7 +137,7 @@ class _Prefixed:
         if self.head:
             if size < 0 or size >= len(self.head):
                 out, self.head = self.head, b""
-                more = self.rest.read(-1 if size < 0 else size - len(out))
+                more: bytes = self.rest.read(-1 if size < 0 else size - len(out))
                 return out + more
             out, self.head = self.head[:size], self.head[size:]
             return out
@@ -181,7 +184,8 @@ class Pipeline:
     ) -> IngestReport:
         files = expand(paths)
         if not files:
-            raise InputError("no evidence files found")
+            msg = "no evidence files found"
+            raise InputError(msg)
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
         report = IngestReport(ingest_id, [])
@@ -303,12 +307,13 @@ class _FileRun:
                 raise InputError(msg) from err
             parser = self._parser(sample, name)
             self.summary.format = parser.name
-            state = parser.new_state()
             body = _Prefixed(sample, stream)
-            for records in self._records(parser, body):
-                self._batch(parser, state, records)
+
+            def done() -> None:
                 if progress is not None:
                     progress(name, tap.count)
+
+            self._run_batches(parser, body, done)
             tap.drain()
             self.summary.sha256 = tap.sha256.hexdigest()
             self.summary.size = tap.count
@@ -342,13 +347,39 @@ class _FileRun:
         for batch in iter_lines(body):
             yield _batch_frame(batch)
 
+    def _run_batches(self, parser: Parser, body: Any, done: Callable[[], None]) -> None:
+        """Prepare batches on worker threads (in order of reading), finish them in order.
+
+        Preparing (parse, validate, attribute, route, hash) is independent per batch, unless
+        the parser keeps state from one batch to the next (it overrides ``new_state``): then
+        batches are prepared one after another. Finishing (occurrence numbers, fingerprints,
+        deduplication, writing) always runs in file order on this thread.
+        """
+        state = parser.new_state()
+        stateful = type(parser).new_state is not Parser.new_state
+        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ingest") as pool:
+            pending: deque[Future[_Prepared | None]] = deque()
+            for records in self._records(parser, body):
+                if stateful:
+                    self._finish(self._prepare(parser, state, records))
+                    done()
+                    continue
+                pending.append(pool.submit(self._prepare, parser, state, records))
+                while len(pending) > WORKERS:
+                    self._finish(pending.popleft().result())
+                    done()
+            while pending:
+                self._finish(pending.popleft().result())
+                done()
+
     # -- one batch -----------------------------------------------------------------------
 
-    def _batch(self, parser: Parser, state: Any, records: pl.DataFrame) -> None:
+    def _prepare(self, parser: Parser, state: Any, records: pl.DataFrame) -> _Prepared | None:
+        """Everything about a batch that does not depend on the batches before it."""
         records = records.filter(pl.col(LINE).str.strip_chars() != "")
         n_records = records.height
         if n_records == 0:
-            return
+            return None
         unreadable = records.filter(pl.col("__bad").is_not_null())
         readable = records.filter(pl.col("__bad").is_null()).drop("__bad")
         result = parser.parse(readable, state, self.ctx)
@@ -375,8 +406,31 @@ class _FileRun:
         events = self._stamp(events, parser)
         events = self.p.attributor.route(events, self.options.basis)
         reject_frame = pl.concat(rejects)
-        self._account(n_records, events, result.skipped, reject_frame)
-        self._store(events, reject_frame, parser)
+        self._check(n_records, events, result.skipped, reject_frame)
+        keys = (
+            pl.concat(
+                [
+                    events.select(RECORD, "raw", pl.lit(EVENT_PART, pl.Int32).alias("part")),
+                    reject_frame.select(RECORD, "raw", pl.lit(REJECT_PART, pl.Int32).alias("part")),
+                ]
+            )
+            .with_row_index("__i")
+            .sort(RECORD)
+        )
+        h1, h2 = record_hashes(keys["raw"].to_arrow())
+        return _Prepared(parser.name, n_records, events, result.skipped, reject_frame, keys, h1, h2)
+
+    def _finish(self, batch: _Prepared | None) -> None:
+        """The steps that depend on earlier batches, in file order."""
+        if batch is None:
+            return
+        s = self.summary
+        s.records += batch.n_records
+        s.skipped += batch.skipped.height
+        s.rejects += batch.rejects.height
+        s.skipped_reasons.update(dict(batch.skipped["reason"].value_counts().iter_rows()))
+        s.reject_reasons.update(dict(batch.rejects["reason"].value_counts().iter_rows()))
+        self._store(batch)
 
     def _stamp(self, events: pl.DataFrame, parser: Parser) -> pl.DataFrame:
         o = self.options
@@ -399,7 +453,7 @@ class _FileRun:
             pl.coalesce(feed_provider, pl.lit(o.feed_provider, pl.String)).alias("feed.provider"),
         )
 
-    def _account(
+    def _check(
         self, n_records: int, events: pl.DataFrame, skipped: pl.DataFrame, rejects: pl.DataFrame
     ) -> None:
         accounted = events.height + skipped.height + rejects.height
@@ -409,30 +463,17 @@ class _FileRun:
                 f"{accounted} of {n_records} records; this is a bug, nothing was stored"
             )
             raise WuzhenError(msg)
-        s = self.summary
-        s.records += n_records
-        s.skipped += skipped.height
-        s.rejects += rejects.height
-        s.skipped_reasons.update(dict(skipped["reason"].value_counts().iter_rows()))
-        s.reject_reasons.update(dict(rejects["reason"].value_counts().iter_rows()))
 
-    def _store(self, events: pl.DataFrame, rejects: pl.DataFrame, parser: Parser) -> None:
-        keys = (
-            pl.concat(
-                [
-                    events.select(RECORD, "raw", pl.lit(EVENT_PART, pl.Int32).alias("part")),
-                    rejects.select(RECORD, "raw", pl.lit(REJECT_PART, pl.Int32).alias("part")),
-                ]
-            )
-            .with_row_index("__i")
-            .sort(RECORD)
+    def _store(self, batch: _Prepared) -> None:
+        occurrence = self.occurrences.number(batch.h1, batch.h2)
+        keys = batch.keys
+        i1, i2 = event_ids(
+            self.options.owner, batch.h1, batch.h2, occurrence, keys["part"].to_numpy()
         )
-        h1, h2 = record_hashes(keys["raw"].to_arrow())
-        occurrence = self.occurrences.number(h1, h2)
-        i1, i2 = event_ids(self.options.owner, h1, h2, occurrence, keys["part"].to_numpy())
         ids = pl.DataFrame(
             {"__i": keys["__i"], "event.id": pl.Series(hex_ids(i1, i2)), "__h1": i1, "__h2": i2}
         ).sort("__i")
+        events = batch.events
         n_events = events.height
         event_ids_frame = ids.slice(0, n_events)
         reject_ids_frame = ids.slice(n_events)
@@ -440,10 +481,10 @@ class _FileRun:
         new_events = self._new(EVENTS, events, event_ids_frame, self._event_day())
         self.summary.events += new_events
         self.summary.duplicates += n_events - new_events
-        rejects = rejects.with_columns(
+        rejects = batch.rejects.with_columns(
             reject_ids_frame["event.id"],
             pl.lit(self.summary.evidence_id).alias("evidence.id"),
-            pl.lit(parser.name).alias("evidence.format"),
+            pl.lit(batch.format).alias("evidence.format"),
             pl.lit(self.options.owner).alias("owner"),
             pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
         )
@@ -474,6 +515,20 @@ class _FileRun:
             self.writer.write(dataset, DAY, rows.with_columns(fresh[DAY]))
         self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())
+
+
+@dataclass(frozen=True, slots=True)
+class _Prepared:
+    """A batch after its independent stages, waiting for its turn to be stored."""
+
+    format: str
+    n_records: int
+    events: pl.DataFrame
+    skipped: pl.DataFrame
+    rejects: pl.DataFrame
+    keys: pl.DataFrame  # record, raw, part, __i: what is fingerprinted, in record order
+    h1: np.ndarray[Any, Any]
+    h2: np.ndarray[Any, Any]
 
 
 _REJECT_COLUMNS = [

@@ -41,7 +41,8 @@ def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: s
     """Withdraw every ingest of the file with this SHA-256 (or unique prefix) by ``owner``."""
     digest = sha256.strip().lower()
     if len(digest) < 8 or any(c not in "0123456789abcdef" for c in digest):
-        raise InputError("give the file's SHA-256 (at least 8 hex digits)")
+        msg = "give the file's SHA-256 (at least 8 hex digits)"
+        raise InputError(msg)
     with store.writer_lock():
         with db.session() as s:
             rows = s.execute(
@@ -102,7 +103,7 @@ def _rewrite(
         rows = s.execute(
             select(StoreFile.path, StoreFile.day).where(StoreFile.dataset == dataset)
         ).all()
-        day_of = {path: day for path, day in rows}
+        day_of = dict(rows)
     total = 0
     for path_text, count in hits.iter_rows():
         rel = Path(path_text).relative_to(store.root).as_posix()

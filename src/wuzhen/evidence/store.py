@@ -82,9 +82,9 @@ class EventStore:
         """A lazy frame over the committed rows of ``dataset``."""
         files = self.live_files(dataset, days)
         if not files:
-            return pl.LazyFrame(
-                schema=pl.Schema(pl.from_arrow(schema_of(dataset).empty_table()).schema)
-            )  # type: ignore[union-attr]
+            empty = pl.from_arrow(schema_of(dataset).empty_table())
+            assert isinstance(empty, pl.DataFrame)
+            return empty.lazy()
         return pl.scan_parquet(files, hive_partitioning=False)
 
     def stored_ids(self, dataset: str, days: Iterable[str], ids: pl.Series) -> pl.Series:

@@ -53,8 +53,7 @@ FIELDS: tuple[Field, ...] = (
     F(
         "event.id",
         S,
-        "Fingerprint: hash of owner, normalized record, its occurrence number in "
-        "the file.",
+        "Fingerprint: hash of owner, normalized record, its occurrence number in the file.",
         pattern=HEX32,
         required=True,
         set_by="pipeline",

@@ -40,11 +40,11 @@ def markdown() -> str:
         "| field | type | set by | shared | validation | description |",
         "|---|---|---|---|---|---|",
     ]
-    for f in FIELDS:
-        lines.append(
-            f"| `{f.name}` | {f.kind.value} | {f.set_by} | {'yes' if f.shared else 'no'} | "
-            f"{_rule(f).replace('|', '&#124;')} | {f.description} |"
-        )
+    lines.extend(
+        f"| `{f.name}` | {f.kind.value} | {f.set_by} | {'yes' if f.shared else 'no'} | "
+        f"{_rule(f).replace('|', '&#124;')} | {f.description} |"
+        for f in FIELDS
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -38,10 +38,10 @@ def _problem(name: str, frame: pl.DataFrame) -> pl.Expr | None:
         checks.append((col.is_not_null() & ~col.str.starts_with("{"), f"{name}: not a JSON object"))
     if not checks:
         return None
-    expr = pl.when(checks[0][0]).then(pl.lit(checks[0][1]))
-    for cond, reason in checks[1:]:
-        expr = expr.when(cond).then(pl.lit(reason))
-    return expr.otherwise(None)
+    expr: pl.Expr = pl.lit(None, pl.String)
+    for cond, reason in reversed(checks):
+        expr = pl.when(cond).then(pl.lit(reason)).otherwise(expr)
+    return expr
 
 
 def validate(

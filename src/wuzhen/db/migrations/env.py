@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from alembic import context
 
 from wuzhen.db.base import Base, UTCDateTime
@@ -10,7 +12,7 @@ from wuzhen.db.models import import_all
 import_all()
 
 
-def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
+def render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
     """Render Wuzhen's column types as plain SQLAlchemy types in migration scripts."""
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"

@@ -112,7 +112,7 @@ def reject(frame: pl.DataFrame, reason: str | pl.Expr) -> pl.DataFrame:
     )
 
 
-def as_int(expr: pl.Expr, dtype: pl.DataType = pl.Int32()) -> pl.Expr:
+def as_int(expr: pl.Expr, dtype: type[pl.DataType] | pl.DataType = pl.Int32) -> pl.Expr:
     """Digits to an integer; anything else null."""
     return expr.str.strip_chars().cast(pl.Int64, strict=False).cast(dtype, strict=False)
 
@@ -188,11 +188,16 @@ def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
 
 def extra_json(**fields: pl.Expr) -> pl.Expr:
     """A JSON object of the given fields (nulls left out), or null when all are null."""
-    struct = pl.struct([e.alias(k) for k, e in fields.items()])
-    encoded = struct.struct.json_encode()
-    # Drop null members: {"a":null,"b":1} -> {"b":1}
-    cleaned = encoded.str.replace_all(r'"[^"]+":null,?', "").str.replace(r",\}$", "}")
-    return pl.when(cleaned == "{}").then(None).otherwise(cleaned)
+    # Each member encoded on its own ({"k":v} -> "k":v) and joined, nulls left out: several
+    # times faster than encoding the whole struct and cutting "k":null out with a regex.
+    members = [
+        pl.when(e.is_not_null()).then(
+            pl.struct(e.alias(k)).struct.json_encode().str.slice(1).str.head(-1)
+        )
+        for k, e in fields.items()
+    ]
+    body = pl.concat_str(members, separator=",", ignore_nulls=True)
+    return pl.when(body != "").then(pl.lit("{") + body + pl.lit("}"))
 
 
 # -- JSON records --------------------------------------------------------------------------
@@ -219,6 +224,9 @@ def json_struct_type(spec: dict[str, Any]) -> str:
     return json.dumps(leaves(spec))
 
 
+JSON_CHUNK = 8192  # rows per Arrow record batch handed to DuckDB
+
+
 @dataclass(frozen=True, slots=True)
 class JsonRecords:
     """JSON objects decoded from lines: which lines are objects, and the requested fields."""
@@ -236,14 +244,17 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
     differs from the format's documentation never fails the batch: parsers cast non-strictly.
     """
     t = pa.table({"l": lines.to_arrow()})
+    if t.num_rows > JSON_CHUNK:
+        # DuckDB scans an Arrow table one record batch per thread: cut it so all cores work.
+        t = pa.Table.from_batches(t.to_batches(max_chunksize=JSON_CHUNK))
     structure = json_struct_type(spec).replace("'", "''")
     rel = duck().sql(
-        # Nested CASE, not AND: DuckDB does not short-circuit AND, and json_type raises on
-        # text that is not JSON.
-        "SELECT json_valid(l) AS v, "
-        "CASE WHEN json_valid(l) THEN json_type(l) = 'OBJECT' ELSE false END AS o, "
-        "CASE WHEN json_valid(l) THEN CASE WHEN json_type(l) = 'OBJECT' "
-        f"THEN json_transform(l, '{structure}') END END AS j FROM t"
+        # Each line is validated once; valid JSON is an object exactly when its first
+        # non-blank character is "{" (cheaper than json_type, which parses again). CASE, not
+        # AND: DuckDB does not short-circuit AND, and json_transform raises on invalid text.
+        "SELECT v, o, CASE WHEN o THEN json_transform(l, "
+        f"'{structure}') END AS j FROM (SELECT l, v, v AND starts_with(ltrim(l, "
+        "' \t\n\r'), '{') AS o FROM (SELECT l, json_valid(l) AS v FROM t))"
     )
     out = pl.from_arrow(rel.to_arrow_table())
     assert isinstance(out, pl.DataFrame)
