@@ -15,6 +15,7 @@ from hypothesis import settings as hypothesis_settings
 
 from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
+from wuzhen.members.service import admit_all
 from wuzhen.node import Node
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -99,9 +100,17 @@ def sqlite_settings(tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", default_owner="CN")
 
 
+def open_compact(settings: Settings, clock: FixedClock) -> Node:
+    """A node whose compact has admitted every state of the registry."""
+    n = Node.open(settings, clock)
+    with n.db.session() as s:
+        admit_all(s, actor="system", at=clock.now(), reason="test compact")
+    return n
+
+
 @pytest.fixture
 def node(settings: Settings, clock: FixedClock) -> Iterator[Node]:
-    n = Node.open(settings, clock)
+    n = open_compact(settings, clock)
     try:
         yield n
     finally:
@@ -110,7 +119,7 @@ def node(settings: Settings, clock: FixedClock) -> Iterator[Node]:
 
 @pytest.fixture
 def sqlite_node(sqlite_settings: Settings, clock: FixedClock) -> Iterator[Node]:
-    n = Node.open(sqlite_settings, clock)
+    n = open_compact(sqlite_settings, clock)
     try:
         yield n
     finally:

@@ -30,6 +30,16 @@ class Settings(BaseSettings):
         description="ISO 3166 alpha-2 code of the member owning evidence ingested here.",
     )
     log_level: str = Field(default="WARNING", description="Python logging level name.")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="Address users reach this node at (links in e-mail).",
+    )
+    smtp_host: str | None = Field(default=None, description="SMTP server for notices and alerts.")
+    smtp_port: int = Field(default=25, description="SMTP port.")
+    smtp_user: str | None = Field(default=None, description="SMTP user, if the server needs one.")
+    smtp_password: str | None = Field(default=None, description="SMTP password.")
+    smtp_starttls: bool = Field(default=False, description="Use STARTTLS on the SMTP connection.")
+    mail_from: str = Field(default="wuzhen@localhost", description="Sender of Wuzhen's e-mail.")
 
     @field_validator("default_owner")
     @classmethod

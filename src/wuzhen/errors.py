@@ -4,6 +4,9 @@ WuzhenError
 ├── ConfigError        settings that cannot work (bad URL, default secret in production)
 ├── InputError         input a user gave that cannot be used (unknown format, bad value)
 ├── NotFoundError      a thing asked for by id or name does not exist
+├── AuthError          the caller is not signed in, or gave wrong credentials
+├── ForbiddenError     the caller may not do this (the visibility and role rules)
+├── ConflictError      the thing is not in a state that allows this
 ├── StoreError         a store cannot be read or written as required (lock held, corrupt)
 └── DataError          shipped or built data is missing or inconsistent (snapshot, registry)
 
@@ -28,6 +31,18 @@ class InputError(WuzhenError):
 
 class NotFoundError(WuzhenError):
     """A thing asked for does not exist."""
+
+
+class AuthError(WuzhenError):
+    """The caller is not authenticated, or its credentials are wrong."""
+
+
+class ForbiddenError(WuzhenError):
+    """The caller may not do this."""
+
+
+class ConflictError(WuzhenError):
+    """The thing is not in a state that allows this."""
 
 
 class StoreError(WuzhenError):

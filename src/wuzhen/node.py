@@ -16,6 +16,8 @@ from wuzhen.evidence.enrich import Attributor
 from wuzhen.evidence.ingest import Pipeline
 from wuzhen.evidence.store import EventStore
 from wuzhen.jurisdiction import load_snapshot, load_states
+from wuzhen.members.service import seed
+from wuzhen.rules import ensure_defaults
 
 
 @dataclass
@@ -26,8 +28,15 @@ class Node:
 
     @classmethod
     def open(cls, settings: Settings, clock: Clock | None = None) -> Node:
+        """Open the stores of ``settings`` (created and migrated as needed); the first open
+        also registers the states of the registry as candidate members and stores every rule
+        at its default, both ledgered."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, open_database(settings), clock or SystemClock())
+        node = cls(settings, open_database(settings), clock or SystemClock())
+        with node.db.session() as s:
+            ensure_defaults(s, node.clock.now())
+            seed(s, load_states(), node.clock.now())
+        return node
 
     @cached_property
     def store(self) -> EventStore:

@@ -19,6 +19,7 @@ def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "CN")
     monkeypatch.delenv("WUZHEN_DATABASE_URL", raising=False)
+    assert CliRunner().invoke(app, ["members", "admit", "--all"]).exit_code == 0
     return CliRunner()
 
 

@@ -8,7 +8,16 @@ from typing import Annotated
 import typer
 
 from wuzhen import __version__
-from wuzhen.cli import attribute, events, evidence, formats, ingest, jurisdiction, stats
+from wuzhen.cli import (
+    attribute,
+    events,
+    evidence,
+    formats,
+    ingest,
+    jurisdiction,
+    members,
+    stats,
+)
 from wuzhen.cli._console import err_console
 from wuzhen.config import Settings
 from wuzhen.errors import WuzhenError
@@ -64,8 +73,10 @@ app.command(name="ingest", help=_("Ingest evidence files into the event store.")
 app.command(name="events", help=_("Query stored events."))(events.events)
 app.command(name="rejects", help=_("Show refused records and why."))(events.rejects)
 app.command(name="formats", help=_("List the evidence formats this node reads."))(formats.formats)
+app.command(name="feeds", help=_("List the feed catalogue."))(formats.feeds)
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(stats.app, name="stats")
+app.add_typer(members.app, name="members")
 
 
 def main() -> None:

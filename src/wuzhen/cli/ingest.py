@@ -9,7 +9,9 @@ import typer
 
 from wuzhen.cli._console import byte_progress, console, print_json, render_table
 from wuzhen.cli._node import open_node, owner_of
+from wuzhen.config import Settings
 from wuzhen.errors import InputError
+from wuzhen.evidence import feeds
 from wuzhen.evidence.ingest import IngestOptions, IngestReport, expand
 from wuzhen.i18n import _
 from wuzhen.schema.tlp import TLP
@@ -32,19 +34,22 @@ def ingest(
     ] = None,
     feed: Annotated[
         str | None,
-        typer.Option("--feed", help=_("Name of the feed or sensor the evidence comes from.")),
+        typer.Option("--feed", help=_("Apply a feed catalogue entry (see `wuzhen feeds`).")),
     ] = None,
     owner: Annotated[
         str | None,
         typer.Option("--owner", help=_("Member owning the evidence (default: the node's owner).")),
     ] = None,
     tlp: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--tlp",
-            help=_("Marking for records that carry none (CLEAR, GREEN, AMBER, AMBER+STRICT, RED)."),
+            help=_(
+                "Marking for records that carry none (CLEAR, GREEN, AMBER, AMBER+STRICT, RED); "
+                "default: the feed's, else AMBER."
+            ),
         ),
-    ] = "AMBER",
+    ] = None,
     year: Annotated[
         int | None,
         typer.Option(
@@ -59,11 +64,15 @@ def ingest(
     ] = False,
 ) -> None:
     """Ingest evidence: parse, attribute, route, deduplicate and store every record."""
+    settings: Settings = ctx.obj
+    entry = feeds.feed(feed, settings.data_dir) if feed else None
     options = IngestOptions(
         owner=owner_of(ctx, owner),
-        format=fmt,
-        tlp=TLP.parse(tlp),
-        feed_name=feed,
+        format=fmt or (entry.format if entry else None),
+        tlp=TLP.parse(tlp) if tlp else (entry.tlp if entry else TLP.AMBER),
+        restrict=TLP.AMBER_STRICT if entry and not entry.redistribution else None,
+        feed_name=entry.title if entry else None,
+        feed_provider=entry.provider if entry else None,
         year=year,
         timezone=timezone,
     )

@@ -4,4 +4,9 @@ from __future__ import annotations
 
 
 def import_all() -> None:
-    import wuzhen.evidence.tables  # noqa: F401
+    import wuzhen.accounts.tables
+    import wuzhen.evidence.tables
+    import wuzhen.ledger.tables
+    import wuzhen.members.tables
+    import wuzhen.notices.tables
+    import wuzhen.rules.tables  # noqa: F401

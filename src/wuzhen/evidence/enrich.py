@@ -32,6 +32,15 @@ REASON = "__reject_reason"
 
 
 @dataclass(frozen=True, slots=True)
+class Routing:
+    """What routing reads from the compact's state: the rule's basis and the members'
+    jurisdictions (country code -> active member)."""
+
+    basis: str
+    table: pl.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
 class Attributor:
     snapshot: Snapshot
     states: StateRegistry
@@ -71,10 +80,11 @@ class Attributor:
             out = out.with_columns(_tld_cc(out.select(pl.coalesce(hosts)).to_series()))
         return out
 
-    def route(self, events: pl.DataFrame, basis: str) -> pl.DataFrame:
+    def route(self, events: pl.DataFrame, routing: Routing) -> pl.DataFrame:
         """Set the route from the registration (or location) country."""
+        basis = routing.basis
         country = "source.registration.cc" if basis == "registration" else "source.geolocation.cc"
-        answering = self.states.answering_table().rename({"cc": "__cc", "state": "route.member"})
+        answering = routing.table.rename({"cc": "__cc", "state": "route.member"})
         routed = events.with_columns(pl.col(country).alias("__cc")).join(
             answering, on="__cc", how="left", maintain_order="left"
         )

@@ -24,17 +24,20 @@ from typing import Any, BinaryIO
 import numpy as np
 import polars as pl
 
+from wuzhen import rules
 from wuzhen.clock import Clock
 from wuzhen.db import Database
 from wuzhen.errors import InputError, WuzhenError
 from wuzhen.evidence import parsers
-from wuzhen.evidence.enrich import REASON, Attributor
+from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
 from wuzhen.lines import LineBatch, iter_lines
+from wuzhen.members.service import routing_table
+from wuzhen.notices.service import make_notices
 from wuzhen.schema import conform, validate
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
 from wuzhen.schema.tlp import TLP, marking
@@ -59,7 +62,6 @@ class IngestOptions:
     feed_provider: str | None = None
     year: int | None = None
     timezone: str = "UTC"
-    basis: str = "registration"
 
 
 @dataclass(slots=True)
@@ -189,6 +191,8 @@ class Pipeline:
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
         report = IngestReport(ingest_id, [])
+        with self.db.session() as s:
+            routing = Routing(basis=rules.get(s, "routing.basis"), table=routing_table(s))
         with self.store.writer_lock():
             writer = StagedWriter(self.store, ingest_id)
             seen_ids = KeySet()  # event ids written by this run's earlier files
@@ -197,7 +201,7 @@ class Pipeline:
                     summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
                     report.files.append(summary)
                     last = i == len(files) - 1
-                    run = _FileRun(self, options, summary, writer, seen_ids, started, last)
+                    run = _FileRun(self, options, summary, writer, seen_ids, started, last, routing)
                     run.execute(name, progress)
                 manifest = writer.finish()
                 self._commit(report, options, started, manifest)
@@ -247,6 +251,15 @@ class Pipeline:
                 )
             for row in manifest:
                 s.add(StoreFile(ingest_id=report.ingest_id, live=True, **row))
+            make_notices(
+                s,
+                ingest_id=report.ingest_id,
+                owner=options.owner,
+                at=now,
+                files=[
+                    self.store.root / row["path"] for row in manifest if row["dataset"] == EVENTS
+                ],
+            )
 
 
 def _options_json(options: IngestOptions) -> dict[str, Any]:
@@ -258,7 +271,6 @@ def _options_json(options: IngestOptions) -> dict[str, Any]:
         "feed_provider": options.feed_provider,
         "year": options.year,
         "timezone": options.timezone,
-        "basis": options.basis,
     }
 
 
@@ -274,8 +286,10 @@ class _FileRun:
         seen_ids: KeySet,
         observed: datetime,
         last: bool,
+        routing: Routing,
     ) -> None:
         self.p = pipeline
+        self.routing = routing
         self.options = options
         self.summary = summary
         self.writer = writer
@@ -404,7 +418,7 @@ class _FileRun:
         )
         events = events.filter(pl.col(REASON).is_null()).drop(REASON)
         events = self._stamp(events, parser)
-        events = self.p.attributor.route(events, self.options.basis)
+        events = self.p.attributor.route(events, self.routing)
         reject_frame = pl.concat(rejects)
         self._check(n_records, events, result.skipped, reject_frame)
         keys = (

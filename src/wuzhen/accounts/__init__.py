@@ -1,0 +1,1 @@
+"""Accounts, roles, invitations, API keys and web sessions."""

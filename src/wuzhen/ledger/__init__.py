@@ -1,0 +1,14 @@
+"""The ledger: an append-only, hash-chained record of every state change.
+
+Entries carry ids and the change, not personal data. Each entry's content is committed to by
+a salted digest, and the chain links digests, so a public export can replace the content of
+non-public entries by their digest and still let anyone verify the whole chain.
+"""
+
+from __future__ import annotations
+
+from wuzhen.ledger.chain import Breach, append, head, verify
+from wuzhen.ledger.export import export_public, verify_export
+from wuzhen.ledger.tables import LedgerEntry
+
+__all__ = ["Breach", "LedgerEntry", "append", "export_public", "head", "verify", "verify_export"]

@@ -1,0 +1,1 @@
+"""Members of the compact: admitted states, their jurisdictions, contacts and sharing policy."""

@@ -1,0 +1,298 @@
+"""Notices and contests.
+
+Each ingest groups the events routed to each member other than the owner into one notice
+for that member, made in the same transaction that commits the ingest. The notice freezes
+the event ids and a digest of them. The member acknowledges it (the time to acknowledge is
+recorded), or contests events (wrong jurisdiction, false positive); the owner then re-routes,
+withdraws or upholds them. Every step is ledgered.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wuzhen import ledger
+from wuzhen.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from wuzhen.notices.tables import Contest, Notice, RouteChange
+
+GROUNDS = ("wrong-jurisdiction", "false-positive")
+OUTCOMES = ("rerouted", "withdrawn", "upheld")
+TOP_ASNS = 20
+
+
+def digest(event_ids: Sequence[str]) -> str:
+    """The digest freezing a set of events: sha256 of their sorted ids, one per line."""
+    return hashlib.sha256("\n".join(sorted(event_ids)).encode()).hexdigest()
+
+
+def make_notices(
+    session: Session, *, ingest_id: str, owner: str, files: Sequence[Path], at: datetime
+) -> list[Notice]:
+    """One notice per member other than the owner that events of this ingest are routed to."""
+    if not files:
+        return []
+    routed = (
+        pl.scan_parquet(list(files), hive_partitioning=False)
+        .filter(
+            (pl.col("route.state") == "routed")
+            & pl.col("route.member").is_not_null()
+            & (pl.col("route.member") != owner)
+        )
+        .select(
+            "event.id",
+            "route.member",
+            "classification.type",
+            "source.asn",
+            pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day"),
+        )
+        .collect()
+    )
+    notices = []
+    for (member,), part in sorted(routed.partition_by("route.member", as_dict=True).items()):
+        ids = sorted(part["event.id"].to_list())
+        counts = {
+            "events": len(ids),
+            "by_classification": _counts(part, "classification.type"),
+            "by_asn": _counts(
+                part.filter(pl.col("source.asn").is_not_null()), "source.asn", TOP_ASNS
+            ),
+            "by_day": _counts(part, "day"),
+        }
+        notice = Notice(
+            id=secrets.token_hex(8),
+            member=str(member),
+            owner=owner,
+            ingest_id=ingest_id,
+            created_at=at,
+            event_ids=ids,
+            digest=digest(ids),
+            counts=counts,
+        )
+        session.add(notice)
+        ledger.append(
+            session,
+            at=at,
+            actor="system",
+            action="notice.created",
+            subject=f"notice:{notice.id}",
+            data={
+                "member": notice.member,
+                "owner": owner,
+                "ingest": ingest_id,
+                "events": len(ids),
+                "digest": notice.digest,
+            },
+        )
+        notices.append(notice)
+    session.flush()
+    return notices
+
+
+def _counts(frame: pl.DataFrame, column: str, top: int | None = None) -> dict[str, int]:
+    counted = frame.group_by(column).len().sort(["len", column], descending=[True, False])
+    if top is not None:
+        counted = counted.head(top)
+    return {str(k): int(n) for k, n in counted.iter_rows()}
+
+
+def notice_for(session: Session, notice_id: str, member: str) -> Notice:
+    """A notice, for its recipient or its owner only."""
+    notice = session.get(Notice, notice_id)
+    if notice is None or member not in (notice.member, notice.owner):
+        msg = f"no notice {notice_id}"
+        raise NotFoundError(msg)
+    return notice
+
+
+def inbox(session: Session, member: str) -> list[Notice]:
+    return list(
+        session.scalars(
+            select(Notice)
+            .where(Notice.member == member)
+            .order_by(Notice.created_at.desc(), Notice.id)
+        )
+    )
+
+
+def acknowledge(
+    session: Session, notice_id: str, *, member: str, account: str, at: datetime
+) -> Notice:
+    notice = notice_for(session, notice_id, member)
+    if notice.member != member:
+        msg = "only the member a notice is addressed to acknowledges it"
+        raise ForbiddenError(msg)
+    if notice.acknowledged_at is not None:
+        msg = f"notice {notice_id} was acknowledged already"
+        raise ConflictError(msg)
+    notice.acknowledged_at, notice.acknowledged_by = at, account
+    ledger.append(
+        session,
+        at=at,
+        actor=f"account:{account}",
+        action="notice.acknowledged",
+        subject=f"notice:{notice.id}",
+        data={"member": member, "seconds": int((at - notice.created_at).total_seconds())},
+    )
+    return notice
+
+
+def contest(
+    session: Session,
+    *,
+    member: str,
+    account: str,
+    grounds: str,
+    reason: str,
+    at: datetime,
+    notice_id: str | None = None,
+    event_ids: Sequence[str] = (),
+) -> Contest:
+    """The routed member disputes events of a notice it received (all of them by default)."""
+    if grounds not in GROUNDS:
+        msg = f"grounds must be one of {', '.join(GROUNDS)}"
+        raise InputError(msg)
+    if not reason.strip():
+        msg = "a contest needs a reason"
+        raise InputError(msg)
+    if notice_id is None:
+        msg = "name the notice the events came with"
+        raise InputError(msg)
+    notice = notice_for(session, notice_id, member)
+    if notice.member != member:
+        msg = "only the member events are routed to contests them"
+        raise ForbiddenError(msg)
+    ids = sorted(set(event_ids)) if event_ids else sorted(notice.event_ids)
+    unknown = set(ids) - set(notice.event_ids)
+    if unknown:
+        msg = f"{len(unknown)} of these events are not in notice {notice_id}"
+        raise InputError(msg)
+    taken = set(
+        session.scalars(
+            select(RouteChange.event_id).where(
+                RouteChange.event_id.in_(ids), RouteChange.state == "contested"
+            )
+        )
+    )
+    if taken:
+        msg = f"{len(taken)} of these events are contested already"
+        raise ConflictError(msg)
+    c = Contest(
+        id=secrets.token_hex(8),
+        member=member,
+        owner=notice.owner,
+        notice_id=notice.id,
+        event_ids=ids,
+        grounds=grounds,
+        reason=reason.strip(),
+        created_at=at,
+    )
+    session.add(c)
+    entry = ledger.append(
+        session,
+        at=at,
+        actor=f"account:{account}",
+        action="contest.opened",
+        subject=f"contest:{c.id}",
+        data={
+            "member": member,
+            "owner": notice.owner,
+            "notice": notice.id,
+            "events": len(ids),
+            "digest": digest(ids),
+            "grounds": grounds,
+        },
+    )
+    _set_routes(session, ids, member, "contested", at, entry.seq)
+    return c
+
+
+def resolve(
+    session: Session,
+    contest_id: str,
+    *,
+    owner: str,
+    account: str,
+    outcome: str,
+    note: str,
+    at: datetime,
+    reroute_to: str | None = None,
+) -> Contest:
+    """The owner decides: re-route to another member, withdraw, or uphold the route."""
+    c = session.get(Contest, contest_id)
+    if c is None or owner not in (c.owner,):
+        msg = f"no contest {contest_id}"
+        raise NotFoundError(msg)
+    if c.resolved_at is not None:
+        msg = f"contest {contest_id} is resolved already"
+        raise ConflictError(msg)
+    if outcome not in OUTCOMES:
+        msg = f"outcome must be one of {', '.join(OUTCOMES)}"
+        raise InputError(msg)
+    if (outcome == "rerouted") != (reroute_to is not None):
+        msg = "re-routing needs the member to route to (and only re-routing does)"
+        raise InputError(msg)
+    data: dict[str, Any] = {"outcome": outcome, "events": len(c.event_ids)}
+    if reroute_to:
+        from wuzhen.members.service import member as get_member
+
+        target = get_member(session, reroute_to)
+        if target.status != "active":
+            msg = f"{target.code} is not an active member"
+            raise ConflictError(msg)
+        data["to"] = target.code
+    c.outcome, c.outcome_note, c.resolved_at = outcome, note, at
+    entry = ledger.append(
+        session,
+        at=at,
+        actor=f"account:{account}",
+        action="contest.resolved",
+        subject=f"contest:{c.id}",
+        data=data,
+    )
+    if outcome == "rerouted":
+        _set_routes(session, c.event_ids, reroute_to, "routed", at, entry.seq)
+    elif outcome == "withdrawn":
+        _set_routes(session, c.event_ids, None, "retracted", at, entry.seq)
+    else:
+        _set_routes(session, c.event_ids, c.member, "routed", at, entry.seq)
+    return c
+
+
+def _set_routes(
+    session: Session, ids: Sequence[str], member: str | None, state: str, at: datetime, seq: int
+) -> None:
+    existing = {
+        r.event_id: r
+        for r in session.scalars(select(RouteChange).where(RouteChange.event_id.in_(list(ids))))
+    }
+    for event_id in ids:
+        row = existing.get(event_id)
+        if row is None:
+            session.add(
+                RouteChange(
+                    event_id=event_id, member=member, state=state, changed_at=at, ledger_seq=seq
+                )
+            )
+        else:
+            row.member, row.state, row.changed_at, row.ledger_seq = member, state, at, seq
+    session.flush()
+
+
+def contests_of(session: Session, member: str) -> list[Contest]:
+    """Contests a member opened or that concern its evidence."""
+    return list(
+        session.scalars(
+            select(Contest)
+            .where((Contest.member == member) | (Contest.owner == member))
+            .order_by(Contest.created_at.desc())
+        )
+    )

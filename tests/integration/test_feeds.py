@@ -1,0 +1,85 @@
+"""The feed catalogue: listed, extended by the operator, applied by ``ingest --feed`` (#4)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from wuzhen.cli import app
+from wuzhen.errors import DataError, InputError
+from wuzhen.evidence.feeds import catalogue, feed
+from wuzhen.evidence.parsers import all_parsers
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "evidence" / "openssh" / "auth.log"
+
+
+def test_every_shipped_feed_names_a_known_format() -> None:
+    formats = set(all_parsers())
+    for f in catalogue().values():
+        assert f.format in formats, f"{f.name}: unknown format {f.format}"
+        assert f.licence
+        assert f.provider
+
+
+def test_operator_entries_extend_and_override(tmp_path: Path) -> None:
+    (tmp_path / "feeds.toml").write_text(
+        '[feed.my-sensors]\ntitle = "Our SSH sensors"\nprovider = "CERT-XX"\n'
+        'format = "openssh"\ntlp = "amber+strict"\nredistribution = false\n'
+        'licence = "internal"\n'
+    )
+    mine = feed("my-sensors", tmp_path)
+    assert mine.tlp.value == "AMBER+STRICT"
+    assert not mine.redistribution
+    assert set(catalogue()) < set(catalogue(tmp_path))
+    with pytest.raises(InputError, match="unknown feed"):
+        feed("nope", tmp_path)
+    (tmp_path / "feeds.toml").write_text('[feed.bad]\ntitle = "x"\n')
+    with pytest.raises(DataError, match="missing keys"):
+        catalogue(tmp_path)
+
+
+@pytest.fixture
+def cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "CN")
+    monkeypatch.delenv("WUZHEN_DATABASE_URL", raising=False)
+    assert CliRunner().invoke(app, ["members", "admit", "--all"]).exit_code == 0
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "feeds.toml").write_text(
+        '[feed.partner-ssh]\ntitle = "Partner SSH sensors"\nprovider = "CERT-ZZ"\n'
+        'format = "openssh"\ntlp = "GREEN"\nredistribution = false\n'
+        'licence = "for the receiving team only"\n'
+        '[feed.open-ssh]\ntitle = "Open SSH list"\nprovider = "Example"\n'
+        'format = "openssh"\ntlp = "GREEN"\nredistribution = true\nlicence = "CC0"\n'
+    )
+    return CliRunner()
+
+
+def test_feeds_command_lists_terms(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["feeds", "--json"])
+    assert result.exit_code == 0, result.output
+    by = {f["name"]: f for f in json.loads(result.output)}
+    assert by["partner-ssh"]["redistribution"] is False
+    assert by["shadowserver-reports"]["format"] == "shadowserver"
+    table = cli.invoke(app, ["feeds"]).output
+    assert "owner only" in table
+
+
+def test_ingest_with_a_feed_applies_its_entry(cli: CliRunner) -> None:
+    result = cli.invoke(app, ["ingest", str(SAMPLE), "--feed", "partner-ssh", "--json"])
+    assert result.exit_code == 0, result.output
+    out = cli.invoke(app, ["events", "--output-format", "jsonl"]).output.splitlines()
+    events = [json.loads(line) for line in out]
+    assert {e["feed.name"] for e in events} == {"Partner SSH sensors"}
+    assert {e["feed.provider"] for e in events} == {"CERT-ZZ"}
+    # not redistributable: restricted to the owner, never routed
+    assert {e["tlp"] for e in events} == {"AMBER+STRICT"}
+    assert {e["route.state"] for e in events} == {"unrouted"}
+    cli.invoke(app, ["ingest", str(SAMPLE), "--feed", "open-ssh", "--owner", "FR"])
+    out = cli.invoke(app, ["events", "--owner", "FR", "--output-format", "jsonl"]).output
+    shared = [json.loads(line) for line in out.splitlines()]
+    assert {e["tlp"] for e in shared} == {"GREEN"}
+    assert "routed" in {e["route.state"] for e in shared}
