@@ -37,6 +37,7 @@ from wuzhen.accounts.tables import (
     Invitation,
     WebSession,
 )
+from wuzhen.db import Database
 from wuzhen.errors import AuthError, ConflictError, ForbiddenError, InputError, NotFoundError
 from wuzhen.members.service import member as get_member
 from wuzhen.members.tables import ACTIVE
@@ -240,8 +241,25 @@ def accept(
 # -- signing in --------------------------------------------------------------------------
 
 
+def sign_in(db: Database, username: str, password: str, at: datetime) -> Account:
+    """:func:`authenticate` in a transaction of its own, so that a failure is counted even
+    though the caller gets an error."""
+    failure: AuthError | None = None
+    with db.session() as session:
+        try:
+            account = authenticate(session, username, password, at)
+        except AuthError as err:
+            failure = err
+    if failure is not None:
+        raise failure
+    return account
+
+
 def authenticate(session: Session, username: str, password: str, at: datetime) -> Account:
-    """The account these credentials belong to; failures are counted and throttled."""
+    """The account these credentials belong to; failures are counted and throttled.
+
+    The failure count is written in ``session``: commit it even when this raises (as
+    :func:`sign_in` does)."""
     account = session.scalar(select(Account).where(Account.username == username.strip().lower()))
     if account is None:
         _verify(_DUMMY, password)

@@ -38,6 +38,8 @@ EVENTS = "events"
 REJECTS = "rejects"
 DATASETS = (EVENTS, REJECTS)
 ROWS_PER_FILE = 2_000_000
+ROW_GROUP = 250_000
+MAX_BUFFERED = 1_000_000
 LOCK_WAIT_SECONDS = 60.0
 
 
@@ -145,12 +147,19 @@ class EventStore:
 
 
 class StagedWriter:
-    """Writes an ingest's rows into day partitions under names no reader sees yet."""
+    """Writes an ingest's rows into day partitions under names no reader sees yet.
+
+    Rows are buffered per day partition and written as row groups of ``ROW_GROUP`` rows, so a
+    log spanning many days is not written as many small pieces; at most ``MAX_BUFFERED`` rows
+    wait in memory (the largest buffer is written first when more arrive).
+    """
 
     def __init__(self, store: EventStore, writer_id: str) -> None:
         self.store = store
         self.writer_id = writer_id
         self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, str, int]] = {}
+        self._buffers: dict[tuple[str, str], list[pl.DataFrame]] = {}
+        self._buffered: dict[tuple[str, str], int] = {}
         self._seq = 0
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
@@ -160,7 +169,19 @@ class StagedWriter:
             return
         parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
         for (day,), part in parts.items():
-            self._append(dataset, str(day), part.drop(day_column).to_arrow())
+            key = (dataset, str(day))
+            self._buffers.setdefault(key, []).append(part.drop(day_column))
+            self._buffered[key] = self._buffered.get(key, 0) + part.height
+            if self._buffered[key] >= ROW_GROUP:
+                self._flush(key)
+        while sum(self._buffered.values()) > MAX_BUFFERED:
+            self._flush(max(self._buffered, key=self._buffered.__getitem__))
+
+    def _flush(self, key: tuple[str, str]) -> None:
+        parts = self._buffers.pop(key, [])
+        self._buffered.pop(key, None)
+        if parts:
+            self._append(key[0], key[1], pl.concat(parts).to_arrow())
 
     def _append(self, dataset: str, day: str, table: pa.Table) -> None:
         key = (dataset, day)
@@ -176,7 +197,7 @@ class StagedWriter:
             writer = pq.ParquetWriter(path, schema_of(dataset), compression="zstd")
             entry = (writer, rel, 0)
         writer, rel, rows = entry
-        writer.write_table(table.cast(schema_of(dataset)))
+        writer.write_table(table.cast(schema_of(dataset)), row_group_size=ROW_GROUP)
         self._open[key] = (writer, rel, rows + table.num_rows)
 
     def _close(self, key: tuple[str, str]) -> None:
@@ -189,12 +210,16 @@ class StagedWriter:
 
     def finish(self) -> list[dict[str, Any]]:
         """Close every file; the returned manifest rows make them visible once committed."""
+        for key in list(self._buffers):
+            self._flush(key)
         for key in list(self._open):
             self._close(key)
         return self.files
 
     def abort(self) -> None:
         """Close and delete everything written (the run failed)."""
+        self._buffers.clear()
+        self._buffered.clear()
         for key in list(self._open):
             writer, rel, _rows = self._open.pop(key)
             with contextlib.suppress(Exception):

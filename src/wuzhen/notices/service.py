@@ -228,9 +228,12 @@ def resolve(
 ) -> Contest:
     """The owner decides: re-route to another member, withdraw, or uphold the route."""
     c = session.get(Contest, contest_id)
-    if c is None or owner not in (c.owner,):
+    if c is None or owner not in (c.owner, c.member):
         msg = f"no contest {contest_id}"
         raise NotFoundError(msg)
+    if owner != c.owner:
+        msg = "only the owner of the evidence resolves a contest"
+        raise ForbiddenError(msg)
     if c.resolved_at is not None:
         msg = f"contest {contest_id} is resolved already"
         raise ConflictError(msg)
