@@ -260,11 +260,10 @@ def test_notices_acknowledge_contest_and_reroute(node: Node, clock: FixedClock) 
     assert (
         _seen(node, Viewer.of_member("CN")).filter(pl.col("route.state") == "contested").height == 1
     )
-    with node.db.session() as s:
-        with pytest.raises(ForbiddenError):  # only the owner resolves
-            notices.resolve(
-                s, c.id, owner="CN", account="x", outcome="withdrawn", note="", at=clock.now()
-            )
+    with node.db.session() as s, pytest.raises(ForbiddenError):  # only the owner resolves
+        notices.resolve(
+            s, c.id, owner="CN", account="x", outcome="withdrawn", note="", at=clock.now()
+        )
     with node.db.session() as s:
         notices.resolve(
             s,
