@@ -28,7 +28,7 @@ from pathlib import Path
 import polars as pl
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import inputs  # noqa: E402
+import inputs
 
 BASELINES = Path(__file__).resolve().parents[2] / "shared" / "baselines" / "intelmq"
 INTELMQ_PYTHON = Path(os.environ.get("INTELMQ_PYTHON", "/work/intelmq-venv/bin/python"))

@@ -27,7 +27,11 @@ def _read(data: bytes, **kwargs: int) -> tuple[list[str], list[int], list[bool],
 
 @given(
     st.lists(
-        st.text(alphabet=st.characters(blacklist_characters="\r\n"), max_size=30), max_size=40
+        st.text(
+            alphabet=st.characters(blacklist_characters="\r\n", blacklist_categories=["Cs"]),
+            max_size=30,
+        ),
+        max_size=40,
     ),
     st.integers(1, 64),
     st.booleans(),
