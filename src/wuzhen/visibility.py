@@ -13,6 +13,7 @@ with only the shared fields: never ``raw``, never the owner's own addresses
 (``destination.*``), unless the owner's sharing policy says so for that member. The
 secretariat and the public see aggregates only: no event-level read at all.
 
+Events attached to a cooperation request are shared with the requested member through it.
 The route used is the one in force: stored at ingest, or changed since (a contest's outcome),
 from :class:`wuzhen.notices.tables.RouteChange`.
 """
@@ -26,6 +27,7 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wuzhen.cooperation.service import granted_event_ids
 from wuzhen.errors import ForbiddenError
 from wuzhen.members.service import sharing_table
 from wuzhen.notices.tables import RouteChange
@@ -88,13 +90,17 @@ def with_route_in_force(events: pl.LazyFrame, changes: pl.DataFrame) -> pl.LazyF
     )
 
 
-def may_see(viewer: Viewer) -> pl.Expr:
-    """Rows of events ``viewer`` may see (after :func:`with_route_in_force`)."""
+def may_see(viewer: Viewer, granted: list[str] | None = None) -> pl.Expr:
+    """Rows of events ``viewer`` may see (after :func:`with_route_in_force`).
+
+    ``granted``: ids of events attached to requests sent to the viewer (shared with it
+    through the request, whatever their marking).
+    """
     if not viewer.sees_events:
         return pl.lit(value=False)
     me = viewer.member
     tlp = pl.col("tlp")
-    return (
+    rule = (
         (pl.col("owner") == me)
         | tlp.is_in([TLP.CLEAR.value, TLP.GREEN.value])
         | (
@@ -103,6 +109,9 @@ def may_see(viewer: Viewer) -> pl.Expr:
             & pl.col("route.state").is_in(["routed", "contested"])
         )
     )
+    if granted:
+        rule = rule | pl.col("event.id").is_in(granted)
+    return rule
 
 
 def visible_events(session: Session, events: pl.LazyFrame, viewer: Viewer) -> pl.LazyFrame:
@@ -115,7 +124,8 @@ def visible_events(session: Session, events: pl.LazyFrame, viewer: Viewer) -> pl
         msg = "events are visible to members only; the public and the secretariat see aggregates"
         raise ForbiddenError(msg)
     assert viewer.member is not None
-    rows = with_route_in_force(events, route_changes(session)).filter(may_see(viewer))
+    granted = granted_event_ids(session, viewer.member)
+    rows = with_route_in_force(events, route_changes(session)).filter(may_see(viewer, granted))
     policy, default = sharing_table(session, viewer.member)
     rows = rows.join(
         policy.lazy().select(

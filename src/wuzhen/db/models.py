@@ -5,6 +5,7 @@ from __future__ import annotations
 
 def import_all() -> None:
     import wuzhen.accounts.tables
+    import wuzhen.cooperation.tables
     import wuzhen.evidence.tables
     import wuzhen.ledger.tables
     import wuzhen.members.tables
