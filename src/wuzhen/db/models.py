@@ -7,6 +7,7 @@ def import_all() -> None:
     import wuzhen.accounts.tables
     import wuzhen.cooperation.tables
     import wuzhen.evidence.tables
+    import wuzhen.governance.tables
     import wuzhen.ledger.tables
     import wuzhen.members.tables
     import wuzhen.notices.tables

@@ -209,5 +209,18 @@ SPECS: dict[str, RuleSpec] = {
             ],
             "The marking a new request of each type gets unless its author sets one.",
         ),
+        RuleSpec(
+            "governance.quorum_fraction",
+            0.5,
+            Annotated[float, Field(ge=0.1, le=1.0)],
+            "Share of the members with voting rights whose delegations must be registered for "
+            "a session's votes to count (at least half by default).",
+        ),
+        RuleSpec(
+            "governance.methods",
+            ["simple", "two-thirds", "consensus"],
+            Annotated[list[Literal["simple", "two-thirds", "consensus"]], Field(min_length=1)],
+            "The voting methods a proposal may choose from.",
+        ),
     )
 }
