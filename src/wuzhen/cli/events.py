@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -14,6 +15,8 @@ from wuzhen.atomic import atomic_output
 from wuzhen.cli._console import console, print_json, render_table
 from wuzhen.cli._node import DATE_FORMATS, open_node, utc
 from wuzhen.errors import InputError
+from wuzhen.evidence.export.misp import to_misp_event
+from wuzhen.evidence.export.stix import to_stix_bundle
 from wuzhen.evidence.query import EventFilter, select_events, select_rejects
 from wuzhen.i18n import _
 
@@ -23,6 +26,8 @@ class OutputFormat(enum.StrEnum):
     csv = "csv"
     jsonl = "jsonl"
     parquet = "parquet"
+    misp = "misp"
+    stix = "stix"
 
 
 TABLE_COLUMNS = [
@@ -37,8 +42,18 @@ TABLE_COLUMNS = [
 ]
 
 
-def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> None:
-    """Write rows in a file format to ``output`` (atomically) or standard output."""
+def write_frame(
+    frame: pl.DataFrame,
+    fmt: OutputFormat,
+    output: Path | None,
+    *,
+    notice: str = "",
+    source: str = "Wuzhen",
+) -> None:
+    """Write rows in a file format to ``output`` (atomically) or standard output.
+
+    Sharing formats (misp, stix) carry the attribution ``notice`` and name ``source`` as their
+    creator."""
     if fmt is OutputFormat.parquet and output is None:
         raise InputError(_("Parquet output needs --output PATH"))
     with atomic_output(output) as sink:
@@ -46,6 +61,14 @@ def write_frame(frame: pl.DataFrame, fmt: OutputFormat, output: Path | None) -> 
             frame.write_csv(sink)
         elif fmt is OutputFormat.jsonl:
             frame.write_ndjson(sink)
+        elif fmt is OutputFormat.misp:
+            event = to_misp_event(
+                frame, info=_("Events shared by Wuzhen"), orgc=source, notice=notice
+            )
+            sink.write(json.dumps(event, ensure_ascii=False, indent=1).encode() + b"\n")
+        elif fmt is OutputFormat.stix:
+            bundle = to_stix_bundle(frame, identity_name=source, notice=notice)
+            sink.write(json.dumps(bundle, ensure_ascii=False, indent=1).encode() + b"\n")
         else:
             frame.write_parquet(sink, compression="zstd")
 
@@ -79,7 +102,8 @@ def events(
         typer.Option(help=_("At most this many events (default 20 for the table, all for files).")),
     ] = None,
     output_format: Annotated[
-        OutputFormat, typer.Option("--output-format", help=_("table, csv, jsonl or parquet."))
+        OutputFormat,
+        typer.Option("--output-format", help=_("table, csv, jsonl, parquet, misp or stix.")),
     ] = OutputFormat.table,
     output: Annotated[
         Path | None,
@@ -110,7 +134,17 @@ def events(
             console.print(render_table(_("Events"), TABLE_COLUMNS, frame.iter_rows()))
             return
         frame = (selected.head(limit) if limit else selected).collect()
-        write_frame(frame, output_format, output)
+        sharing = output_format in (OutputFormat.misp, OutputFormat.stix)
+        write_frame(
+            frame,
+            output_format,
+            output,
+            # The attribution notice travels with the attributed fields a sharing format carries.
+            notice=str(node.attributor.snapshot.meta.get("notice", "")) if sharing else "",
+            source=f"Wuzhen ({node.settings.default_owner})"
+            if node.settings.default_owner
+            else "Wuzhen",
+        )
 
 
 def rejects(

@@ -17,7 +17,9 @@ def _problem(name: str, frame: pl.DataFrame) -> pl.Expr | None:
     field = BY_NAME[name]
     col = pl.col(name)
     checks: list[tuple[pl.Expr, str]] = []
-    if field.required:
+    # Parser output is validated before the pipeline sets its own fields: a null ``tlp`` (no
+    # marking in the record) is filled with the feed's default afterwards, not missing.
+    if field.required and field.set_by == "parser":
         checks.append((col.is_null(), f"{name}: missing"))
     if field.pattern is not None and field.kind in (Kind.STRING, Kind.JSON):
         checks.append(

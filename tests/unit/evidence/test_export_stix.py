@@ -1,0 +1,372 @@
+"""Events exported as a STIX 2.1 bundle (``wuzhen.evidence.export.stix``), validated with the
+``stix2`` library, and read back by the ``stix`` parser to the same events (#4)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+import stix2
+from stix2.exceptions import InvalidValueError
+from typer.testing import CliRunner
+
+from wuzhen.cli import app
+from wuzhen.evidence.export.stix import NAMESPACE, to_stix_bundle
+from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.evidence.parsers.stix import TLP2_EXTENSION
+from wuzhen.node import Node
+from wuzhen.schema import conform
+from wuzhen.schema.tlp import TLP
+
+SAMPLES = Path(__file__).resolve().parents[2] / "data" / "evidence"
+NOTICE = "Address attribution contains data from: delegated-example: CC-BY 4.0"
+IDENTITY = "Wuzhen (CN)"
+OBSERVED = datetime(2026, 5, 2, 8, 30, 15, 123456, tzinfo=UTC)
+COMPARED = [
+    "source.ip",
+    "source.network",
+    "source.fqdn",
+    "source.url",
+    "classification.type",
+    "tlp",
+    "time.source",
+]
+
+
+def _frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Stored events (every registry column) from partial rows."""
+    base = {
+        "classification.type": "blacklist",
+        "classification.identifier": "test",
+        "tlp": "GREEN",
+        "time.source": datetime(2026, 5, 1, 12, 0, tzinfo=UTC),
+        "time.observation": OBSERVED,
+    }
+    frame = pl.DataFrame(
+        [{"event.id": f"{i:032x}", **base, **r} for i, r in enumerate(rows)],
+        schema_overrides={
+            "time.source": pl.Datetime("us", "UTC"),
+            "time.observation": pl.Datetime("us", "UTC"),
+        },
+    )
+    return conform(frame)
+
+
+def _bundle(events: pl.DataFrame, **kwargs: Any) -> dict[str, Any]:
+    return to_stix_bundle(events, identity_name=IDENTITY, notice=NOTICE, **kwargs)
+
+
+def _of_type(bundle: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    return [o for o in bundle["objects"] if o["type"] == kind]
+
+
+def _validate(bundle: dict[str, Any]) -> stix2.Bundle:
+    """The bundle as the stix2 library reads it: strict (no custom content allowed)."""
+    parsed = stix2.parse(json.dumps(bundle), allow_custom=False)
+    assert isinstance(parsed, stix2.Bundle)
+    return parsed
+
+
+ROWS = [
+    {"source.ip": "198.51.100.7", "classification.type": "c2-server", "malware.name": "Emotet"},
+    {"source.ip": "2001:db8::7", "tlp": "RED", "classification.type": "scanner"},
+    {"source.network": "203.0.113.0/24", "tlp": "CLEAR"},
+    {"source.url": "http://x.example/it's\\here", "classification.type": "malware-distribution"},
+    {
+        "source.fqdn": "bot.example.org",
+        "classification.type": "infected-system",
+        "tlp": "AMBER+STRICT",
+        "time.source": None,
+    },
+    {
+        "source.ip": "198.51.100.8",
+        "source.port": 2222,
+        "protocol.transport": "tcp",
+        "protocol.application": "ssh",
+        "source.asn": 64500,
+        "source.as_name": "EXAMPLE-AS",
+        "source.registration.cc": "CN",
+        "classification.type": "brute-force",
+        "event_description.text": "SSH password guessing",
+        "malware.name": "emotet",
+        "tlp": "AMBER",
+    },
+]
+
+
+@pytest.mark.parametrize("form", ["indicator", "observed-data"])
+def test_bundle_is_valid_stix_21(form: str) -> None:
+    bundle = _bundle(_frame(ROWS), form=form)
+    parsed = _validate(bundle)
+    assert len(parsed.objects) == len(bundle["objects"])
+    kinds = {o["type"] for o in bundle["objects"]}
+    assert {"identity", "marking-definition", "note", form} <= kinds
+    assert len(_of_type(bundle, form)) == len(ROWS)
+
+
+def test_stix2_refuses_a_broken_pattern() -> None:
+    # The validation above reads patterns: a bundle with a broken one does not pass.
+    bundle = _bundle(_frame(ROWS[:1]))
+    _of_type(bundle, "indicator")[0]["pattern"] = "[ipv4-addr:value = '198.51.100.7'"
+    with pytest.raises(InvalidValueError, match="pattern"):
+        _validate(bundle)
+
+
+def test_indicators() -> None:
+    bundle = _bundle(_frame(ROWS))
+    by_ref = {i["external_references"][0]["external_id"]: i for i in _of_type(bundle, "indicator")}
+    patterns = [by_ref[f"{i:032x}"]["pattern"] for i in range(len(ROWS))]
+    assert patterns == [
+        "[ipv4-addr:value = '198.51.100.7']",
+        "[ipv6-addr:value = '2001:db8::7']",
+        "[ipv4-addr:value ISSUBSET '203.0.113.0/24']",
+        "[url:value = 'http://x.example/it\\'s\\\\here']",
+        "[domain-name:value = 'bot.example.org']",
+        "[ipv4-addr:value = '198.51.100.8']",
+    ]
+    assert [by_ref[f"{i:032x}"]["indicator_types"] for i in range(len(ROWS))] == [
+        ["malicious-activity"],
+        ["malicious-activity"],
+        ["malicious-activity"],
+        ["malicious-activity"],
+        ["compromised"],
+        ["malicious-activity"],
+    ]
+    first = by_ref[f"{0:032x}"]
+    identity = _of_type(bundle, "identity")[0]
+    assert first["id"] == f"indicator--{uuid.uuid5(NAMESPACE, f'{0:032x}')}"
+    assert first["created_by_ref"] == identity["id"]
+    assert identity["name"] == IDENTITY
+    assert first["labels"] == ['rsit:malicious-code="c2-server"']
+    assert first["valid_from"] == "2026-05-01T12:00:00.000000Z"
+    assert first["created"] == first["modified"] == "2026-05-02T08:30:15.123456Z"
+    assert first["name"] == "c2-server: test"
+    assert first["external_references"] == [{"source_name": "wuzhen", "external_id": f"{0:032x}"}]
+    # Without a source time, the indicator is valid from when the event was observed.
+    assert by_ref[f"{4:032x}"]["valid_from"] == "2026-05-02T08:30:15.123456Z"
+    ssh = by_ref[f"{5:032x}"]
+    assert ssh["name"] == "SSH password guessing"
+    assert ssh["description"] == (
+        "intrusion-attempts/brute-force (test); source: AS64500, EXAMPLE-AS, registered in CN"
+    )
+
+
+def test_several_observables_are_one_indicator() -> None:
+    bundle = _bundle(_frame([{"source.ip": "198.51.100.1", "source.url": "http://a.example/x"}]))
+    (indicator,) = _of_type(bundle, "indicator")
+    assert indicator["pattern"] == (
+        "[ipv4-addr:value = '198.51.100.1'] AND [url:value = 'http://a.example/x']"
+    )
+    _validate(bundle)
+
+
+def test_markings_are_the_oasis_tlp2_definitions_used() -> None:
+    bundle = _bundle(_frame(ROWS))
+    markings = _of_type(bundle, "marking-definition")
+    assert [m["name"] for m in markings] == [
+        "TLP:CLEAR",
+        "TLP:GREEN",
+        "TLP:AMBER",
+        "TLP:AMBER+STRICT",
+        "TLP:RED",
+    ]
+    assert markings[3] == {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+        "created": "2022-10-01T00:00:00.000Z",
+        "name": "TLP:AMBER+STRICT",
+        "extensions": {
+            TLP2_EXTENSION: {"extension_type": "property-extension", "tlp_2_0": "amber+strict"}
+        },
+    }
+    ids = {m["name"].removeprefix("TLP:"): m["id"] for m in markings}
+    for indicator in _of_type(bundle, "indicator"):
+        row = int(indicator["external_references"][0]["external_id"], 16)
+        assert indicator["object_marking_refs"] == [ids[ROWS[row].get("tlp", "GREEN")]]
+    only_green = _bundle(_frame(ROWS[:1]))
+    assert [m["name"] for m in _of_type(only_green, "marking-definition")] == ["TLP:GREEN"]
+
+
+def test_malware_objects_and_relationships() -> None:
+    bundle = _bundle(_frame(ROWS))
+    (malware,) = _of_type(bundle, "malware")
+    assert (malware["name"], malware["is_family"]) == ("emotet", True)
+    # The family is marked like the least restricted event naming it (GREEN, not AMBER).
+    assert malware["object_marking_refs"] == [
+        next(m["id"] for m in _of_type(bundle, "marking-definition") if m["name"] == "TLP:GREEN")
+    ]
+    relationships = _of_type(bundle, "relationship")
+    indicators = {i["id"]: i for i in _of_type(bundle, "indicator")}
+    assert len(relationships) == 2
+    for rel in relationships:
+        assert (rel["relationship_type"], rel["target_ref"]) == ("indicates", malware["id"])
+        assert rel["object_marking_refs"] == indicators[rel["source_ref"]]["object_marking_refs"]
+
+
+def test_observed_data_form() -> None:
+    bundle = _bundle(_frame(ROWS), form="observed-data")
+    scos = {o["id"]: o for o in bundle["objects"] if "created" not in o}
+    observed = {
+        o["external_references"][0]["external_id"]: o for o in _of_type(bundle, "observed-data")
+    }
+    ssh = observed[f"{5:032x}"]
+    refs = [scos[r] for r in ssh["object_refs"]]
+    assert [r["type"] for r in refs] == ["ipv4-addr", "network-traffic", "autonomous-system"]
+    assert refs[1] | {"id": None} == {
+        "type": "network-traffic",
+        "spec_version": "2.1",
+        "id": None,
+        "src_ref": refs[0]["id"],
+        "src_port": 2222,
+        "protocols": ["tcp", "ssh"],
+    }
+    assert (refs[2]["number"], refs[2]["name"]) == (64500, "EXAMPLE-AS")
+    # SCO ids are the ones STIX 2.1 defines (as the stix2 library computes them).
+    assert refs[0]["id"] == stix2.IPv4Address(value="198.51.100.8").id
+    assert (
+        refs[1]["id"]
+        == stix2.NetworkTraffic(src_ref=refs[0]["id"], src_port=2222, protocols=["tcp", "ssh"]).id
+    )
+    assert refs[2]["id"] == stix2.AutonomousSystem(number=64500).id
+    assert (ssh["first_observed"], ssh["last_observed"], ssh["number_observed"]) == (
+        "2026-05-01T12:00:00.000000Z",
+        "2026-05-01T12:00:00.000000Z",
+        1,
+    )
+    assert ssh["labels"] == ['rsit:intrusion-attempts="brute-force"']
+    assert not _of_type(bundle, "malware")
+
+
+def test_only_shared_fields_leave() -> None:
+    rows = [
+        {
+            "source.ip": "198.51.100.9",
+            "raw": "SECRET-RAW-TEXT",
+            "destination.ip": "192.0.2.250",
+            "destination.port": 31337,
+            "destination.fqdn": "sensor.internal.example",
+            "destination.urlpath": "/hidden-path",
+        }
+    ]
+    for form in ("indicator", "observed-data"):
+        text = json.dumps(_bundle(_frame(rows), form=form))
+        for secret in ("SECRET-RAW-TEXT", "192.0.2.250", "31337", "sensor.internal", "hidden-path"):
+            assert secret not in text
+
+
+def test_the_same_events_give_the_same_bundle() -> None:
+    events = _frame(ROWS)
+    shuffled = events.sample(fraction=1.0, shuffle=True, seed=7)
+    assert shuffled["event.id"].to_list() != events["event.id"].to_list()
+    for form in ("indicator", "observed-data"):
+        assert _bundle(events, form=form) == _bundle(shuffled, form=form)
+    assert _bundle(events)["id"] != _bundle(events.head(3))["id"]
+
+
+def test_note_carries_the_attribution_notice() -> None:
+    bundle = _bundle(_frame(ROWS))
+    (note,) = _of_type(bundle, "note")
+    assert note["content"] == NOTICE
+    identity = _of_type(bundle, "identity")[0]["id"]
+    indicators = [i["id"] for i in _of_type(bundle, "indicator")]
+    assert note["object_refs"] == [identity, *indicators]
+    silent = to_stix_bundle(_frame(ROWS), identity_name=IDENTITY, notice="")
+    assert not _of_type(silent, "note")
+
+
+def test_events_without_a_source_observable_are_left_out() -> None:
+    bundle = _bundle(_frame([{"source.asn": 64500}, {"source.ip": "198.51.100.1"}]))
+    assert len(_of_type(bundle, "indicator")) == 1
+    empty = _bundle(_frame([{"source.asn": 64500}]))
+    assert [o["type"] for o in empty["objects"]] == ["identity", "note"]
+    _validate(empty)
+
+
+def test_unknown_form_is_an_error() -> None:
+    with pytest.raises(ValueError, match="form"):
+        _bundle(_frame(ROWS), form="report")
+
+
+# -- round trip through the pipeline ---------------------------------------------------
+
+
+def _events_of(node: Node, paths: list[Path]) -> pl.DataFrame:
+    node.pipeline.ingest(paths, IngestOptions(owner="CN"))
+    return node.store.scan("events").collect()
+
+
+def _observed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    return frame.select(columns).sort(columns, nulls_last=True)
+
+
+@pytest.mark.parametrize(
+    ("form", "also"),
+    [
+        ("indicator", ["malware.name"]),
+        ("observed-data", ["source.port", "protocol.transport", "protocol.application"]),
+    ],
+)
+def test_round_trip_gives_the_same_events(
+    tmp_path: Path, sqlite_node: Node, clock: Any, form: str, also: list[str]
+) -> None:
+    source = Node.open(
+        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "source"}), clock
+    )
+    try:
+        events = _events_of(
+            source,
+            [
+                SAMPLES / "stix" / "bundle-2.1.json",
+                SAMPLES / "stix" / "observed-data-2.0.json",
+                SAMPLES / "openssh" / "auth.log",
+            ],
+        )
+    finally:
+        source.close()
+    assert events.height == 21
+    assert set(events["tlp"]) == {"GREEN", "AMBER", "AMBER+STRICT", "RED"}
+    path = tmp_path / "export.json"
+    bundle = _bundle(events, form=form)
+    _validate(bundle)
+    path.write_text(json.dumps(bundle))
+    summary = sqlite_node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
+    assert summary.format == "stix"
+    assert (summary.records, summary.events, summary.rejects) == (len(bundle["objects"]), 21, 0)
+    back = sqlite_node.store.scan("events").collect()
+    assert _observed(back, COMPARED + also).equals(_observed(events, COMPARED + also))
+    if form == "indicator":
+        # A description comes back as the indicator's name (others get one made up).
+        texts = set(events["event_description.text"].drop_nulls())
+        assert texts
+        assert texts <= set(back["event_description.text"])
+    ids = {f"{form}--{uuid.uuid5(NAMESPACE, i)}" for i in events["event.id"]}
+    assert set(back["evidence.ref"]) == ids
+
+
+def test_wuzhen_events_output_format_stix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "CN")
+    monkeypatch.delenv("WUZHEN_DATABASE_URL", raising=False)
+    cli = CliRunner()
+    ingested = cli.invoke(app, ["ingest", str(SAMPLES / "openssh" / "auth.log")])
+    assert ingested.exit_code == 0, ingested.output
+    out = tmp_path / "events.stix.json"
+    result = cli.invoke(app, ["events", "--output-format", "stix", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    bundle = json.loads(out.read_text())
+    _validate(bundle)
+    assert len(_of_type(bundle, "indicator")) == 10
+    assert _of_type(bundle, "identity")[0]["name"] == "Wuzhen (CN)"
+    assert _of_type(bundle, "note")[0]["content"].startswith(
+        "Address attribution contains data from"
+    )
+    assert [m["name"] for m in _of_type(bundle, "marking-definition")] == [f"TLP:{TLP.AMBER.value}"]
+    again = cli.invoke(app, ["events", "--output-format", "stix"])
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout) == bundle
