@@ -9,14 +9,21 @@ import typer
 
 from wuzhen import __version__
 from wuzhen.cli import (
+    accounts,
     attribute,
+    demo,
     events,
     evidence,
     formats,
     ingest,
     jurisdiction,
+    ledger,
     members,
+    notices,
+    rules,
+    serve,
     stats,
+    tick,
 )
 from wuzhen.cli._console import err_console
 from wuzhen.config import Settings
@@ -77,6 +84,15 @@ app.command(name="feeds", help=_("List the feed catalogue."))(formats.feeds)
 app.add_typer(evidence.app, name="evidence")
 app.add_typer(stats.app, name="stats")
 app.add_typer(members.app, name="members")
+app.command(name="tick", help=_("Run every time-dependent side effect once (for cron)."))(tick.tick)
+app.command(name="serve", help=_("Serve the web UI and API; run tick every minute."))(serve.serve)
+app.command(name="demo", help=_("Make a fresh demo compact with sample evidence and serve it."))(
+    demo.demo
+)
+app.add_typer(accounts.app, name="accounts")
+app.add_typer(rules.app, name="rules")
+app.add_typer(ledger.app, name="ledger")
+app.add_typer(notices.app, name="notices")
 
 
 def main() -> None:

@@ -1,0 +1,149 @@
+"""``tick``: every side effect that depends on time, in one idempotent function.
+
+State that depends on time (overdue, in force) is computed when read; what must *happen*
+when time passes runs here: e-mailing notices, removing what the retention rule no longer
+allows to keep, and (in later issues) escalations and resolutions taking effect.
+``wuzhen serve`` runs it every minute and cron can run ``wuzhen tick`` too: runs on one data
+directory take turns (a lock), every step reads the same ``now``, and a step that finds
+nothing to do does nothing, so running tick twice in a row changes nothing the second time.
+
+A step is a function ``(node, now) -> StepReport``; adding one is adding it to ``STEPS``.
+A step that fails with a :class:`~wuzhen.errors.WuzhenError` is reported and the others
+still run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import logging
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from wuzhen.errors import StoreError, WuzhenError
+from wuzhen.evidence.retention import apply_retention
+from wuzhen.i18n import _
+from wuzhen.notices.mail import send_pending
+
+if TYPE_CHECKING:
+    from wuzhen.node import Node
+
+log = logging.getLogger(__name__)
+LOCK_WAIT_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class StepReport:
+    """One step's outcome: how many side effects it had, what they were, or why it failed."""
+
+    name: str
+    actions: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TickReport:
+    at: datetime
+    steps: tuple[StepReport, ...]
+
+    @property
+    def actions(self) -> int:
+        return sum(s.actions for s in self.steps)
+
+    @property
+    def errors(self) -> dict[str, str]:
+        return {s.name: s.error for s in self.steps if s.error is not None}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "actions": self.actions,
+            "steps": [
+                {"name": s.name, "actions": s.actions, "summary": s.summary, "error": s.error}
+                for s in self.steps
+            ],
+        }
+
+
+Step = Callable[["Node", datetime], StepReport]
+
+
+def mail_notices(node: Node, now: datetime) -> StepReport:
+    """E-mail notices to the confirmed technical contacts of their members."""
+    report = send_pending(node.db, node.settings, now)
+    summary: dict[str, Any] = {
+        "sent": report.sent,
+        "not_onboarded": dict(sorted(report.not_onboarded.items())),
+    }
+    if report.unsent:
+        summary["unsent_no_smtp_server"] = report.unsent
+    if report.failed:
+        summary["refused"] = report.failed
+    error = report.error
+    if error is None and report.failed:
+        error = _("{n} notices were refused by the mail server").format(n=len(report.failed))
+    return StepReport("mail", len(report.sent), summary, error)
+
+
+def retention(node: Node, now: datetime) -> StepReport:
+    """Remove the day partitions of events and rejects older than the retention rule."""
+    removal = apply_retention(node.store, node.db, now)
+    summary: dict[str, Any] = {
+        "retention_days": removal.retention_days,
+        "cutoff": removal.cutoff,
+        "days": removal.days,
+        "rows": removal.rows,
+    }
+    return StepReport("retention", removal.files, summary)
+
+
+STEPS: tuple[Step, ...] = (
+    mail_notices,
+    retention,
+)
+
+
+def tick(node: Node, steps: Sequence[Step] = STEPS) -> TickReport:
+    """Run every step once, in order, at one ``now`` (the node's clock)."""
+    with _tick_lock(node.settings.data_dir / "tick.lock"):
+        now = node.clock.now()
+        reports = []
+        for step in steps:
+            try:
+                reports.append(step(node, now))
+            except WuzhenError as err:
+                log.warning("tick step %s failed: %s", step.__name__, err)
+                reports.append(StepReport(step.__name__, error=str(err)))
+    result = TickReport(now, tuple(reports))
+    log.info("tick at %s: %s actions %s", now.isoformat(), result.actions, result.errors or "")
+    return result
+
+
+@contextlib.contextmanager
+def _tick_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    """One tick at a time per data directory (``serve`` and cron may both run it)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    msg = f"another tick is running on {path.parent}; try again later"
+                    raise StoreError(msg) from None
+                time.sleep(0.2)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
