@@ -65,12 +65,18 @@ class Attributor:
                     for c in ATTRIBUTED
                 ]
                 bad_ip = bad_ip | (net_rows & net["source.ip.error"].is_not_null())
-        # What a record itself states (an ASN-only blocklist's country, say) fills the gaps.
+        # What a record itself states (an ASN-only blocklist's country, say) fills the gaps;
+        # a stated AS name only where the AS is the record's own (never another AS's name).
+        keep = [c.is_not_null() for c in columns]
+        if "source.as_name" in events.columns and "source.asn" in events.columns:
+            found = columns[ATTRIBUTED.index("source.asn")]
+            stated = events["source.asn"].cast(found.dtype)
+            other_as = (found.is_not_null() & (found != stated).fill_null(True)).fill_null(False)
+            i = ATTRIBUTED.index("source.as_name")
+            keep[i] = keep[i] | other_as
         columns = [
-            c.zip_with(c.is_not_null(), events[c.name].cast(c.dtype))
-            if c.name in events.columns
-            else c
-            for c in columns
+            c.zip_with(k, events[c.name].cast(c.dtype)) if c.name in events.columns else c
+            for c, k in zip(columns, keep, strict=True)
         ]
         out = events.with_columns(columns)
         reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
