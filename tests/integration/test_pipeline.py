@@ -316,3 +316,14 @@ def test_markings_default_restrict_and_stay_with_the_owner(node: Node, tmp_path:
     assert restricted["route.member"].to_list() == [None]
     assert restricted["route.state"].to_list() == ["unrouted"]
     assert restricted["source.registration.cc"].to_list() == ["US"]
+
+
+def test_a_parser_without_times_is_partitioned_by_observation(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    """Regression (#4): records without time.source go to the observation day."""
+    path = _log(tmp_path, "list.txt", ["1.2.3.4", "8.8.8.8"])
+    report = sqlite_node.pipeline.ingest([path], IngestOptions(owner="CN", format="blocklist"))
+    assert report.files[0].events == 2
+    (f,) = sqlite_node.store.live_files("events")
+    assert f.parent.name == "day=2026-11-29"

@@ -366,20 +366,18 @@ class _FileRun:
 
         Preparing (parse, validate, attribute, route, hash) is independent per batch, unless
         the parser keeps state from one batch to the next (it overrides ``new_state``): then
-        batches are prepared one after another. Finishing (occurrence numbers, fingerprints,
-        deduplication, writing) always runs in file order on this thread.
+        batches are prepared one after another, in file order, by a single worker (still
+        overlapping the finishing of the batch before). Finishing (occurrence numbers,
+        fingerprints, deduplication, writing) always runs in file order on this thread.
         """
         state = parser.new_state()
         stateful = type(parser).new_state is not Parser.new_state
-        with ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="ingest") as pool:
+        workers = 1 if stateful else WORKERS
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
             pending: deque[Future[_Prepared | None]] = deque()
             for records in self._records(parser, body):
-                if stateful:
-                    self._finish(self._prepare(parser, state, records))
-                    done()
-                    continue
                 pending.append(pool.submit(self._prepare, parser, state, records))
-                while len(pending) > WORKERS:
+                while len(pending) > workers:
                     self._finish(pending.popleft().result())
                     done()
             while pending:
@@ -448,6 +446,10 @@ class _FileRun:
 
     def _stamp(self, events: pl.DataFrame, parser: Parser) -> pl.DataFrame:
         o = self.options
+        if "time.source" not in events.columns:  # a format whose records carry no time
+            events = events.with_columns(
+                pl.lit(None, pl.Datetime("us", "UTC")).alias("time.source")
+            )
         tlp = pl.col("tlp") if "tlp" in events.columns else pl.lit(None, pl.String)
         feed_name = (
             pl.col("feed.name") if "feed.name" in events.columns else pl.lit(None, pl.String)
