@@ -202,16 +202,22 @@ def extra_json(**fields: pl.Expr) -> pl.Expr:
 
 # -- JSON records --------------------------------------------------------------------------
 
-_local = threading.local()
+_lock = threading.Lock()
+_base: duckdb.DuckDBPyConnection | None = None
 
 
 def duck() -> duckdb.DuckDBPyConnection:
-    """A DuckDB connection for this thread (in-memory, used for JSON and queries of frames)."""
-    con = getattr(_local, "con", None)
-    if con is None:
-        con = duckdb.connect()
-        _local.con = con
-    return con
+    """A fresh cursor on one in-memory DuckDB database, for JSON and queries of frames.
+
+    Each call gets its own cursor, so threads never share one, and no connection is tied to
+    a thread's lifetime (a thread-local connection destroyed when a long-lived worker thread
+    exits can abort the interpreter).
+    """
+    global _base  # noqa: PLW0603 - one database per process, created on first use
+    with _lock:
+        if _base is None:
+            _base = duckdb.connect()
+        return _base.cursor()
 
 
 def json_struct_type(spec: dict[str, Any]) -> str:
