@@ -213,7 +213,7 @@ def duck() -> duckdb.DuckDBPyConnection:
     a thread's lifetime (a thread-local connection destroyed when a long-lived worker thread
     exits can abort the interpreter).
     """
-    global _base  # noqa: PLW0603 - one database per process, created on first use
+    global _base  # one database per process, created on first use
     with _lock:
         if _base is None:
             _base = duckdb.connect()
