@@ -30,6 +30,7 @@ def translation(language: str | None = None) -> _gettext.NullTranslations:
 
 
 _active = translation()
+_language = os.environ.get("WUZHEN_LANGUAGE") or "en"
 
 
 def _(message: str) -> str:
@@ -44,5 +45,11 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 def activate(language: str | None) -> None:
     """Switch the active language for this process (the CLI's ``--language``)."""
-    global _active
+    global _active, _language
     _active = translation(language)
+    _language = language or os.environ.get("WUZHEN_LANGUAGE") or "en"
+
+
+def language() -> str:
+    """The code of the active language (``en`` unless one was chosen)."""
+    return _language

@@ -1,0 +1,41 @@
+"""The events explorer: filters, a page of events, and exports of what the filter selects."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+from fastapi.responses import Response
+
+from wuzhen.schema.taxonomy import TAXONOMIES, TYPES
+from wuzhen.web._auth import MemberUser, node_of
+from wuzhen.web._events import FILTER_FIELDS, api_query, page_of, parse_filter, visible
+from wuzhen.web._render import render
+from wuzhen.web._route import page_router
+
+router = page_router()
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {k: request.query_params.get(k, "") for k in FILTER_FIELDS}
+
+
+@router.get("/events")
+def explorer(
+    request: Request, user: MemberUser, offset: Annotated[int, Query(ge=0)] = 0
+) -> Response:
+    params = _params(request)
+    where = parse_filter(params)
+    page = page_of(visible(node_of(request), user.viewer, where), offset)
+    return render(
+        request,
+        "events.html",
+        {
+            "params": params,
+            "page": page,
+            "taxonomies": sorted(TAXONOMIES),
+            "types": sorted(TYPES),
+            "api_query": api_query(where),
+            "json_url": "/api/v1/events?" + api_query(where, limit=page.size, offset=offset),
+        },
+    )
