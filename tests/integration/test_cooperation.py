@@ -178,7 +178,13 @@ def test_deadlines_follow_the_rules_in_force_when_sent(node: Node, clock: FixedC
     _act(node, before, "send", "FR")
     with node.db.session() as s:
         rules.change(
-            s, "requests.deadline.takedown", 12, reason="faster", actor="t", at=clock.now()
+            s,
+            "requests.deadline.takedown",
+            12,
+            reason="faster",
+            actor="t",
+            at=clock.now(),
+            resolution="r1",
         )
     after = _new(node, "takedown")
     sent_after = _act(node, after, "send", "FR")

@@ -61,3 +61,16 @@ class Attachment(Base):
     above_marking: Mapped[bool] = mapped_column(Boolean)  # marked above the request's TLP
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class RequestMail(Base):
+    """A message about a request that the mail server accepted: ``new`` (to the requested
+    member), ``outcome`` (to the requester) or ``escalation`` (to the requested member's
+    policy contacts). Sent once each, by ``tick``."""
+
+    __tablename__ = "request_mails"
+
+    request: Mapped[str] = mapped_column(ForeignKey("requests.id"), primary_key=True)
+    what: Mapped[str] = mapped_column(String(16), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    contacts: Mapped[list[int]] = mapped_column(JSON)  # contact ids, never addresses
