@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,8 +19,10 @@ import pytest
 from sqlalchemy import select, text, update
 from typer.testing import CliRunner, Result
 
+from wuzhen import rules
 from wuzhen.accounts import service as accounts
 from wuzhen.cli import app
+from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.errors import ForbiddenError, InputError, NotFoundError
 from wuzhen.ledger.tables import LedgerEntry
@@ -27,6 +30,7 @@ from wuzhen.members import service as members
 from wuzhen.node import Node
 from wuzhen.notices.tables import Notice
 
+from .enact import enact
 from .smtp_server import free_port, smtp_server
 
 PASSWORD = "a long enough operator password"
@@ -62,7 +66,7 @@ def open_node() -> Node:
 
 
 def test_accounts_create_secretariat_and_invite(env: dict[str, str], tmp_path: Path) -> None:
-    run("members", "admit", "CN", "FR")
+    run("members", "admit", "--all")
     # Nobody to act for yet.
     missing = run("accounts", "invite", "CN", ok=False)
     assert isinstance(missing.exception, NotFoundError)
@@ -118,31 +122,51 @@ def test_rules_list_set_history(env: dict[str, str]) -> None:
     assert listed["retention.days"] == 180
     assert "retention.days" in run("rules", "list").output
 
-    out = run("rules", "set", "retention.days", "90", "--reason", "budget for storage").output
-    assert "180 -> 90" in out
-    run("rules", "set", "routing.basis", "location", "--reason", "test the basis")
-    assert json.loads(run("rules", "list", "--json").output)["routing.basis"] == "location"
-
-    no_reason = run("rules", "set", "retention.days", "30", ok=False)
-    assert no_reason.exit_code == 2  # --reason is required
-    bad = run("rules", "set", "retention.days", "0", "--reason", "x", ok=False)
-    assert isinstance(bad.exception, InputError)
+    # Rules change only by resolution (#7): the direct path says where to go instead.
+    refused = run("rules", "set", "retention.days", "90", "--reason", "storage", ok=False)
+    assert isinstance(refused.exception, ForbiddenError)
+    assert "only by resolution: table a proposal" in str(refused.exception)
+    assert "wuzhen proposals table" in str(refused.exception)
     unknown = run("rules", "set", "no.such.rule", "1", "--reason", "x", ok=False)
     assert isinstance(unknown.exception, NotFoundError)
     assert isinstance(run("rules", "history", "no.such.rule", ok=False).exception, NotFoundError)
+    assert json.loads(run("rules", "list", "--json").output)["retention.days"] == 180
 
+    clock = FixedClock(datetime(2026, 11, 29, 12, tzinfo=UTC))
+    node = Node.open(Settings(), clock)
+    try:
+        with node.db.session() as s:
+            members.admit_all(s, actor="t", at=clock.now(), reason="founding")
+        rid = enact(node, clock, [{"type": "rule", "key": "retention.days", "value": 90}])
+    finally:
+        node.close()
+    assert json.loads(run("rules", "list", "--json").output)["retention.days"] == 90
     history = json.loads(run("rules", "history", "retention.days", "--json").output)
     assert [h["action"] for h in history] == ["rule.initialized", "rule.changed"]
     assert history[1]["new"] == 90
-    assert history[1]["reason"] == "budget for storage"
-    assert history[1]["actor"] == "operator"
-    assert "budget for storage" in run("rules", "history", "retention.days").output
+    assert history[1]["reason"] == "resolution 1"
+    assert history[1]["resolution"] == rid
+    assert history[1]["actor"] == f"resolution:{rid}"
+    assert "resolution 1" in run("rules", "history", "retention.days").output
 
 
 def test_ledger_verify_names_a_tampered_entry(env: dict[str, str], tmp_path: Path) -> None:
     run("members", "admit", "--all")
-    run("rules", "set", "retention.days", "90", "--reason", "first")
-    run("rules", "set", "retention.days", "60", "--reason", "second")
+    node = open_node()
+    try:
+        for days, why in ((90, "first"), (60, "second")):
+            with node.db.session() as s:
+                rules.change(
+                    s,
+                    "retention.days",
+                    days,
+                    reason=why,
+                    actor="t",
+                    at=node.clock.now(),
+                    resolution="r1",
+                )
+    finally:
+        node.close()
     out = run("ledger", "verify").output
     assert "intact" in out
 
@@ -194,7 +218,7 @@ def test_ledger_verify_names_a_tampered_entry(env: dict[str, str], tmp_path: Pat
 
 
 def test_ledger_verify_names_a_removed_entry(env: dict[str, str]) -> None:
-    run("members", "admit", "CN")
+    run("members", "admit", "--all")
     node = open_node()
     try:
         with node.db.session() as s:

@@ -74,16 +74,37 @@ def test_ledger_survives_removal_of_an_entry(node: Node) -> None:
 def test_rules_change_with_reason_and_history(node: Node, clock: FixedClock) -> None:
     with node.db.session() as s:
         assert rules.get(s, "retention.days") == 180
+        # Rules change only by resolution (#7): a change naming none is refused.
+        with pytest.raises(ForbiddenError, match="only by resolution: table a proposal"):
+            rules.change(s, "retention.days", 90, reason="r", actor="secretariat", at=clock.now())
         with pytest.raises(InputError, match="reason"):
-            rules.change(s, "retention.days", 90, reason=" ", actor="secretariat", at=clock.now())
+            rules.change(
+                s, "retention.days", 90, reason=" ", actor="x", at=clock.now(), resolution="r1"
+            )
         with pytest.raises(InputError):
-            rules.change(s, "retention.days", 0, reason="too short", actor="x", at=clock.now())
+            rules.change(
+                s,
+                "retention.days",
+                0,
+                reason="too short",
+                actor="x",
+                at=clock.now(),
+                resolution="r1",
+            )
         with pytest.raises(InputError):
-            rules.change(s, "routing.basis", "ccTLD", reason="no", actor="x", at=clock.now())
+            rules.change(
+                s, "routing.basis", "ccTLD", reason="no", actor="x", at=clock.now(), resolution="r1"
+            )
     clock.advance(timedelta(days=1))
     with node.db.session() as s:
         done = rules.change(
-            s, "retention.days", 90, reason="data minimisation", actor="account:abc", at=clock.now()
+            s,
+            "retention.days",
+            90,
+            reason="data minimisation",
+            actor="resolution:r1",
+            at=clock.now(),
+            resolution="r1",
         )
         assert (done.old, done.new) == (180, 90)
     with node.db.session() as s:
@@ -91,6 +112,7 @@ def test_rules_change_with_reason_and_history(node: Node, clock: FixedClock) -> 
         history = rules.history(s, "retention.days")
         assert [h["action"] for h in history] == ["rule.initialized", "rule.changed"]
         assert history[-1]["reason"] == "data minimisation"
+        assert history[-1]["resolution"] == "r1"
 
 
 def test_routing_follows_admission_and_the_rule(settings, clock: FixedClock) -> None:  # type: ignore[no-untyped-def]
@@ -100,8 +122,16 @@ def test_routing_follows_admission_and_the_rule(settings, clock: FixedClock) -> 
         ev = node.store.scan("events").collect()
         assert set(ev["route.state"]) == {"unrouted"}  # nobody admitted yet
         with node.db.session() as s:
-            members.admit(s, "CN", actor="t", at=clock.now(), reason="joined")
-            rules.change(s, "routing.basis", "location", reason="test", actor="t", at=clock.now())
+            members.admit(s, "CN", actor="t", at=clock.now(), reason="joined", resolution="r1")
+            rules.change(
+                s,
+                "routing.basis",
+                "location",
+                reason="test",
+                actor="t",
+                at=clock.now(),
+                resolution="r1",
+            )
         log = settings.data_dir / "cn.log"
         log.write_text(SAMPLE.read_text().replace("114.114.114.114", "114.114.114.115"))
         node.pipeline.ingest([log], IngestOptions(owner="FR"))

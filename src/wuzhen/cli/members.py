@@ -9,13 +9,19 @@ from sqlalchemy import select
 
 from wuzhen.cli._console import console, print_json, render_table
 from wuzhen.cli._node import open_node
-from wuzhen.errors import InputError
+from wuzhen.errors import ForbiddenError
 from wuzhen.i18n import _
 from wuzhen.members import service
 from wuzhen.members.tables import Member
 
-app = typer.Typer(help=_("Members of the compact: list, admit, suspend."), no_args_is_help=True)
+app = typer.Typer(
+    help=_("Members of the compact: list; the founding admission."), no_args_is_help=True
+)
 ACTOR = "cli"
+BY_RESOLUTION = _(
+    "admission and suspension happen only by resolution: table a proposal "
+    "(wuzhen proposals table SESSION --title ... --text ... {act} {code})"
+)
 
 
 @app.command("list")
@@ -62,31 +68,33 @@ def admit(
     ctx: typer.Context,
     codes: Annotated[list[str] | None, typer.Argument(help=_("ISO codes of the states."))] = None,
     all_states: Annotated[
-        bool, typer.Option("--all", help=_("Admit every state not yet admitted."))
+        bool,
+        typer.Option(
+            "--all",
+            help=_(
+                "The founding admission: every state, into a compact with no active member yet."
+            ),
+        ),
     ] = False,
     reason: Annotated[str, typer.Option(help=_("Why (recorded in the ledger)."))] = "",
 ) -> None:
-    """Admit states as active members (ledgered)."""
-    if not codes and not all_states:
-        raise InputError(_("give state codes, or --all"))
+    """The founding admission of an empty compact (--all); after it, admission happens only by
+    resolution (wuzhen proposals table SESSION ... --admit CODE)."""
+    if codes or not all_states:
+        raise ForbiddenError(BY_RESOLUTION.format(act="--admit", code=_code(codes)))
     with open_node(ctx) as node, node.db.session() as s:
-        at = node.clock.now()
-        if all_states:
-            n = service.admit_all(s, actor=ACTOR, at=at, reason=reason)
-        else:
-            for code in codes or []:
-                service.admit(s, code, actor=ACTOR, at=at, reason=reason)
-            n = len(codes or [])
+        n = service.admit_all(s, actor=ACTOR, at=node.clock.now(), reason=reason)
     console.print(_("{n} members admitted").format(n=n))
 
 
 @app.command()
 def suspend(
-    ctx: typer.Context,
     code: Annotated[str, typer.Argument(help=_("ISO code of the member."))],
-    reason: Annotated[str, typer.Option(help=_("Why (recorded in the ledger)."))],
+    reason: Annotated[str, typer.Option(help=_("Why."))] = "",
 ) -> None:
-    """Suspend a member (ledgered)."""
-    with open_node(ctx) as node, node.db.session() as s:
-        service.suspend(s, code, actor=ACTOR, at=node.clock.now(), reason=reason)
-    console.print(_("{code} suspended").format(code=code.upper()))
+    """Refused: suspension happens only by resolution (wuzhen proposals table ... --suspend)."""
+    raise ForbiddenError(BY_RESOLUTION.format(act="--suspend", code=code.upper()))
+
+
+def _code(codes: list[str] | None) -> str:
+    return codes[0].upper() if codes else "CODE"

@@ -1,4 +1,5 @@
-"""``wuzhen rules``: the compact's rules, their history, and the secretariat's direct change."""
+"""``wuzhen rules``: the compact's rules and their history. Rules change only by resolution:
+``wuzhen rules set`` only says so and points to ``wuzhen proposals table``."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ import typer
 from wuzhen import rules
 from wuzhen.cli._console import console, print_json, render_table
 from wuzhen.cli._node import open_node
+from wuzhen.errors import ForbiddenError, NotFoundError
 from wuzhen.i18n import _
 
 app = typer.Typer(
     help=_("Rules: the parameters the system enforces, and their history."), no_args_is_help=True
 )
-ACTOR = "operator"
 
 
 def _shown(value: Any) -> str:
@@ -75,26 +76,20 @@ def history(
 @app.command(
     "set",
     help=_(
-        "Change a rule (the secretariat's direct path until governance exists); "
-        "the change and its reason are ledgered."
+        "Refused: rules change only by resolution. Table a proposal instead: "
+        "wuzhen proposals table SESSION --title ... --text ... --rule KEY=VALUE"
     ),
 )
 def set_rule(
-    ctx: typer.Context,
     key: Annotated[str, typer.Argument(help=_("The rule, e.g. retention.days."))],
-    value: Annotated[
-        str, typer.Argument(help=_('The new value: JSON (90, "location", {...}) or a word.'))
-    ],
-    reason: Annotated[str, typer.Option("--reason", help=_("Why (recorded in the ledger)."))],
+    value: Annotated[str, typer.Argument(help=_("The value you would propose."))] = "",
+    reason: Annotated[str, typer.Option("--reason", help=_("Why."))] = "",
 ) -> None:
-    try:
-        parsed: Any = json.loads(value)
-    except json.JSONDecodeError:
-        parsed = value
-    with open_node(ctx) as node, node.db.session() as s:
-        change = rules.change(s, key, parsed, reason=reason, actor=ACTOR, at=node.clock.now())
-    console.print(
-        _("{key}: {old} -> {new} (ledger entry {seq})").format(
-            key=key, old=_shown(change.old), new=_shown(change.new), seq=change.ledger_seq
-        )
+    if key not in rules.SPECS:
+        raise NotFoundError(_("unknown rule {key!r}").format(key=key))
+    raise ForbiddenError(
+        _(
+            "rules change only by resolution: table a proposal "
+            "(wuzhen proposals table SESSION --title ... --text ... --rule {key}={value})"
+        ).format(key=key, value=value or "VALUE")
     )

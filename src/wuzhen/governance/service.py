@@ -450,7 +450,9 @@ def close(session: Session, proposal_id: str, *, at: datetime, actor: str = "sys
         quorum_fraction=float(rules.get(session, "governance.quorum_fraction")),
     )
     result: dict[str, Any] = tally.as_dict()
-    if not p.secret:
+    if p.secret:  # an objection's reason is published, never who objected
+        result["objections"] = [{"reason": r} for _m, r in sorted(tally.objections, key=_second)]
+    else:
         result["choices"] = {
             b.member: b.choice
             for b in sorted(ballots, key=lambda b: b.member)
@@ -465,6 +467,10 @@ def close(session: Session, proposal_id: str, *, at: datetime, actor: str = "sys
         else:
             _resolve(session, p, at, actor)
     return tally
+
+
+def _second(pair: tuple[str, str]) -> str:
+    return pair[1]
 
 
 def _resolve(session: Session, p: Proposal, at: datetime, actor: str) -> Resolution:

@@ -1,8 +1,9 @@
 """Member lifecycle, contacts and sharing policies; every change is ledgered.
 
-Admission and suspension go through :func:`admit` and :func:`suspend`; once governance
-exists they are only reachable through resolutions. Contact data is personal data: the ledger
-records that a contact changed (its id), never its content.
+Admission and suspension happen only by resolution: :func:`admit` and :func:`suspend` refuse
+a call that names no resolution. :func:`admit_all` is the founding admission of an empty
+compact, refused once any member is active. Contact data is personal data: the ledger records
+that a contact changed (its id), never its content.
 """
 
 from __future__ import annotations
@@ -17,13 +18,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wuzhen import ledger
-from wuzhen.errors import InputError, NotFoundError
+from wuzhen.errors import ForbiddenError, InputError, NotFoundError
 from wuzhen.jurisdiction.states import StateRegistry
 from wuzhen.members.tables import ACTIVE, CANDIDATE, SUSPENDED, Contact, Member, SharingPolicy
 from wuzhen.rules import get as rule
 
 CONTACT_KINDS = ("technical", "policy")
 EVERYONE = "*"
+#: What a direct admission or suspension (one naming no resolution) is refused with.
+BY_RESOLUTION_ONLY = "admission and suspension happen only by resolution: table a proposal"
+FOUNDED = "the compact has active members: admission happens only by resolution: table a proposal"
 
 
 def seed(session: Session, states: StateRegistry, at: datetime) -> int:
@@ -76,6 +80,9 @@ def admit(
     reason: str = "",
     resolution: str | None = None,
 ) -> Member:
+    """Admit a state, carrying out ``resolution`` (refused without one)."""
+    if not resolution:
+        raise ForbiddenError(BY_RESOLUTION_ONLY)
     m = member(session, code)
     if m.status == ACTIVE:
         msg = f"{m.code} is already an active member"
@@ -87,13 +94,17 @@ def admit(
         actor=actor,
         action="member.admitted",
         subject=f"member:{m.code}",
-        data={"reason": reason, **({"resolution": resolution} if resolution else {})},
+        data={"reason": reason, "resolution": resolution},
     )
     return m
 
 
 def admit_all(session: Session, *, actor: str, at: datetime, reason: str) -> int:
-    """Admit every candidate state in one ledgered act (the demo starts from a full compact)."""
+    """The founding admission: every candidate state, in one ledgered act, into a compact
+    that has no active member yet (the demo starts from a full compact). Refused once any
+    member is active: from then on admission happens only by resolution."""
+    if session.scalar(select(Member.code).where(Member.status == ACTIVE).limit(1)) is not None:
+        raise ForbiddenError(FOUNDED)
     found = list(session.scalars(select(Member).where(Member.status == CANDIDATE)))
     for m in found:
         m.status, m.admitted_at, m.suspended_at = ACTIVE, at, None
@@ -118,6 +129,9 @@ def suspend(
     reason: str,
     resolution: str | None = None,
 ) -> Member:
+    """Suspend a member, carrying out ``resolution`` (refused without one)."""
+    if not resolution:
+        raise ForbiddenError(BY_RESOLUTION_ONLY)
     m = member(session, code)
     if m.status != ACTIVE:
         msg = f"{m.code} is not an active member"
@@ -129,7 +143,7 @@ def suspend(
         actor=actor,
         action="member.suspended",
         subject=f"member:{m.code}",
-        data={"reason": reason, **({"resolution": resolution} if resolution else {})},
+        data={"reason": reason, "resolution": resolution},
     )
     return m
 
@@ -378,6 +392,7 @@ def sharing_table(session: Session, recipient: str) -> tuple[pl.DataFrame, Shari
 
 __all__ = [
     "ACTIVE",
+    "BY_RESOLUTION_ONLY",
     "CANDIDATE",
     "CONTACT_KINDS",
     "EVERYONE",

@@ -1,7 +1,8 @@
 """Rules: the compact's policy parameters, read by code and never hard-coded.
 
 Each rule has a current value in the relational store and a history (a view over the
-ledger). Until governance exists, the secretariat changes a rule with a recorded reason.
+ledger). Rules change only by resolution: a resolution's changes are applied at its effective
+date, each citing it.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""Reading and changing rules; every change is a ledgered act with a reason."""
+"""Reading and changing rules; every change is a ledgered act with a reason.
+
+Rules change only by resolution (issue 7): :func:`change` refuses a change that does not name
+the resolution carrying it out; governance applies a resolution's changes at its effective
+date (``tick``).
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wuzhen import ledger
-from wuzhen.errors import InputError, NotFoundError
+from wuzhen.errors import ForbiddenError, InputError, NotFoundError
 from wuzhen.ledger.tables import LedgerEntry
 from wuzhen.rules.specs import SPECS
 from wuzhen.rules.tables import Rule
+
+#: What a direct change (one naming no resolution) is refused with.
+BY_RESOLUTION_ONLY = "rules change only by resolution: table a proposal"
 
 
 def ensure_defaults(session: Session, at: datetime) -> list[str]:
@@ -70,7 +78,12 @@ def change(
     at: datetime,
     resolution: str | None = None,
 ) -> RuleChange:
-    """Set a rule's value, ledgered with the reason (and the resolution behind it, if any)."""
+    """Set a rule's value, ledgered with the reason and the resolution carrying it out.
+
+    Refused (:class:`ForbiddenError`) without ``resolution``: rules change only by resolution.
+    """
+    if not resolution:
+        raise ForbiddenError(BY_RESOLUTION_ONLY)
     if key not in SPECS:
         msg = f"unknown rule {key!r}"
         raise NotFoundError(msg)
@@ -83,9 +96,13 @@ def change(
         msg = f"rule {key}: {err.errors()[0]['msg']}"
         raise InputError(msg) from err
     old = get(session, key)
-    data: dict[str, Any] = {"key": key, "old": old, "new": new, "reason": reason.strip()}
-    if resolution:
-        data["resolution"] = resolution
+    data: dict[str, Any] = {
+        "key": key,
+        "old": old,
+        "new": new,
+        "reason": reason.strip(),
+        "resolution": resolution,
+    }
     entry = ledger.append(
         session, at=at, actor=actor, action="rule.changed", subject=f"rule:{key}", data=data
     )
