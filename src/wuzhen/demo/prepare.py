@@ -22,6 +22,7 @@ from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import ADMIN, ANALYST, SECRETARIAT, Account
 from wuzhen.config import Settings
 from wuzhen.demo.samples import write_samples
+from wuzhen.development.demo import load_demo
 from wuzhen.errors import InputError
 from wuzhen.evidence.ingest import IngestOptions, IngestReport
 from wuzhen.members import service as members
@@ -86,6 +87,7 @@ def prepare(settings: Settings) -> Demo:
             (n.id, n.member, len(n.event_ids))
             for n in s.scalars(select(Notice).where(Notice.ingest_id == report.ingest_id))
         ]
+        load_demo(s, actor=ACTOR, at=at)  # development figures of the founding conference
     notices.sort(key=lambda t: (-t[2], t[1]))
     return Demo(node, admitted, creds, report, notices)
 
