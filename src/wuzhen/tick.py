@@ -2,7 +2,7 @@
 
 State that depends on time (overdue, in force) is computed when read; what must *happen*
 when time passes runs here: e-mailing notices, removing what the retention rule no longer
-allows to keep, and (in later issues) escalations and resolutions taking effect.
+allows to keep, escalations, votes closing and resolutions taking effect.
 ``wuzhen serve`` runs it every minute and cron can run ``wuzhen tick`` too: runs on one data
 directory take turns (a lock), every step reads the same ``now``, and a step that finds
 nothing to do does nothing, so running tick twice in a row changes nothing the second time.
@@ -25,8 +25,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wuzhen.cooperation import mail as request_mail
+from wuzhen.directory.mail import send_asks
 from wuzhen.errors import StoreError, WuzhenError
 from wuzhen.evidence.retention import apply_retention
+from wuzhen.governance.service import tick as governance_tick
 from wuzhen.i18n import _
 from wuzhen.notices.mail import send_pending
 
@@ -103,9 +106,59 @@ def retention(node: Node, now: datetime) -> StepReport:
     return StepReport("retention", removal.files, summary)
 
 
+def _request_step(name: str, report: request_mail.RequestMailReport) -> StepReport:
+    summary: dict[str, Any] = {
+        "sent": [f"{r}/{w}" for r, w in report.sent],
+        "not_onboarded": dict(sorted(report.not_onboarded.items())),
+    }
+    if report.unsent:
+        summary["unsent_no_smtp_server"] = report.unsent
+    if report.failed:
+        summary["refused"] = report.failed
+    error = report.error
+    if error is None and report.failed:
+        error = _("{n} messages were refused by the mail server").format(n=len(report.failed))
+    return StepReport(name, len(report.sent), summary, error)
+
+
+def mail_requests(node: Node, now: datetime) -> StepReport:
+    """E-mail new requests to the requested member, answered ones to the requester."""
+    return _request_step("requests", request_mail.send_pending(node.db, node.settings, now))
+
+
+def escalate_requests(node: Node, now: datetime) -> StepReport:
+    """Alert the policy contacts of the members whose requests are overdue (once each)."""
+    return _request_step("escalation", request_mail.escalate(node.db, node.settings, now))
+
+
+def contact_checks(node: Node, now: datetime) -> StepReport:
+    """E-mail the contacts asked in the latest reachability check."""
+    report = send_asks(node.db, node.settings, now)
+    summary: dict[str, Any] = {"check": report.check, "sent": report.sent}
+    if report.unsent:
+        summary["unsent_no_smtp_server"] = report.unsent
+    if report.failed:
+        summary["refused"] = {str(k): v for k, v in report.failed.items()}
+    error = report.error
+    if error is None and report.failed:
+        error = _("{n} messages were refused by the mail server").format(n=len(report.failed))
+    return StepReport("contact-checks", len(report.sent), summary, error)
+
+
+def governance(node: Node, now: datetime) -> StepReport:
+    """Close the votes that are due and carry out the resolutions whose date has come."""
+    with node.db.session() as s:
+        done = governance_tick(s, now)
+    return StepReport("governance", sum(done.values()), done)
+
+
 STEPS: tuple[Step, ...] = (
     mail_notices,
     retention,
+    mail_requests,
+    escalate_requests,
+    contact_checks,
+    governance,
 )
 
 

@@ -96,7 +96,14 @@ def test_tick_mails_once_then_does_nothing(
     first = tick(node)
 
     assert first.at == clock.now()
-    assert [s.name for s in first.steps] == ["mail", "retention"]
+    assert [s.name for s in first.steps] == [
+        "mail",
+        "retention",
+        "requests",
+        "escalation",
+        "contact-checks",
+        "governance",
+    ]
     assert first.errors == {}
     mail_step = first.steps[0]
     assert (mail_step.actions, mail_step.summary["sent"]) == (1, [cn.id])
@@ -185,7 +192,9 @@ def test_retention_removes_exactly_the_partitions_older_than_the_rule(
 
     # A rule change takes effect at the next tick: 1 day keeps only today's partitions.
     with node.db.session() as s:
-        rules.change(s, "retention.days", 1, reason="test", actor="test", at=clock.now())
+        rules.change(
+            s, "retention.days", 1, reason="test", actor="test", at=clock.now(), resolution="r1"
+        )
     step = _retention(tick(node))
     assert step.summary == {
         "retention_days": 1,
@@ -225,5 +234,13 @@ def test_a_failing_step_is_reported_and_the_others_still_run(
     report = tick(node, [broken, *STEPS])
 
     assert report.errors == {"broken": "this step cannot work"}
-    assert [s.name for s in report.steps] == ["broken", "mail", "retention"]
+    assert [s.name for s in report.steps] == [
+        "broken",
+        "mail",
+        "retention",
+        "requests",
+        "escalation",
+        "contact-checks",
+        "governance",
+    ]
     assert _retention(report).summary["days"] == {"events": ["2025-12-31"]}

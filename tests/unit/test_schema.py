@@ -28,13 +28,35 @@ def test_arrow_schema_follows_the_registry() -> None:
 
 def test_intelmq_names_and_added_fields_present() -> None:
     names = {f.name for f in FIELDS}
-    for name in ("time.source", "time.observation", "source.ip", "source.port", "source.asn",
-                 "source.geolocation.cc", "source.fqdn", "source.url", "destination.ip",
-                 "destination.port", "protocol.transport", "protocol.application",
-                 "classification.taxonomy", "classification.type", "classification.identifier",
-                 "feed.name", "feed.provider", "raw", "extra", "event.id", "evidence.id",
-                 "owner", "source.registration.cc", "route.member", "route.basis",
-                 "route.state", "tlp"):
+    for name in (
+        "time.source",
+        "time.observation",
+        "source.ip",
+        "source.port",
+        "source.asn",
+        "source.geolocation.cc",
+        "source.fqdn",
+        "source.url",
+        "destination.ip",
+        "destination.port",
+        "protocol.transport",
+        "protocol.application",
+        "classification.taxonomy",
+        "classification.type",
+        "classification.identifier",
+        "feed.name",
+        "feed.provider",
+        "raw",
+        "extra",
+        "event.id",
+        "evidence.id",
+        "owner",
+        "source.registration.cc",
+        "route.member",
+        "route.basis",
+        "route.state",
+        "tlp",
+    ):
         assert name in names
 
 
@@ -45,18 +67,27 @@ def test_raw_and_destination_are_never_in_the_shared_set() -> None:
 
 
 def test_validation_splits_good_and_bad_rows_with_reasons() -> None:
-    frame = pl.DataFrame({
-        "raw": ["a", "b", "c", None],
-        "classification.type": ["brute-force", "no-such-type", "scanner", "scanner"],
-        "classification.identifier": ["x", "x", "x", "x"],
-        "classification.taxonomy": ["intrusion-attempts", None, "information-gathering",
-                                    "information-gathering"],
-        "source.port": [22, 1, 70000, 1],
-    })
+    frame = pl.DataFrame(
+        {
+            "raw": ["a", "b", "c", None],
+            "classification.type": ["brute-force", "no-such-type", "scanner", "scanner"],
+            "classification.identifier": ["x", "x", "x", "x"],
+            "classification.taxonomy": [
+                "intrusion-attempts",
+                None,
+                "information-gathering",
+                "information-gathering",
+            ],
+            "source.port": [22, 1, 70000, 1],
+        }
+    )
     good, bad = validate(frame)
     assert good["raw"].to_list() == ["a"]
     assert bad["__reject_reason"].to_list() == [
-        "classification.type: not an allowed value", "source.port: above 65535", "raw: missing"]
+        "classification.type: not an allowed value",
+        "source.port: above 65535",
+        "raw: missing",
+    ]
 
 
 def test_conform_fills_and_orders_columns() -> None:

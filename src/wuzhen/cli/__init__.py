@@ -11,17 +11,23 @@ from wuzhen import __version__
 from wuzhen.cli import (
     accounts,
     attribute,
+    commitments,
     demo,
     events,
     evidence,
     formats,
+    indicators,
     ingest,
     jurisdiction,
     ledger,
     members,
     notices,
+    proposals,
+    report,
+    requests,
     rules,
     serve,
+    sessions,
     stats,
     tick,
 )
@@ -93,6 +99,17 @@ app.add_typer(accounts.app, name="accounts")
 app.add_typer(rules.app, name="rules")
 app.add_typer(ledger.app, name="ledger")
 app.add_typer(notices.app, name="notices")
+app.add_typer(report.app, name="report")
+app.add_typer(indicators.app, name="indicators")
+app.add_typer(indicators.targets_app, name="targets")
+app.add_typer(sessions.app, name="sessions")
+app.add_typer(proposals.app, name="proposals")
+app.command(name="vote", help=_("Cast or change your member's vote (its administrator)."))(
+    proposals.vote
+)
+app.add_typer(proposals.resolutions_app, name="resolutions")
+app.add_typer(commitments.app, name="commitments")
+app.add_typer(requests.app, name="requests")
 
 
 def main() -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 def import_all() -> None:
     import wuzhen.accounts.tables
     import wuzhen.cooperation.tables
+    import wuzhen.development.tables
+    import wuzhen.directory.tables
     import wuzhen.evidence.tables
     import wuzhen.governance.tables
     import wuzhen.ledger.tables
