@@ -430,6 +430,8 @@ def split(data: bytes) -> list[Row]:
         except MESSAGE_ERRORS as err:  # the email package on a pathological message
             text = raw.decode("utf-8", errors="replace")
             rows.append(_bad(text, f"e-mail message cannot be read ({type(err).__name__})"))
+    if not rows:  # text that holds no message is still accounted for, as one reject
+        rows.append(_bad(body.decode("utf-8", errors="replace"), "no e-mail message found"))
     return rows
 
 
