@@ -229,9 +229,14 @@ def test_mbox_escaped_from_lines_stay_in_their_message() -> None:
     assert result.events.height == 2
 
 
-@pytest.mark.parametrize("data", [b"", b"  \n\n", b"[]", b"From a@b Mon Sep 26 2016\n"])
+@pytest.mark.parametrize("data", [b"", b"  \n\n", b"[]"])
 def test_empty_documents_have_no_records(data: bytes) -> None:
     assert XARF.split_document(data).height == 0
+
+
+def test_a_mailbox_without_a_message_is_one_reject() -> None:
+    records = XARF.split_document(b"From a@b Mon Sep 26 2016\n")
+    assert records["__bad"].to_list() == ["no e-mail message found"]
 
 
 @pytest.mark.parametrize(
