@@ -173,6 +173,10 @@ def test_secret_ballot_never_reveals_choices(small: Node, clock: FixedClock) -> 
     _vote(small, pid, {"CN": "no", "FR": "yes", "BR": "yes", "ZA": "yes"})
     result = _close(small, clock, pid)
     assert "choices" not in result
+    with small.db.session() as s:  # the stored ballots keep who voted, not how
+        stored = s.scalars(select(gov.Vote).where(gov.Vote.proposal == pid)).all()
+        assert {v.choice for v in stored} == {"secret"}
+        assert sorted(v.member for v in stored) == ["BR", "CN", "FR", "ZA"]
     assert (result["yes"], result["no"], result["voted"]) == (3, 1, ["BR", "CN", "FR", "ZA"])
     with small.db.session() as s:
         for row in ledger.export_public(s):

@@ -40,6 +40,7 @@ TABLED, VOTING, ADOPTED, REJECTED, WITHDRAWN, ACCEPTED = (
     "withdrawn",
     "accepted",
 )
+SECRET = "secret"  # what remains of a secret ballot's choice after the count
 CHANGE_TYPES = ("rule", "admit", "suspend", "voting-rights", "commitment")
 
 
@@ -452,6 +453,9 @@ def close(session: Session, proposal_id: str, *, at: datetime, actor: str = "sys
     result: dict[str, Any] = tally.as_dict()
     if p.secret:  # an objection's reason is published, never who objected
         result["objections"] = [{"reason": r} for _m, r in sorted(tally.objections, key=_second)]
+        # Once counted, a secret ballot's choices are erased: only who voted remains.
+        for v in session.scalars(select(Vote).where(Vote.proposal == p.id)):
+            v.choice, v.reason = SECRET, None
     else:
         result["choices"] = {
             b.member: b.choice
