@@ -13,9 +13,12 @@ import gettext as _gettext
 import os
 from pathlib import Path
 
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
 DOMAIN = "wuzhen"
 LOCALE_DIR = Path(__file__).parent / "locale"
 UN_LANGUAGES = ("ar", "zh", "en", "fr", "ru", "es")
+RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 
 def _languages() -> list[str] | None:
@@ -53,3 +56,24 @@ def activate(language: str | None) -> None:
 def language() -> str:
     """The code of the active language (``en`` unless one was chosen)."""
     return _language
+
+
+def direction(language: str) -> str:
+    """The writing direction of ``language``: ``rtl`` (Arabic, ...) or ``ltr``."""
+    return "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+
+
+def template_environment(templates: Path, language: str) -> Environment:
+    """A Jinja2 environment for the templates in ``templates``, translated into ``language``
+    with Wuzhen's catalog (``_()``, ``{% trans %}``): autoescaped, strict about undefined
+    names."""
+    env = Environment(
+        loader=FileSystemLoader(templates),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(translation(language), newstyle=True)  # type: ignore[attr-defined]
+    return env

@@ -63,6 +63,22 @@ def _new_id() -> str:
     return secrets.token_hex(8)
 
 
+def _enabled(session: Session, account_id: str, refusal: str) -> Account:
+    """The account a key or web session belongs to; ``refusal`` if it is gone or disabled."""
+    account = session.get(Account, account_id)
+    if account is None or account.disabled_at is not None:
+        raise AuthError(refusal)
+    return account
+
+
+def _log_own(
+    session: Session, account: Account, action: str, data: dict[str, str], at: datetime
+) -> None:
+    """Ledger what an account's holder did to the account itself."""
+    subject = f"account:{account.id}"
+    ledger.append(session, at=at, actor=subject, action=action, subject=subject, data=data)
+
+
 def viewer(account: Account) -> Viewer:
     """What an account sees (see :mod:`wuzhen.visibility`)."""
     if account.role == SECRETARIAT:
@@ -299,15 +315,8 @@ def change_password(
         raise AuthError(msg)
     _check_password(new)
     account.password_hash = _hasher.hash(new)
-    session.execute(delete(WebSession).where(WebSession.account == account.id))
-    ledger.append(
-        session,
-        at=at,
-        actor=f"account:{account.id}",
-        action="account.password_changed",
-        subject=f"account:{account.id}",
-        data={},
-    )
+    _end_sessions(session, account.id)
+    _log_own(session, account, "account.password_changed", {}, at)
 
 
 def disable(session: Session, actor: Account, account_id: str, at: datetime) -> Account:
@@ -323,7 +332,7 @@ def disable(session: Session, actor: Account, account_id: str, at: datetime) -> 
         msg = "you may not manage this account"
         raise ForbiddenError(msg)
     target.disabled_at = at
-    session.execute(delete(WebSession).where(WebSession.account == target.id))
+    _end_sessions(session, target.id)
     for key in session.scalars(
         select(ApiKey).where(ApiKey.account == target.id, ApiKey.revoked_at.is_(None))
     ):
@@ -371,14 +380,7 @@ def create_key(session: Session, account: Account, *, name: str, at: datetime) -
         created_at=at,
     )
     session.add(key)
-    ledger.append(
-        session,
-        at=at,
-        actor=f"account:{account.id}",
-        action="key.created",
-        subject=f"account:{account.id}",
-        data={"key": key.id},
-    )
+    _log_own(session, account, "key.created", {"key": key.id}, at)
     return IssuedKey(key, token)
 
 
@@ -398,14 +400,7 @@ def revoke_key(session: Session, account: Account, key_id: str, at: datetime) ->
         raise NotFoundError(msg)
     if key.revoked_at is None:
         key.revoked_at = at
-        ledger.append(
-            session,
-            at=at,
-            actor=f"account:{account.id}",
-            action="key.revoked",
-            subject=f"account:{account.id}",
-            data={"key": key.id},
-        )
+        _log_own(session, account, "key.revoked", {"key": key.id}, at)
     return key
 
 
@@ -414,10 +409,7 @@ def authenticate_key(session: Session, token: str, at: datetime) -> Account:
     if key is None or key.revoked_at is not None:
         msg = "unknown or revoked API key"
         raise AuthError(msg)
-    account = session.get(Account, key.account)
-    if account is None or account.disabled_at is not None:
-        msg = "unknown or revoked API key"
-        raise AuthError(msg)
+    account = _enabled(session, key.account, "unknown or revoked API key")
     key.last_used_at = at
     return account
 
@@ -453,15 +445,16 @@ def session_account(session: Session, cookie: str, at: datetime) -> tuple[Accoun
     if row is None or row.expires_at <= at:
         msg = "not signed in"
         raise AuthError(msg)
-    account = session.get(Account, row.account)
-    if account is None or account.disabled_at is not None:
-        msg = "not signed in"
-        raise AuthError(msg)
-    return account, row.csrf
+    return _enabled(session, row.account, "not signed in"), row.csrf
 
 
 def end_session(session: Session, cookie: str) -> None:
     session.execute(delete(WebSession).where(WebSession.id_sha256 == sha256(cookie)))
+
+
+def _end_sessions(session: Session, account_id: str) -> None:
+    """Sign the account out of every web session."""
+    session.execute(delete(WebSession).where(WebSession.account == account_id))
 
 
 __all__ = [

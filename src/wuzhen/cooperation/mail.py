@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import logging
 import smtplib
-import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -42,11 +41,10 @@ from wuzhen.cooperation.tables import Request, RequestMail
 from wuzhen.db import Database
 from wuzhen.i18n import _
 from wuzhen.members.tables import Contact, Member
-from wuzhen.notices.mail import smtp_connection
+from wuzhen.notices.mail import smtp_connection, wrap
 
 log = logging.getLogger(__name__)
 
-WIDTH = 72
 NEW, OUTCOME, ESCALATION = "new", "outcome", "escalation"
 
 
@@ -177,7 +175,7 @@ def _body(out: _Outgoing, settings: Settings, due: str) -> str:
     lines = [
         greeting.format(member=out.member_name, code=out.member),
         "",
-        _wrap(opening.format(code=out.member)),
+        wrap(opening.format(code=out.member)),
         "",
         f"  {_('Type'):<12} {req.kind}",
         f"  {_('Urgency'):<12} {req.urgency}",
@@ -189,10 +187,10 @@ def _body(out: _Outgoing, settings: Settings, due: str) -> str:
         lines.append(f"  {_('Outcome'):<12} {req.state}")
     lines += [
         "",
-        _wrap(_("Read the request and act on it, signed in:")),
+        wrap(_("Read the request and act on it, signed in:")),
         "  " + request_link(settings, req.id),
         "",
-        _wrap(
+        wrap(
             _(
                 "This message carries no content of the request. Only the accounts of the "
                 "two members concerned can read it."
@@ -202,10 +200,6 @@ def _body(out: _Outgoing, settings: Settings, due: str) -> str:
         _("Wuzhen node at {url}").format(url=settings.base_url),
     ]
     return "\n".join(lines) + "\n"
-
-
-def _wrap(paragraph: str) -> str:
-    return textwrap.fill(paragraph, width=WIDTH, break_long_words=False, break_on_hyphens=False)
 
 
 def _record(session: Session, out: _Outgoing, at: datetime) -> bool:

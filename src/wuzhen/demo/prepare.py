@@ -96,29 +96,8 @@ def _member_accounts(s: Session, secretariat: Account, code: str, at: datetime) 
     """The member's administrator (invited by the secretariat), its analyst (invited by the
     administrator) and its confirmed technical contact."""
     lower = code.lower()
-    out = []
-    invitation = accounts.invite(s, secretariat, member=code, role=ADMIN, at=at)
-    password = _password()
-    admin = accounts.accept(
-        s,
-        invitation.token,
-        username=f"{lower}-admin",
-        password=password,
-        at=at,
-        display_name=f"{code} administrator",
-    )
-    out.append(Credential(ADMIN, code, admin.username, password))
-    invitation = accounts.invite(s, admin, member=code, role=ANALYST, at=at)
-    password = _password()
-    analyst = accounts.accept(
-        s,
-        invitation.token,
-        username=f"{lower}-analyst",
-        password=password,
-        at=at,
-        display_name=f"{code} analyst",
-    )
-    out.append(Credential(ANALYST, code, analyst.username, password))
+    admin, admin_credential = _invited(s, secretariat, code, ADMIN, "administrator", at)
+    _analyst, analyst_credential = _invited(s, admin, code, ANALYST, "analyst", at)
     contact = members.add_contact(
         s,
         code,
@@ -133,4 +112,22 @@ def _member_accounts(s: Session, secretariat: Account, code: str, at: datetime) 
         at=at,
     )
     members.confirm_contact(s, contact.id, actor=f"account:{admin.id}", at=at)
-    return out
+    return [admin_credential, analyst_credential]
+
+
+def _invited(
+    s: Session, inviter: Account, code: str, role: str, title: str, at: datetime
+) -> tuple[Account, Credential]:
+    """An account of the member (user name ``<code>-<role>``), invited by ``inviter`` and
+    accepted with a fresh password."""
+    invitation = accounts.invite(s, inviter, member=code, role=role, at=at)
+    password = _password()
+    account = accounts.accept(
+        s,
+        invitation.token,
+        username=f"{code.lower()}-{role}",
+        password=password,
+        at=at,
+        display_name=f"{code} {title}",
+    )
+    return account, Credential(role, code, account.username, password)

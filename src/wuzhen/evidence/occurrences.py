@@ -38,6 +38,34 @@ def _contains(run_hi: U64, run_lo: U64, q_hi: U64, q_lo: U64, out: npt.NDArray[n
         out[i] = lo_i < n and run_hi[lo_i] == h and run_lo[lo_i] == lw
 
 
+@njit(cache=True, nogil=True)
+def _merge(a_hi: U64, a_lo: U64, b_hi: U64, b_lo: U64, out_hi: U64, out_lo: U64) -> None:
+    """Merge two sorted runs of (hi, lo) keys into one (linear time)."""
+    i = 0
+    j = 0
+    k = 0
+    while i < a_hi.shape[0] and j < b_hi.shape[0]:
+        if a_hi[i] < b_hi[j] or (a_hi[i] == b_hi[j] and a_lo[i] <= b_lo[j]):
+            out_hi[k] = a_hi[i]
+            out_lo[k] = a_lo[i]
+            i += 1
+        else:
+            out_hi[k] = b_hi[j]
+            out_lo[k] = b_lo[j]
+            j += 1
+        k += 1
+    while i < a_hi.shape[0]:
+        out_hi[k] = a_hi[i]
+        out_lo[k] = a_lo[i]
+        i += 1
+        k += 1
+    while j < b_hi.shape[0]:
+        out_hi[k] = b_hi[j]
+        out_lo[k] = b_lo[j]
+        j += 1
+        k += 1
+
+
 class KeySet:
     """A growing set of 128-bit keys with vectorized membership tests."""
 
@@ -62,10 +90,10 @@ class KeySet:
         # Merge while the newest run is at least half the size of the one before it.
         while len(self._runs) > 1 and self._runs[-1][0].shape[0] * 2 >= self._runs[-2][0].shape[0]:
             (h2, l2), (h1, l1) = self._runs.pop(), self._runs.pop()
-            h = np.concatenate([h1, h2])
-            lw = np.concatenate([l1, l2])
-            order = np.lexsort((lw, h))
-            self._runs.append((h[order], lw[order]))
+            h = np.empty(h1.shape[0] + h2.shape[0], np.uint64)
+            lw = np.empty_like(h)
+            _merge(h1, l1, h2, l2, h, lw)
+            self._runs.append((h, lw))
 
 
 class Occurrences:

@@ -233,10 +233,7 @@ def update_contact(
     session: Session, contact_id: int, fields: ContactFields, *, actor: str, at: datetime
 ) -> Contact:
     fields.check()
-    c = session.get(Contact, contact_id)
-    if c is None:
-        msg = f"no contact {contact_id}"
-        raise NotFoundError(msg)
+    c = _contact(session, contact_id)
     c.kind, c.name, c.role, c.email, c.phone = (
         fields.kind,
         fields.name,
@@ -247,48 +244,41 @@ def update_contact(
     c.languages, c.timezone, c.hours = list(fields.languages), fields.timezone, fields.hours
     c.updated_at = at
     c.confirmed_at = None  # changed details are confirmed again
-    ledger.append(
-        session,
-        at=at,
-        actor=actor,
-        action="contact.changed",
-        subject=f"member:{c.member}",
-        data={"contact": c.id},
-    )
+    _log_contact(session, c, "contact.changed", actor=actor, at=at)
     return c
 
 
 def confirm_contact(session: Session, contact_id: int, *, actor: str, at: datetime) -> Contact:
-    c = session.get(Contact, contact_id)
-    if c is None:
-        msg = f"no contact {contact_id}"
-        raise NotFoundError(msg)
+    c = _contact(session, contact_id)
     c.confirmed_at = at
-    ledger.append(
-        session,
-        at=at,
-        actor=actor,
-        action="contact.confirmed",
-        subject=f"member:{c.member}",
-        data={"contact": c.id},
-    )
+    _log_contact(session, c, "contact.confirmed", actor=actor, at=at)
     return c
 
 
 def remove_contact(session: Session, contact_id: int, *, actor: str, at: datetime) -> None:
-    c = session.get(Contact, contact_id)
-    if c is None:
+    c = _contact(session, contact_id)
+    _log_contact(session, c, "contact.removed", actor=actor, at=at)
+    session.delete(c)
+
+
+def _contact(session: Session, contact_id: int) -> Contact:
+    found = session.get(Contact, contact_id)
+    if found is None:
         msg = f"no contact {contact_id}"
         raise NotFoundError(msg)
+    return found
+
+
+def _log_contact(session: Session, c: Contact, action: str, *, actor: str, at: datetime) -> None:
+    """Ledger a change to a contact: which contact (its id), never its content."""
     ledger.append(
         session,
         at=at,
         actor=actor,
-        action="contact.removed",
+        action=action,
         subject=f"member:{c.member}",
         data={"contact": c.id},
     )
-    session.delete(c)
 
 
 def contacts(session: Session, code: str) -> list[Contact]:
@@ -366,14 +356,12 @@ def sharing(session: Session, owner: str, recipient: str) -> Sharing:
         row = session.get(SharingPolicy, (owner, key))
         if row is not None:
             return Sharing(row.raw, row.destination)
-    default = rule(session, "sharing.default_policy")
-    return Sharing(bool(default["raw"]), bool(default["destination"]))
+    return _default_sharing(session)
 
 
 def sharing_table(session: Session, recipient: str) -> tuple[pl.DataFrame, Sharing]:
     """What each owner's events carry for ``recipient``: the owners that set a policy for it
     (owner, raw, destination), and the compact's default for all the others."""
-    default = rule(session, "sharing.default_policy")
     rows = session.scalars(
         select(SharingPolicy).where(SharingPolicy.recipient.in_([recipient, EVERYONE]))
     ).all()
@@ -387,7 +375,13 @@ def sharing_table(session: Session, recipient: str) -> tuple[pl.DataFrame, Shari
         schema={"owner": pl.String, "raw": pl.Boolean, "destination": pl.Boolean},
         orient="row",
     )
-    return frame, Sharing(bool(default["raw"]), bool(default["destination"]))
+    return frame, _default_sharing(session)
+
+
+def _default_sharing(session: Session) -> Sharing:
+    """The compact's default sharing policy (a rule)."""
+    default = rule(session, "sharing.default_policy")
+    return Sharing(bool(default["raw"]), bool(default["destination"]))
 
 
 __all__ = [

@@ -131,7 +131,7 @@ def _body(notice: Notice, member_name: str, owner_name: str, settings: Settings)
             member=member_name, code=notice.member
         ),
         "",
-        _wrap(
+        wrap(
             _(
                 "Evidence of {owner} ({owner_code}) ingested on {day} holds {n} events concerning "
                 "networks {code} answers for."
@@ -157,10 +157,10 @@ def _body(notice: Notice, member_name: str, owner_name: str, settings: Settings)
         lines.extend(f"  {prefix + key:<28} {n:>8}" for key, n in by.items())
         lines.append("")
     lines += [
-        _wrap(_("See the notice, download its events (CSV, STIX 2.1), acknowledge or contest it:")),
+        wrap(_("See the notice, download its events (CSV, STIX 2.1), acknowledge or contest it:")),
         "  " + notice_link(settings, notice.id),
         "",
-        _wrap(
+        wrap(
             _(
                 "This message carries counts only. The events are shown to your member's "
                 "accounts when signed in."
@@ -172,7 +172,8 @@ def _body(notice: Notice, member_name: str, owner_name: str, settings: Settings)
     return "\n".join(lines) + "\n"
 
 
-def _wrap(paragraph: str) -> str:
+def wrap(paragraph: str) -> str:
+    """A paragraph of a message body, filled to :data:`WIDTH` (words and links never cut)."""
     return textwrap.fill(paragraph, width=WIDTH, break_long_words=False, break_on_hyphens=False)
 
 

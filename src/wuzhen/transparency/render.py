@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from wuzhen import i18n
@@ -26,7 +26,6 @@ from wuzhen.transparency.report import NOT_ONBOARDED, REPORTING, WITHHELD
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SECONDS = frozenset({"time-to-acknowledge", "time-to-outcome", "notice-time-to-acknowledge"})
 RATES = frozenset({"origins-per-million-ipv4", "origins-per-million-users"})
-RTL = frozenset({"ar", "fa", "he", "ur"})
 #: English labels of the keys figures carry, translated when shown (``_(label(key))``).
 LABELS = {
     "total": "total",
@@ -94,15 +93,7 @@ def _marker(value: Any) -> str | None:
 
 @cache
 def environment(language: str) -> Environment:
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(i18n.translation(language), newstyle=True)  # type: ignore[attr-defined]
+    env = i18n.template_environment(TEMPLATES_DIR, language)
     env.globals.update(
         tr=i18n.translation(language).gettext,  # for texts held in data (no % formatting)
         charts=charts,
@@ -114,7 +105,7 @@ def environment(language: str) -> Environment:
         doc=DOC,
         reporting=REPORTING,
         lang=language,
-        dir="rtl" if language.split("-")[0] in RTL else "ltr",
+        dir=i18n.direction(language),
     )
     return env
 

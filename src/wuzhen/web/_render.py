@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from jinja2 import Environment
 
 from wuzhen import i18n
 from wuzhen.api.errors import status_of
@@ -26,7 +26,6 @@ from wuzhen.web import charts
 log = logging.getLogger(__name__)
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur"})
 
 
 def _when(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -42,20 +41,12 @@ def _query(params: dict[str, Any], **changes: Any) -> str:
 @cache
 def environment(language: str) -> Environment:
     """The template environment for ``language`` (one per language, built once)."""
-    env = Environment(
-        loader=FileSystemLoader(TEMPLATES_DIR),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        extensions=["jinja2.ext.i18n"],
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.install_gettext_translations(i18n.translation(language), newstyle=True)  # type: ignore[attr-defined]
+    env = i18n.template_environment(TEMPLATES_DIR, language)
     env.filters["when"] = _when
     env.globals["charts"] = charts
     env.globals["query"] = _query
     env.globals["lang"] = language
-    env.globals["dir"] = "rtl" if language.split("-")[0] in RTL_LANGUAGES else "ltr"
+    env.globals["dir"] = i18n.direction(language)
     return env
 
 

@@ -155,7 +155,8 @@ def test_damaged_documents_never_crash_or_lose_records(name: str, data: st.DataO
         )
     )
     records = parser.split_document(document)
-    assert records.height >= 1 or not document.removeprefix(b"\xef\xbb\xbf").strip()
+    text = document.removeprefix(b"\xef\xbb\xbf").strip()
+    assert records.height >= 1 or text in (b"", b"[]")  # nothing in it: no record
     readable = (
         records.filter(pl.col("__bad").is_null()).drop("__bad")
         if ("__bad" in records.columns)

@@ -812,7 +812,12 @@ def test_damaged_documents_never_crash_or_lose_records(
         del data[start : start + size]
     data[at:at] = junk
     records = STIX.split_document(bytes(data))
-    assert records.height >= 1
+    if records.height == 0:
+        # Only a bundle with no objects holds no record (STIX 2.1: objects is optional).
+        document = json.loads(bytes(data).decode("utf-8", errors="replace"))
+        assert document["type"] == "bundle"
+        assert not document.get("objects")
+        return
     assert set(records["evidence.record"]) == set(range(1, records.height + 1))
     good = records.filter(pl.col("__bad").is_null()).drop("__bad")
     assert_accounted(good, STIX.parse(good, None, CTX))

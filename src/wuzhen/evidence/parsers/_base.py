@@ -282,3 +282,59 @@ def _flatten(frame: pl.DataFrame, prefix: str = "") -> pl.DataFrame:
         else:
             cols.append(frame[name].alias(full))
     return pl.DataFrame(cols)
+
+
+# -- documents -----------------------------------------------------------------------------
+
+MAX_BAD_DOCUMENT = 1024 * 1024  # text kept of a document that cannot be read
+
+
+def bad_document(text: str, reason: str) -> pl.DataFrame:
+    """A document that cannot be split: one record with the reason in ``__bad`` (rejected
+    with its text kept, cut to 1 MiB)."""
+    if len(text) > MAX_BAD_DOCUMENT:
+        text = text[:MAX_BAD_DOCUMENT]
+        reason += " (kept cut to 1 MiB)"
+    return pl.DataFrame(
+        {RECORD: [1], LINE: [text], "__bad": [reason]},
+        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
+    )
+
+
+def document_records(lines: pl.Series) -> pl.DataFrame:
+    """A document's records, numbered from 1, none bad (``__bad`` null)."""
+    n = lines.len()
+    return pl.DataFrame(
+        {
+            RECORD: pl.int_range(1, n + 1, eager=True, dtype=pl.Int64),
+            # A JSON null element comes back as SQL NULL: keep it as the text "null".
+            LINE: lines.cast(pl.String).fill_null("null"),
+            "__bad": pl.Series([None] * n, dtype=pl.String),
+        }
+    )
+
+
+def split_json_array(data: bytes) -> pl.DataFrame:
+    """A JSON array's elements, one record each, re-serialized compactly (DuckDB splits the
+    array and Arrow flattens the list: no Python loop over the elements)."""
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    query = (
+        "SELECT CASE WHEN json_valid($d) AND json_type($d) = 'ARRAY' "
+        "THEN CAST(CAST($d AS JSON) AS JSON[]) END AS items"
+    )
+    try:
+        items = duck().sql(query, params={"d": text}).to_arrow_table().column("items")
+    except duckdb.Error:
+        return bad_document(text, "document is not a JSON array")
+    if items.null_count:
+        return bad_document(text, "document is not a JSON array")
+    return document_records(pl.Series(items.combine_chunks().flatten()))
+
+
+def sample_records(sample: list[str]) -> pl.DataFrame:
+    """The lines of a sniff sample that are not comments (``#``), as records."""
+    lines = [line for line in sample if not line.startswith("#")]
+    return pl.DataFrame(
+        {LINE: lines, RECORD: range(1, len(lines) + 1)},
+        schema={LINE: pl.String, RECORD: pl.Int64},
+    )

@@ -55,12 +55,15 @@ from wuzhen.evidence.parsers._base import (
     Parser,
     ParseResult,
     as_int,
+    bad_document,
     decode_json,
+    document_records,
     duck,
     extra_json,
     parse_time,
     reject,
     skip,
+    split_json_array,
 )
 from wuzhen.evidence.parsers.blocklist import (
     IS_IP,
@@ -75,7 +78,6 @@ PROVIDER = "abuse.ch"
 TIMES = ["%Y-%m-%d %H:%M:%S UTC", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 SKIP_HASH = "file hash indicator (no network observable)"
 SKIP_OTHER_IOC = "IOC type without a network observable"
-MAX_BAD_DOCUMENT = 1 << 20
 
 
 def _text(expr: pl.Expr) -> pl.Expr:
@@ -146,44 +148,6 @@ def _decoded(records: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
 # -- JSON documents ------------------------------------------------------------------------
 
 
-def _bad_document(text: str, reason: str) -> pl.DataFrame:
-    if len(text) > MAX_BAD_DOCUMENT:
-        text = text[:MAX_BAD_DOCUMENT]
-        reason += " (kept cut to 1 MiB)"
-    return pl.DataFrame(
-        {RECORD: [1], LINE: [text], "__bad": [reason]},
-        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
-    )
-
-
-def _records(lines: pl.Series) -> pl.DataFrame:
-    n = lines.len()
-    return pl.DataFrame(
-        {
-            RECORD: pl.int_range(1, n + 1, eager=True, dtype=pl.Int64),
-            # A JSON null element comes back as SQL NULL: keep it as the text "null".
-            LINE: lines.cast(pl.String).fill_null("null"),
-            "__bad": pl.Series([None] * n, dtype=pl.String),
-        }
-    )
-
-
-def split_array(data: bytes) -> pl.DataFrame:
-    """A JSON array's elements, one record each (DuckDB splits it: no Python loop)."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    query = (
-        "SELECT CASE WHEN json_valid($d) AND json_type($d) = 'ARRAY' "
-        "THEN CAST(CAST($d AS JSON) AS JSON[]) END AS items"
-    )
-    try:
-        items = duck().sql(query, params={"d": text}).to_arrow_table().column("items")
-    except duckdb.Error:
-        return _bad_document(text, "document is not a JSON array")
-    if items.null_count:
-        return _bad_document(text, "document is not a JSON array")
-    return _records(pl.Series(items.combine_chunks().flatten()))
-
-
 def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
     """An abuse.ch JSON export: an object keyed by id, each value a list of records.
 
@@ -202,14 +166,14 @@ def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
     except duckdb.Error:
         row = None
     if row is None or row[0] != "OBJECT":
-        return _bad_document(text, "document is not a JSON object")
+        return bad_document(text, "document is not a JSON object")
     if row[1]:
         api = (
             "SELECT CASE WHEN json_type($d, '$.data') = 'ARRAY' "
             "THEN CAST(json_extract($d, '$.data') AS JSON[]) ELSE [CAST($d AS JSON)] END AS items"
         )
         items = duck().sql(api, params={"d": text}).to_arrow_table().column("items")
-        return _records(pl.Series(items.combine_chunks().flatten()))
+        return document_records(pl.Series(items.combine_chunks().flatten()))
     keyed = f"""
         WITH top AS (SELECT id AS n, key, value, json_type(value) AS t FROM json_each($d)),
         items AS (
@@ -223,7 +187,7 @@ def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
         FROM items ORDER BY n, i
     """
     lines = duck().sql(keyed, params={"d": text}).to_arrow_table().column("line")
-    return _records(pl.Series(lines.combine_chunks()))
+    return document_records(pl.Series(lines.combine_chunks()))
 
 
 def _sniff_json(sample: list[str], keys: tuple[str, ...], start: str) -> bool:
@@ -333,7 +297,7 @@ class FeodoTrackerJson(Parser):
         return 90 if _sniff_json(sample, ("ip_address", "malware"), "[") else 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
-        return split_array(data)
+        return split_json_array(data)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         frame = _decoded(records, FEODO_JSON)

@@ -103,19 +103,21 @@ from wuzhen.evidence.parsers._base import (
     Parser,
     ParseResult,
     as_int,
+    bad_document,
     decode_json,
+    document_records,
     duck,
     extra_json,
     parse_time,
     reject,
     skip,
 )
+from wuzhen.evidence.parsers._base import MAX_BAD_DOCUMENT as MAX_BAD_DOCUMENT
 from wuzhen.schema.taxonomy import TYPES
 from wuzhen.schema.tlp import RANK, TLP
 
 # -- splitting the document -------------------------------------------------------------------
 
-MAX_BAD_DOCUMENT = 1024 * 1024  # text kept of a document that cannot be read
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 #: A line of a feed's ``hashes.csv``: the MD5 of an attribute value, and its event's uuid.
 HASH_LINE = rf"^[0-9a-fA-F]{{32}},{UUID}\s*$"
@@ -223,26 +225,10 @@ _BAD_KIND = {
 }
 
 
-def _bad_document(text: str, reason: str) -> pl.DataFrame:
-    if len(text) > MAX_BAD_DOCUMENT:
-        text = text[:MAX_BAD_DOCUMENT]
-        reason += " (kept cut to 1 MiB)"
-    return pl.DataFrame(
-        {RECORD: [1], LINE: [text], "__bad": [reason]},
-        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
-    )
-
-
 def _hash_lines(text: str) -> pl.DataFrame:
     """A feed's ``hashes.csv``: one record a line (numbered as lines; blank ones are dropped)."""
     lines = pl.Series(LINE, text.splitlines(), dtype=pl.String)
-    return pl.DataFrame(
-        {
-            RECORD: pl.int_range(1, lines.len() + 1, eager=True, dtype=pl.Int64),
-            LINE: lines,
-            "__bad": pl.Series([None] * lines.len(), dtype=pl.String),
-        }
-    ).filter(pl.col(LINE).str.strip_chars() != "")
+    return document_records(lines).filter(pl.col(LINE).str.strip_chars() != "")
 
 
 def split_misp(data: bytes) -> pl.DataFrame:
@@ -253,7 +239,7 @@ def split_misp(data: bytes) -> pl.DataFrame:
     try:
         kind = str(duck().sql(_KIND_SQL, params={"d": text}).to_arrow_table()[0][0])
         if kind in _BAD_KIND:
-            return _bad_document(text, _BAD_KIND[kind])
+            return bad_document(text, _BAD_KIND[kind])
         if kind in _EVENT_LISTS:
             query = _EVENTS_SQL.replace("{events}", _EVENT_LISTS[kind])
         elif kind in _ATTRIBUTE_LISTS:
@@ -262,7 +248,7 @@ def split_misp(data: bytes) -> pl.DataFrame:
             query = _MANIFEST_SQL
         table = duck().sql(query, params={"d": text}).to_arrow_table()
     except duckdb.Error:
-        return _bad_document(text, _BAD_KIND["other"])
+        return bad_document(text, _BAD_KIND["other"])
     n = table.num_rows
     return pl.DataFrame(
         {

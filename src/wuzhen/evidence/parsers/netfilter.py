@@ -56,6 +56,7 @@ from wuzhen.evidence.parsers._base import (
     as_int,
     extra_json,
     reject,
+    sample_records,
     skip,
 )
 from wuzhen.evidence.parsers._syslog import split_syslog
@@ -230,13 +231,9 @@ class Netfilter(Parser):
     title = "Netfilter packet logs: iptables, nftables, ufw (syslog / dmesg)"
 
     def sniff(self, sample: list[str]) -> int:
-        sample = [line for line in sample if not line.startswith("#")]
-        if not sample:
+        frame = sample_records(sample)
+        if frame.height == 0:
             return 0
-        frame = pl.DataFrame(
-            {LINE: sample, RECORD: range(1, len(sample) + 1)},
-            schema={LINE: pl.String, RECORD: pl.Int64},
-        )
         lines = _kernel_lines(frame, ParseContext(now=datetime.now(UTC)))
         packets = lines.filter(
             pl.col("kind").is_not_null()
@@ -245,7 +242,7 @@ class Netfilter(Parser):
         ).height
         if packets == 0:
             return 0
-        return 60 + 35 * packets // len(sample)
+        return 60 + 35 * packets // frame.height
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         lines = _kernel_lines(records, ctx)

@@ -23,6 +23,7 @@ that are not syslog lines, and evidence messages not in the documented form.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -35,6 +36,7 @@ from wuzhen.evidence.parsers._base import (
     ParseResult,
     extra_json,
     reject,
+    sample_records,
     skip,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
@@ -187,18 +189,12 @@ class OpenSSH(Parser):
     title = "OpenSSH server (syslog / auth.log)"
 
     def sniff(self, sample: list[str]) -> int:
-        sample = [line for line in sample if not line.startswith("#")]
-        if not sample:
+        frame = sample_records(sample)
+        if frame.height == 0:
             return 0
-        frame = pl.DataFrame(
-            {LINE: sample, RECORD: range(1, len(sample) + 1)},
-            schema={LINE: pl.String, RECORD: pl.Int64},
-        )
-        from datetime import UTC, datetime
-
         parsed = split_syslog(frame, ParseContext(now=datetime.now(UTC)))
         syslog = parsed.filter(pl.col("syslog_ok"))
-        if syslog.height * 2 < len(sample):
+        if syslog.height * 2 < frame.height:
             return 0
         sshd = syslog.filter(pl.col("prog").is_in(SSHD_PROGRAMS)).height
         if sshd == 0:

@@ -20,9 +20,9 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   wherever it stands in the pattern (``[a] OR [b]``, ``[x AND y]``, ``FOLLOWEDBY``, with
   qualifiers). Negated comparisons (``NOT``, ``!=``) and other operators or object types
   are not observables; the same observable twice in one pattern is one observable. The
-  pattern is tokenized strictly (:data:`TOKEN`): a pattern with text that is no STIX token
-  or with unbalanced brackets is rejected. ``time.source`` is ``valid_from``; the indicator's
-  ``name`` (else its ``description``) is ``event_description.text``.
+  pattern is tokenized strictly (``_stix_pattern.TOKEN``): a pattern with text that is no
+  STIX token or with unbalanced brackets is rejected. ``time.source`` is ``valid_from``; the
+  indicator's ``name`` (else its ``description``) is ``event_description.text``.
 - ``observed-data``: the source observables of its SCOs -- embedded (``objects``, 2.0) or
   referenced (``object_refs`` to SCOs in the bundle). A ``network-traffic`` gives one
   observable: its ``src_ref`` address or name, with ``src_port``, ``protocols`` (transport,
@@ -47,8 +47,8 @@ TLP 2.0 markings of the OASIS extension, or TLP marking-definitions in the bundl
 restrictive wins, also across the objects an event is made of (a sighting and its
 indicator, an observed-data and its SCOs); null when unmarked (the feed's default applies).
 
-``classification.type``, from ``indicator_types`` and ``labels`` (:data:`TERM_TYPES`; the
-most specific term wins): a machine tag ``rsit:<taxonomy>="<type>"`` (the MISP RSIT
+``classification.type``, from ``indicator_types`` and ``labels`` (``_stix_bundle.TERM_TYPES``;
+the most specific term wins): a machine tag ``rsit:<taxonomy>="<type>"`` (the MISP RSIT
 taxonomy, which Wuzhen's own export writes) gives that type; ``c2``,
 ``command-and-control``, ``botnet-cc`` -> ``c2-server``; ``phishing``;
 ``malware-distribution``, ``payload-delivery``, ``exploit-kit`` -> ``malware-distribution``;
@@ -79,13 +79,11 @@ that is not STIX patterning; observable values of the wrong kind (``domain-name:
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
 import duckdb
 import polars as pl
-import pyarrow as pa
 
 from wuzhen.evidence.parsers._base import (
     LINE,
@@ -93,96 +91,30 @@ from wuzhen.evidence.parsers._base import (
     ParseContext,
     Parser,
     ParseResult,
-    _flatten,
+    bad_document,
     duck,
     extra_json,
     parse_time,
     reject,
     skip,
 )
+from wuzhen.evidence.parsers._stix_bundle import (
+    TLP1_MARKINGS,
+    TLP2_CREATED,
+    TLP2_EXTENSION,
+    TLP2_MARKINGS,
+    K,
+    resolve,
+)
+from wuzhen.evidence.parsers._stix_pattern import OBSERVABLE_TYPES
 from wuzhen.schema.fields import TRANSPORTS
-from wuzhen.schema.taxonomy import TYPES
-from wuzhen.schema.tlp import RANK, TLP
+from wuzhen.schema.tlp import RANK
 
-# -- markings ----------------------------------------------------------------------------
+#: The parser, and the TLP markings it knows (the STIX export writes the TLP 2.0 ones).
+__all__ = ["PARSERS", "TLP1_MARKINGS", "TLP2_CREATED", "TLP2_EXTENSION", "TLP2_MARKINGS", "Stix"]
 
-#: The TLP 1.0 marking-definitions the STIX 2.1 specification predefines ("TLP Marking").
-TLP1_MARKINGS: dict[str, TLP] = {
-    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": TLP.CLEAR,  # TLP:WHITE
-    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
-    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
-    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
-}
-#: The OASIS TLP 2.0 extension and its marking-definitions, as published in
-#: github.com/oasis-open/cti-stix-common-objects, extension-definition-specifications/tlp-2.0/
-#: (the schema extension-definition--60a3c5c5-...json at commit 24f80135, and the examples
-#: tlp-clear.json, tlp-amber.json, tlp-amber+strict.json): each marking-definition has that
-#: id, ``created`` 2022-10-01T00:00:00.000Z, ``name`` TLP:<LEVEL> and the property extension
-#: ``{"extension_type": "property-extension", "tlp_2_0": "<level>"}``.
-TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-TLP2_CREATED = "2022-10-01T00:00:00.000Z"
-TLP2_MARKINGS: dict[TLP, str] = {
-    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
-}
-KNOWN_MARKINGS: dict[str, str] = {
-    **{k: v.value for k, v in TLP1_MARKINGS.items()},
-    **{v: k.value for k, v in TLP2_MARKINGS.items()},
-}
-#: ``definition.tlp`` (TLP 1.0 marking-definitions) and ``tlp_2_0`` values.
-TLP_LEVELS = {
-    "white": "CLEAR",
-    "clear": "CLEAR",
-    "green": "GREEN",
-    "amber": "AMBER",
-    "amber+strict": "AMBER+STRICT",
-    "red": "RED",
-}
 TLP_OF_RANK = {v: k for k, v in RANK.items()}
-
-# -- classification ----------------------------------------------------------------------
-
-#: Indicator types and labels (lower case) -> (rank, RSIT type); the lowest rank wins.
-#: ``None``: a term that names no type (the default applies).
-TERM_TYPES: dict[str, tuple[int, str | None]] = {
-    **dict.fromkeys(
-        ("c2", "c&c", "cc", "c2-server", "command-and-control", "botnet-cc", "botnet_cc"),
-        (1, "c2-server"),
-    ),
-    "phishing": (2, "phishing"),
-    **dict.fromkeys(
-        ("malware-distribution", "payload-delivery", "payload_delivery", "exploit-kit"),
-        (3, "malware-distribution"),
-    ),
-    **dict.fromkeys(("scanner", "scanning"), (4, "scanner")),
-    **dict.fromkeys(("brute-force", "bruteforce"), (5, "brute-force")),
-    "spam": (6, "spam"),
-    "ddos": (7, "ddos"),
-    "compromised": (8, "system-compromise"),
-    "anomalous-activity": (9, "undetermined"),
-    "anonymization": (10, "other"),
-    **dict.fromkeys(("malicious-activity", "attribution", "unknown"), (50, None)),
-}
-RSIT_TAG = r'^rsit:[a-z-]+="?([a-z0-9-]+)"?$'
 DEFAULT_TYPE = {"indicator": "blacklist", "sighting": "blacklist", "observed-data": "undetermined"}
-
-# -- the pattern tokenizer ---------------------------------------------------------------
-
-STR = r"'(?:[^'\\]|\\['\\])*'"  # a STIX string literal: only \' and \\ are escapes
-_NAME = r"[A-Za-z0-9_-]+"
-PATH = rf"[a-z0-9][a-z0-9-]*:(?:{_NAME}|{STR})(?:\.(?:{_NAME}|{STR})|\[(?:\*|\d+)\])*"
-OPS = r"<=|>=|!=|<>|=|<|>|(?:IN|LIKE|MATCHES|ISSUBSET|ISSUPERSET)\b"
-KEYWORDS = r"(?:AND|OR|NOT|FOLLOWEDBY|EXISTS|WITHIN|SECONDS|REPEATS|TIMES|START|STOP|true|false)\b"
-OBSERVABLE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url")
-SUPPORTED = r"(?:ipv4-addr|ipv6-addr|domain-name|url):value"
-#: A comparison of a supported property with a string or a set of strings: one token.
-COMPARISON = rf"{SUPPORTED}\s*(?:NOT\s+)?(?:{OPS})\s*(?:{STR}|\(\s*{STR}(?:\s*,\s*{STR})*\s*\))"
-#: Every token of STIX patterning. The comparison comes first, and string literals are
-#: whole tokens, so nothing inside a string is ever read as a comparison.
-TOKEN = rf"{COMPARISON}|[tbh]?{STR}|{PATH}|{OPS}|{KEYWORDS}|[\[\]\(\),]|[+-]?\d+(?:\.\d+)?"
 
 # -- values ------------------------------------------------------------------------------
 
@@ -193,91 +125,6 @@ HOST = rf"^(?:{_LABEL}\.)*{_LABEL}$"
 URL = r"^[A-Za-z][A-Za-z0-9+.-]*://[^\s/?#]+\S*$"
 TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f%:z"]
 TYPE_NAME = r"^[a-z0-9][a-z0-9-]{0,249}$"
-MAX_BAD_DOCUMENT = 1024 * 1024
-
-# -- decoding ----------------------------------------------------------------------------
-
-V = "VARCHAR"
-L = ["VARCHAR"]
-#: The properties read from every object and SCO (DuckDB json_transform: a property of
-#: another JSON type than asked for comes back null, never an error).
-STRUCTURE: dict[str, Any] = {
-    "type": V,
-    "id": V,
-    "created": V,
-    "revoked": V,
-    "created_by_ref": V,
-    "identity_class": V,
-    "name": V,
-    "description": V,
-    "labels": L,
-    "object_marking_refs": L,
-    "pattern": V,
-    "pattern_type": V,
-    "valid_from": V,
-    "valid_until": V,
-    "indicator_types": L,
-    "first_observed": V,
-    "last_observed": V,
-    "number_observed": V,
-    "objects": V,
-    "object_refs": L,
-    "sighting_of_ref": V,
-    "first_seen": V,
-    "last_seen": V,
-    "count": V,
-    "relationship_type": V,
-    "source_ref": V,
-    "target_ref": V,
-    "definition_type": V,
-    "definition": {"tlp": V},
-    "extensions": {TLP2_EXTENSION: {"tlp_2_0": V}},
-    "value": V,
-    "src_ref": V,
-    "dst_ref": V,
-    "src_port": V,
-    "dst_port": V,
-    "protocols": L,
-}
-TLP2_VALUE = f"extensions.{TLP2_EXTENSION}.tlp_2_0"
-OBJ = "__obj"  # the object's position in the document
-K = "__k"  # the observable's position in its object
-#: Observables, whatever object they come from.
-OBSERVABLE_SCHEMA: dict[str, pl.DataType] = {
-    OBJ: pl.Int64(),
-    "__otype": pl.String(),
-    "__value": pl.String(),
-    "__sport": pl.String(),
-    "__dst": pl.String(),
-    "__dport": pl.String(),
-    "__protocols": pl.List(pl.String),
-    "__omarks": pl.List(pl.String),
-    "__sco": pl.String(),
-}
-
-
-def _decode(lines: pl.Series) -> pl.DataFrame:
-    """The properties of :data:`STRUCTURE` of each JSON text, and whether it is an object."""
-    table = pa.table({"l": lines.cast(pl.String).to_arrow()})
-    structure = json.dumps(STRUCTURE).replace("'", "''")
-    out = _query(
-        table,
-        "SELECT coalesce(json_type(l) = 'OBJECT', false) AS __is_object, "
-        f"CASE WHEN json_type(l) = 'OBJECT' THEN json_transform(l, '{structure}') END AS j "
-        "FROM t",
-    )
-    return pl.concat(
-        [out.select("__is_object"), _flatten(out.select("j").unnest("j"))], how="horizontal"
-    )
-
-
-def _query(table: pa.Table, sql: str) -> pl.DataFrame:
-    """Run ``sql`` on ``table`` (named ``t`` in it) in this thread's DuckDB connection."""
-    rel = duck().from_arrow(table).query("t", sql)
-    assert rel is not None
-    out = pl.from_arrow(rel.to_arrow_table())
-    assert isinstance(out, pl.DataFrame)
-    return out
 
 
 def _document(text: str) -> tuple[str, pl.Series | None]:
@@ -344,7 +191,7 @@ class Stix(Parser):
                 "scalar": "document is not a STIX bundle, object or array of objects",
                 "bad-bundle": "bundle whose objects is not an array",
             }
-            return _bad_document(text, reasons[kind])
+            return bad_document(text, reasons[kind])
         return _records(lines)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
@@ -360,485 +207,14 @@ class Stix(Parser):
         return ParseResult.build(events=events, skipped=skips, rejects=rejects)
 
 
-def _bad_document(text: str, reason: str) -> pl.DataFrame:
-    if len(text) > MAX_BAD_DOCUMENT:
-        text = text[:MAX_BAD_DOCUMENT]
-        reason += " (kept cut to 1 MiB)"
-    return pl.DataFrame(
-        {RECORD: [1], LINE: [text], "__bad": [reason]},
-        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
-    )
-
-
 # -- the document's records -------------------------------------------------------------
 
 
 def _records(lines: pl.Series) -> pl.DataFrame:
     """One record per observable of each object (one per object without any), in document
     order, with what the bundle says about it (markings, malware, the sighted indicator, the
-    producer) resolved into ``__`` columns for :meth:`Stix.parse`.
-
-    All of it is joins over the frame of the document's objects: no Python loop over them.
-    """
-    objs = _decode(lines).with_columns(
-        pl.int_range(pl.len(), dtype=pl.Int64).alias(OBJ), lines.alias(LINE)
-    )
-    kind = pl.col("type")
-    markings = _marking_table(objs)
-    ranks = _ranks(objs.select(OBJ, "object_marking_refs"), [OBJ], "object_marking_refs", markings)
-    ind_obs, pattern_bad = _indicator_observables(objs)
-    terms = _terms(objs)
-    indicators = _indicators(objs, ind_obs, pattern_bad, terms, ranks)
-    sightings = (
-        objs.filter(kind == "sighting")
-        .select(OBJ, "sighting_of_ref", "labels")
-        .join(indicators, left_on="sighting_of_ref", right_on="__ind_id", how="inner")
-    )
-    sig_obs = (
-        sightings.filter(pl.col("__ind_ok"))
-        .select(OBJ, "__ind")
-        .join(ind_obs.rename({OBJ: "__ind"}), on="__ind")
-        .sort(OBJ, K)
-    )
-    observables = pl.concat(
-        [ind_obs, _observed_observables(objs), sig_obs.select(ind_obs.columns)],
-        how="vertical_relaxed",
-    )
-    extra_ranks = _ranks(observables, [OBJ, K], "__omarks", markings).rename({"__rank": "__orank"})
-    observables = observables.join(extra_ranks, on=[OBJ, K], how="left")
-    # A sighting is classified like its indicator, with its own labels as well.
-    sig_terms = _terms(
-        sightings.join(
-            objs.select(pl.col(OBJ).alias("__ind"), "indicator_types", "labels"),
-            on="__ind",
-            suffix="__i",
-        ).select(
-            OBJ,
-            pl.lit("sighting").alias("type"),
-            pl.col("indicator_types"),
-            pl.concat_list(pl.col("labels__i").fill_null([]), pl.col("labels").fill_null([])).alias(
-                "labels"
-            ),
-        )
-    )
-    terms = pl.concat([terms.join(sig_terms, on=OBJ, how="anti"), sig_terms])
-    targets = objs.select(pl.col("id").alias("__tid"), pl.col("type").alias("__target"))
-    frame = (
-        objs.join(terms, on=OBJ, how="left")
-        .join(pattern_bad, on=OBJ, how="left")
-        .join(observables.group_by(OBJ).len("__n"), on=OBJ, how="left")
-        .join(ranks, on=OBJ, how="left")
-        .join(indicators, left_on="sighting_of_ref", right_on="__ind_id", how="left")
-        .join(
-            targets.unique("__tid", keep="last"),
-            left_on="sighting_of_ref",
-            right_on="__tid",
-            how="left",
-        )
-        .with_columns(
-            pl.when(kind == "sighting")
-            .then(pl.col("sighting_of_ref"))
-            .when(kind == "indicator")
-            .then(pl.col("id"))
-            .alias("__rid")
-        )
-        .join(_malware(objs), on="__rid", how="left")
-        .join(_providers(objs), left_on="created_by_ref", right_on="__pid", how="left")
-        .with_columns(_verdict())
-        .join(observables, on=OBJ, how="left")
-        .sort(OBJ, K, nulls_last=True, maintain_order=True)
-    )
-    return _context(frame)
-
-
-def _marking_table(objs: pl.DataFrame) -> pl.DataFrame:
-    """Marking-definition id -> TLP rank: the predefined ones, then the bundle's own."""
-    level = pl.coalesce(
-        pl.col(TLP2_VALUE),
-        pl.when(pl.col("definition_type").str.to_lowercase() == "tlp").then(
-            pl.col("definition.tlp")
-        ),
-    )
-    defined = objs.filter(
-        (pl.col("type") == "marking-definition") & pl.col("id").is_not_null()
-    ).select(
-        pl.col("id").alias("__mid"),
-        level.str.strip_chars()
-        .str.to_lowercase()
-        .replace_strict(TLP_LEVELS, default=None, return_dtype=pl.String)
-        .alias("__tlp"),
-    )
-    known = pl.DataFrame(
-        {"__mid": list(KNOWN_MARKINGS), "__tlp": list(KNOWN_MARKINGS.values())},
-        schema={"__mid": pl.String, "__tlp": pl.String},
-    )
-    return (
-        pl.concat([known, defined.drop_nulls()])
-        .unique("__mid", keep="first", maintain_order=True)
-        .select(
-            "__mid", pl.col("__tlp").replace_strict(RANK, return_dtype=pl.Int8).alias("__mrank")
-        )
-    )
-
-
-def _ranks(frame: pl.DataFrame, keys: list[str], refs: str, markings: pl.DataFrame) -> pl.DataFrame:
-    """The most restrictive TLP rank among the marking refs of each row (``__rank``)."""
-    return (
-        frame.select(*keys, refs)
-        .explode(refs)
-        .join(markings, left_on=refs, right_on="__mid")
-        .group_by(keys)
-        .agg(pl.col("__mrank").max().alias("__rank"))
-    )
-
-
-def _indicator_observables(objs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Observables of STIX patterns, and which patterns are not STIX patterning.
-
-    Each pattern is cut into tokens (:data:`TOKEN`) and the tokens exploded into one frame,
-    so that the structure checks are column expressions over neighbouring tokens."""
-    pattern_type = pl.col("pattern_type").str.to_lowercase()
-    patterns = objs.filter(
-        (pl.col("type") == "indicator")
-        & pl.col("pattern").is_not_null()
-        & (pattern_type.is_null() | (pattern_type == "stix"))
-    ).select(
-        OBJ,
-        pl.col("pattern").str.extract_all(TOKEN).alias("__tok"),
-        pl.col("pattern").str.replace_all(TOKEN, "").str.contains(r"\S").alias("__stray"),
-    )
-    tokens = patterns.select(OBJ, "__tok").explode("__tok")
-    t = pl.col("__tok")
-    # Neighbours within the same pattern (the frame is in pattern order).
-    obj = pl.col(OBJ)
-    prv = pl.when(obj.shift(1) == obj).then(t.shift(1))
-    nxt = pl.when(obj.shift(-1) == obj).then(t.shift(-1))
-    joins = ["AND", "OR", "FOLLOWEDBY"]
-    # Structure: an operator between two operands, no empty or adjacent observations, and
-    # the pattern ends an observation (or a qualifier).
-    misplaced = (
-        (
-            t.is_in(joins)
-            & (
-                prv.is_null()
-                | prv.is_in([*joins, "[", "("])
-                | nxt.is_null()
-                | nxt.is_in([*joins, "]", ")"])
-            )
-        )
-        | ((t == "[") & (nxt == "]"))
-        | ((t == "]") & nxt.is_in(["[", "("]))
-    )
-    last = t.last()
-    structure = (
-        tokens.with_columns(misplaced.fill_null(False).alias("__misplaced"))
-        .group_by(OBJ)
-        .agg(
-            (
-                ~t.first().is_in(["[", "("])
-                | ~(last.is_in(["]", ")", "SECONDS", "TIMES"]) | last.str.starts_with("t'"))
-                | ((t == "[").sum() != (t == "]").sum())
-                | ((t == "(").sum() != (t == ")").sum())
-                | pl.col("__misplaced").any()
-            )
-            .fill_null(True)
-            .alias("__structure_bad")
-        )
-    )
-    pattern_bad = patterns.join(structure, on=OBJ, how="left").select(
-        OBJ, (pl.col("__stray") | pl.col("__structure_bad").fill_null(True)).alias("__pattern_bad")
-    )
-    head = rf"^{SUPPORTED}\s*(?:NOT\s+)?({OPS})"
-    otype = t.str.extract(r"^([a-z0-9-]+):", 1)
-    op = t.str.extract(head, 1)
-    supported = ~t.str.contains(r"^\S+\s*NOT\s") & (
-        (op == "=") | (op == "IN") | ((op == "ISSUBSET") & otype.is_in(OBSERVABLE_TYPES[:2]))
-    )
-    values = (
-        tokens.join(pattern_bad.filter(~pl.col("__pattern_bad")), on=OBJ, maintain_order="left")
-        .filter(t.str.contains(head).fill_null(False))
-        .filter(supported)
-        .select(OBJ, otype.alias("__otype"), t.str.extract_all(STR).alias("__value"))
-        .explode("__value")
-        .with_columns(
-            pl.col("__value")
-            .str.strip_prefix("'")
-            .str.strip_suffix("'")
-            .str.replace_all(r"\\(['\\])", "${1}")
-        )
-        .unique([OBJ, "__otype", "__value"], keep="first", maintain_order=True)
-    )
-    return _observables(values), pattern_bad
-
-
-def _observables(frame: pl.DataFrame) -> pl.DataFrame:
-    """``frame`` (ordered by object, then observable) with every column of
-    :data:`OBSERVABLE_SCHEMA` (nulls where absent) and the observable's index ``__k``."""
-    return frame.select(
-        *(
-            pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
-            for c, t in OBSERVABLE_SCHEMA.items()
-        ),
-        pl.int_range(pl.len(), dtype=pl.Int64).over(OBJ).alias(K),
-    )
-
-
-SCO_FIELDS = [
-    "type",
-    "value",
-    "src_ref",
-    "dst_ref",
-    "src_port",
-    "dst_port",
-    "protocols",
-    "object_marking_refs",
-]
-
-
-def _observed_observables(objs: pl.DataFrame) -> pl.DataFrame:
-    """Source observables of observed-data, from embedded SCOs or refs to the bundle's."""
-    od = objs.filter(pl.col("type") == "observed-data")
-    # The SCOs an observed-data may name: its embedded ones (scope: the observed-data) and
-    # the bundle's top-level objects (scope -1), keyed as references name them.
-    embedded = _embedded(od.filter(pl.col("objects").str.starts_with("{")).select(OBJ, "objects"))
-    top = objs.filter(pl.col("id").is_not_null()).select(
-        pl.lit(-1, pl.Int64).alias("scope"),
-        pl.col("id").alias("key"),
-        pl.col(OBJ).alias("pos"),
-        *SCO_FIELDS,
-    )
-    scos = pl.concat([embedded, top.unique("key", keep="last", maintain_order=True)])
-    refs = (
-        od.select(OBJ, "object_refs")
-        .explode("object_refs")
-        .drop_nulls("object_refs")
-        .select(
-            OBJ,
-            pl.lit(-1, pl.Int64).alias("scope"),
-            pl.col("object_refs").alias("key"),
-            pl.lit(1).alias("__seq"),
-            pl.int_range(pl.len(), dtype=pl.Int64).over(OBJ).alias("pos"),
-        )
-    )
-    members = pl.concat(
-        [
-            embedded.select(
-                pl.col("scope").alias(OBJ), "scope", "key", pl.lit(0).alias("__seq"), "pos"
-            ),
-            refs,
-        ]
-    ).join(scos.drop("pos"), on=["scope", "key"])
-    traffic = (
-        members.filter(pl.col("type") == "network-traffic")
-        .join(
-            scos.select(
-                "scope",
-                pl.col("key").alias("src_ref"),
-                pl.col("type").alias("__src_type"),
-                pl.col("value").alias("__src_value"),
-                pl.col("object_marking_refs").alias("__src_marks"),
-            ),
-            on=["scope", "src_ref"],
-            how="left",
-        )
-        .join(
-            scos.select(
-                "scope",
-                pl.col("key").alias("dst_ref"),
-                pl.col("type").alias("__dst_type"),
-                pl.col("value").alias("__dst_value"),
-            ),
-            on=["scope", "dst_ref"],
-            how="left",
-        )
-    )
-    from_traffic = traffic.filter(
-        pl.col("__src_type").is_in(["ipv4-addr", "ipv6-addr", "domain-name"])
-        & pl.col("__src_value").is_not_null()
-    ).select(
-        OBJ,
-        "__seq",
-        "pos",
-        pl.col("__src_type").alias("__otype"),
-        pl.col("__src_value").alias("__value"),
-        pl.col("src_port").alias("__sport"),
-        pl.when(pl.col("__dst_type").is_in(["ipv4-addr", "ipv6-addr"]))
-        .then(pl.col("__dst_value"))
-        .alias("__dst"),
-        pl.col("dst_port").alias("__dport"),
-        pl.col("protocols").alias("__protocols"),
-        pl.concat_list(
-            pl.col("object_marking_refs").fill_null([]), pl.col("__src_marks").fill_null([])
-        ).alias("__omarks"),
-        pl.col("key").alias("__sco"),
-    )
-    referenced = pl.concat(
-        [traffic.select(OBJ, "scope", pl.col(end).alias("key")) for end in ("src_ref", "dst_ref")]
-    ).drop_nulls()
-    alone = (
-        members.filter(pl.col("type").is_in(OBSERVABLE_TYPES) & pl.col("value").is_not_null())
-        .join(referenced, on=[OBJ, "scope", "key"], how="anti")
-        .select(
-            OBJ,
-            "__seq",
-            "pos",
-            pl.col("type").alias("__otype"),
-            pl.col("value").alias("__value"),
-            pl.col("object_marking_refs").alias("__omarks"),
-            pl.col("key").alias("__sco"),
-        )
-    )
-    found = pl.concat([from_traffic, alone], how="diagonal_relaxed").sort(OBJ, "__seq", "pos")
-    return _observables(
-        found.unique(
-            [OBJ, "__otype", "__value", "__sport", "__dst", "__dport"],
-            keep="first",
-            maintain_order=True,
-        )
-    )
-
-
-def _embedded(source: pl.DataFrame) -> pl.DataFrame:
-    """The SCOs embedded in observed-data (``objects``: key -> SCO), decoded, in order."""
-    schema = {"scope": pl.Int64, "key": pl.String, "pos": pl.Int64}
-    if source.height == 0:
-        empty = _decode(pl.Series([], dtype=pl.String))
-        return pl.concat([pl.DataFrame(schema=schema), empty.select(SCO_FIELDS)], how="horizontal")
-    rows = _query(
-        source.to_arrow(),
-        'SELECT o."__obj" AS scope, e.key AS key, e.id AS pos, CAST(e.value AS VARCHAR) AS l '
-        "FROM t o, json_each(o.objects) e WHERE e.key IS NOT NULL ORDER BY scope, pos",
-    )
-    return pl.concat(
-        [
-            rows.select(pl.col(c).cast(t) for c, t in schema.items()),
-            _decode(rows["l"]).select(SCO_FIELDS),
-        ],
-        how="horizontal",
-    )
-
-
-def _terms(objs: pl.DataFrame) -> pl.DataFrame:
-    """Classification of each object from its indicator types and labels: ``__ttype`` (null:
-    the default), ``__term`` (the deciding term), ``__benign``."""
-    term = pl.col("__t")
-    rsit = term.str.extract(RSIT_TAG, 1)
-    rsit_ok = rsit.is_in(TYPES).fill_null(False)
-    exploded = (
-        objs.select(
-            OBJ,
-            pl.concat_list(
-                pl.col("indicator_types").fill_null([]), pl.col("labels").fill_null([])
-            ).alias("__t"),
-        )
-        .explode("__t")
-        .drop_nulls("__t")
-        .with_columns(term.str.strip_chars().str.to_lowercase())
-        .with_columns(pl.int_range(pl.len()).over(OBJ).alias("__pos"))
-    )
-    ranked = exploded.with_columns(
-        pl.when(rsit_ok)
-        .then(0)
-        .otherwise(
-            term.replace_strict(
-                {k: v[0] for k, v in TERM_TYPES.items()}, default=None, return_dtype=pl.Int32
-            )
-        )
-        .alias("__rank"),
-        pl.when(rsit_ok)
-        .then(rsit)
-        .otherwise(
-            term.replace_strict(
-                {k: v[1] for k, v in TERM_TYPES.items()}, default=None, return_dtype=pl.String
-            )
-        )
-        .alias("__ttype"),
-        pl.when(rsit_ok)
-        .then(term.str.replace_all('"', "", literal=True))
-        .otherwise(term)
-        .alias("__term"),
-    )
-    best = (
-        ranked.filter(pl.col("__rank").is_not_null())
-        .sort(OBJ, "__rank", "__pos")
-        .group_by(OBJ, maintain_order=True)
-        .agg(pl.first("__ttype"), pl.first("__term"))
-    )
-    benign = exploded.group_by(OBJ).agg((term == "benign").any().alias("__benign"))
-    return (
-        objs.select(OBJ)
-        .join(best, on=OBJ, how="left")
-        .join(benign, on=OBJ, how="left")
-        .with_columns(pl.col("__benign").fill_null(False))
-    )
-
-
-def _indicators(
-    objs: pl.DataFrame,
-    observables: pl.DataFrame,
-    pattern_bad: pl.DataFrame,
-    terms: pl.DataFrame,
-    ranks: pl.DataFrame,
-) -> pl.DataFrame:
-    """What a sighting needs of the indicator it names (the last object with that id)."""
-    return (
-        objs.filter(pl.col("type") == "indicator")
-        .join(terms, on=OBJ, how="left")
-        .join(pattern_bad, on=OBJ, how="left")
-        .join(observables.group_by(OBJ).len("__n"), on=OBJ, how="left")
-        .join(ranks, on=OBJ, how="left")
-        .sort(OBJ)
-        .unique("id", keep="last", maintain_order=True)
-        .filter(pl.col("id").is_not_null())
-        .select(
-            pl.col("id").alias("__ind_id"),
-            pl.col(OBJ).alias("__ind"),
-            pl.col("name").alias("__ind_name"),
-            pl.col("__rank").alias("__ind_rank"),
-            pl.col("__benign").fill_null(False).alias("__ind_benign"),
-            (pl.col("revoked") == "true").fill_null(False).alias("__ind_revoked"),
-            (
-                pl.col("__n").is_not_null()
-                & ~pl.col("__pattern_bad").fill_null(False)
-                & ~pl.col("__benign").fill_null(False)
-                & (pl.col("revoked") != "true").fill_null(True)
-            ).alias("__ind_ok"),
-        )
-    )
-
-
-def _malware(objs: pl.DataFrame) -> pl.DataFrame:
-    """Indicator id -> the names (lower case) of the malware it ``indicates``, sorted."""
-    kind = pl.col("type")
-    links = objs.filter((kind == "relationship") & (pl.col("relationship_type") == "indicates"))
-    names = (
-        objs.filter(kind == "malware")
-        .select(
-            pl.col("id").alias("target_ref"),
-            pl.col("name").str.strip_chars().str.to_lowercase().alias("__mname"),
-        )
-        .filter(pl.col("__mname").is_not_null() & (pl.col("__mname") != ""))
-        .unique("target_ref", keep="last")
-    )
-    return (
-        links.select(pl.col("source_ref").alias("__rid"), "target_ref")
-        .join(names, on="target_ref")
-        .group_by("__rid")
-        .agg(pl.col("__mname").unique().sort().alias("__malware"))
-    )
-
-
-def _providers(objs: pl.DataFrame) -> pl.DataFrame:
-    """Identity id -> its name, for identities that are not individuals (personal data)."""
-    return (
-        objs.filter(
-            (pl.col("type") == "identity")
-            & (pl.col("identity_class").str.to_lowercase() != "individual").fill_null(True)
-            & pl.col("name").is_not_null()
-        )
-        .select(pl.col("id").alias("__pid"), pl.col("name").str.strip_chars().alias("__provider"))
-        .unique("__pid", keep="last")
-    )
+    producer) resolved into ``__`` columns for :meth:`Stix.parse`."""
+    return _context(resolve(lines).with_columns(_verdict()))
 
 
 def _verdict() -> list[pl.Expr]:

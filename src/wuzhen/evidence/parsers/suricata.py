@@ -52,7 +52,6 @@ import json
 import re
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from wuzhen.evidence.parsers._base import (
@@ -63,11 +62,11 @@ from wuzhen.evidence.parsers._base import (
     ParseResult,
     as_int,
     decode_json,
-    duck,
     extra_json,
     parse_time,
     reject,
     skip,
+    split_json_array,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
 from wuzhen.schema.fields import TRANSPORTS
@@ -550,7 +549,6 @@ def _finish(candidates: list[pl.DataFrame], ctx: ParseContext) -> tuple[pl.DataF
 
 # -- the array variant ------------------------------------------------------------------------
 
-MAX_BAD_DOCUMENT = 1024 * 1024  # text kept of a document that cannot be read
 _ARRAY_START = re.compile(r"\A\s*\[\s*\{")
 
 
@@ -579,43 +577,10 @@ class SuricataEveArray(Parser):
         return 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
-        text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-        # DuckDB turns the array into a list of its elements, each re-serialized compactly;
-        # Arrow flattens the list: no Python loop over the elements.
-        query = (
-            "SELECT CASE WHEN json_valid($d) AND json_type($d) = 'ARRAY' "
-            "THEN CAST(CAST($d AS JSON) AS JSON[]) END AS items"
-        )
-        try:
-            items = duck().sql(query, params={"d": text}).to_arrow_table().column("items")
-        except duckdb.Error:
-            return _bad_document(text)
-        if items.null_count:
-            return _bad_document(text)
-        flat = items.combine_chunks().flatten()
-        n = len(flat)
-        return pl.DataFrame(
-            {
-                RECORD: pl.int_range(1, n + 1, eager=True, dtype=pl.Int64),
-                # A JSON null element comes back as SQL NULL: keep it as the text "null".
-                LINE: pl.Series(flat).cast(pl.String).fill_null("null"),
-                "__bad": pl.Series([None] * n, dtype=pl.String),
-            }
-        )
+        return split_json_array(data)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         return self._lines.parse(records, state, ctx)
-
-
-def _bad_document(text: str) -> pl.DataFrame:
-    reason = "document is not a JSON array"
-    if len(text) > MAX_BAD_DOCUMENT:
-        text = text[:MAX_BAD_DOCUMENT]
-        reason += " (kept cut to 1 MiB)"
-    return pl.DataFrame(
-        {RECORD: [1], LINE: [text], "__bad": [reason]},
-        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
-    )
 
 
 PARSERS: tuple[Parser, ...] = (SuricataEve(), SuricataEveArray())

@@ -85,6 +85,7 @@ messages without a client. Rejected: lines in neither form.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -100,6 +101,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_records,
     skip,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
@@ -287,20 +289,27 @@ ACCESS_RULES: list[Rule] = [
 ACCESS_TYPE = classification(ACCESS_RULES)
 
 
-def _frame(lines: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {LINE: lines, RECORD: range(1, len(lines) + 1)},
-        schema={LINE: pl.String, RECORD: pl.Int64},
-    )
-
-
-def _share(sample: list[str], pattern: str) -> int:
-    """Sniff score from the share of non-comment sample lines matching ``pattern``."""
-    lines = [line for line in sample if not line.startswith("#")]
-    if not lines:
+def _share(sample: list[str], hits: Callable[[pl.DataFrame, ParseContext], int]) -> int:
+    """Sniff score from the share of non-comment sample lines that are ours: ``hits`` counts
+    them in the frame of those lines."""
+    records = sample_records(sample)
+    if records.height == 0:
         return 0
-    hits = int(pl.Series(lines, dtype=pl.String).str.contains(pattern).sum())
-    return 0 if hits == 0 else 40 + 55 * hits // len(lines)
+    found = hits(records, ParseContext(now=datetime.now(UTC)))
+    return 0 if found == 0 else 40 + 55 * found // records.height
+
+
+def _source(host: pl.Expr) -> list[pl.Expr]:
+    """``source.ip``, or ``source.fqdn`` for a host name."""
+    is_ip = host.str.contains(IS_IP)
+    return [
+        pl.when(is_ip).then(host).alias("source.ip"),
+        pl.when(~is_ip).then(host).alias("source.fqdn"),
+    ]
+
+
+#: Every web log event is HTTP over TCP.
+HTTP = [pl.lit("tcp").alias("protocol.transport"), pl.lit("http").alias("protocol.application")]
 
 
 def _urlpath() -> pl.Expr:
@@ -320,7 +329,7 @@ class WebLog(Parser):
     title = "Apache / nginx access log (common, combined, vhost_combined)"
 
     def sniff(self, sample: list[str]) -> int:
-        return _share(sample, ACCESS)
+        return _share(sample, lambda lines, _ctx: int(lines[LINE].str.contains(ACCESS).sum()))
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         g = records.select(pl.col(LINE).str.extract_groups(ACCESS).alias("g"))
@@ -339,19 +348,15 @@ class WebLog(Parser):
             as_int(pl.col("status")).alias("status_n"),
         )
         applied = apply_rules(ok, ACCESS_RULES, "request", unmatched_skip=NORMAL)
-        ev = applied.events
-        client_ip = pl.col("client").str.contains(IS_IP)
-        events = ev.select(
+        events = applied.events.select(
             pl.col(RECORD),
             pl.col(LINE).alias("raw"),
             pl.col("time.source"),
-            pl.when(client_ip).then(pl.col("client")).alias("source.ip"),
-            pl.when(~client_ip).then(pl.col("client")).alias("source.fqdn"),
+            *_source(pl.col("client")),
             pl.col("vhost").alias("destination.fqdn"),
             as_int(pl.col("vport")).alias("destination.port"),
             _urlpath().alias("destination.urlpath"),
-            pl.lit("tcp").alias("protocol.transport"),
-            pl.lit("http").alias("protocol.application"),
+            *HTTP,
             ACCESS_TYPE.alias("classification.type"),
             pl.col(RULE).alias("classification.identifier"),
             extra_json(
@@ -463,6 +468,10 @@ ERROR_RULES: list[Rule] = [
     ),
 ]
 ERROR_TYPE = classification(ERROR_RULES)
+#: An Apache error log line: in its file form, or in syslog from an Apache program.
+APACHE = (pl.col("kind") == "file") | (
+    (pl.col("kind") == "syslog") & pl.col("prog").str.contains(APACHE_PROGRAMS)
+)
 
 
 def _apache_lines(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
@@ -495,21 +504,17 @@ def _apache_lines(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     )
 
 
+def _apache_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
+    lines = _apache_lines(records, ctx).filter(APACHE)
+    return lines.filter(pl.col("body").str.contains(ERROR_BODY)).height
+
+
 class ApacheError(Parser):
     name = "apache-error"
     title = "Apache error log (2.2, 2.4; file or syslog)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = [line for line in sample if not line.startswith("#")]
-        if not lines:
-            return 0
-        parsed = _apache_lines(_frame(lines), ParseContext(now=datetime.now(UTC)))
-        ours = parsed.filter(
-            (pl.col("kind") == "file")
-            | ((pl.col("kind") == "syslog") & pl.col("prog").str.contains(APACHE_PROGRAMS))
-        )
-        hits = ours.filter(pl.col("body").str.contains(ERROR_BODY)).height
-        return 0 if hits == 0 else 40 + 55 * hits // len(lines)
+        return _share(sample, _apache_hits)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         lines = _apache_lines(records, ctx)
@@ -517,10 +522,7 @@ class ApacheError(Parser):
         other = lines.filter(
             (pl.col("kind") == "syslog") & ~pl.col("prog").str.contains(APACHE_PROGRAMS)
         )
-        ours = lines.filter(
-            (pl.col("kind") == "file")
-            | ((pl.col("kind") == "syslog") & pl.col("prog").str.contains(APACHE_PROGRAMS))
-        )
+        ours = lines.filter(APACHE)
         b = ours.select(pl.col("body").str.extract_groups(ERROR_BODY).alias("b"))["b"]
         ours = pl.concat([ours, b.struct.unnest()], how="horizontal")
         not_error = ours.filter(pl.col("text").is_null())
@@ -531,18 +533,14 @@ class ApacheError(Parser):
         ev = applied.events
         c = ev.select(pl.col("client").str.extract_groups(CLIENT).alias("c"))["c"].struct.unnest()
         ev = pl.concat([ev, c], how="horizontal")
-        host = pl.coalesce("ip6", "ip4", "other")
-        host_ip = host.str.contains(IS_IP)
         events = ev.select(
             pl.col(RECORD),
             pl.col(LINE).alias("raw"),
             pl.col("time.source"),
-            pl.when(host_ip).then(host).alias("source.ip"),
-            pl.when(~host_ip).then(host).alias("source.fqdn"),
+            *_source(pl.coalesce("ip6", "ip4", "other")),
             as_int(pl.coalesce("p6", "p4")).alias("source.port"),
             pl.col("log_host").alias("destination.fqdn"),
-            pl.lit("tcp").alias("protocol.transport"),
-            pl.lit("http").alias("protocol.application"),
+            *HTTP,
             ERROR_TYPE.alias("classification.type"),
             pl.col(RULE).alias("classification.identifier"),
             extra_json(
@@ -648,17 +646,16 @@ def _nginx_lines(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     )
 
 
+def _nginx_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
+    return _nginx_lines(records, ctx).filter(pl.col("time.source").is_not_null()).height
+
+
 class NginxError(Parser):
     name = "nginx-error"
     title = "nginx error log (file or syslog)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = [line for line in sample if not line.startswith("#")]
-        if not lines:
-            return 0
-        parsed = _nginx_lines(_frame(lines), ParseContext(now=datetime.now(UTC)))
-        hits = parsed.filter(pl.col("time.source").is_not_null()).height
-        return 0 if hits == 0 else 40 + 55 * hits // len(lines)
+        return _share(sample, _nginx_hits)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         lines = _nginx_lines(records, ctx)
@@ -675,21 +672,18 @@ class NginxError(Parser):
         ev = applied.events
         q = ev.select(pl.col("request").str.extract_groups(REQUEST).alias("q"))["q"]
         ev = pl.concat([ev, q.struct.unnest()], how="horizontal")
-        client_ip = pl.col("client").str.contains(IS_IP)
         server = pl.col("server").str.strip_chars()
         events = ev.select(
             pl.col(RECORD),
             pl.col(LINE).alias("raw"),
             pl.col("time.source"),
-            pl.when(client_ip).then(pl.col("client")).alias("source.ip"),
-            pl.when(~client_ip).then(pl.col("client")).alias("source.fqdn"),
+            *_source(pl.col("client")),
             pl.when((server != "") & ~server.str.contains(r"[:\s_]"))
             .then(server)
             .otherwise(pl.col("log_host"))
             .alias("destination.fqdn"),
             _urlpath().alias("destination.urlpath"),
-            pl.lit("tcp").alias("protocol.transport"),
-            pl.lit("http").alias("protocol.application"),
+            *HTTP,
             NGINX_TYPE.alias("classification.type"),
             pl.col(RULE).alias("classification.identifier"),
             extra_json(level=pl.col("level"), method=pl.col("method")).alias("extra"),
