@@ -154,40 +154,59 @@ def _to_text(arr: pa.LargeBinaryArray) -> tuple[pa.LargeStringArray, Flags]:
     return arr.view(pa.large_string()), invalid
 
 
-def iter_lines(
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Whole lines of one input, not split yet: ``data[:end]`` ends with ``\\n``."""
+
+    data: bytes
+    end: int
+    first_line: int  # 1-based number of its first line in the input
+    bytes_done: int  # bytes of input consumed up to the end of this block
+    cut: bool  # its first line was longer than the limit already in the blocks before
+
+
+def iter_blocks(
     stream: BinaryIO, *, block_size: int = BLOCK_SIZE, max_line: int = MAX_LINE
-) -> Iterator[LineBatch]:
-    """Yield the lines of ``stream`` in batches of about ``block_size`` bytes."""
+) -> Iterator[Block]:
+    """Yield ``stream`` in blocks of whole lines, about ``block_size`` bytes each (reading and
+    counting lines only: :func:`split_block` does the rest, on any thread)."""
     carry = b""
-    carry_overflow = False  # the carried partial line already exceeded max_line
+    cut = False  # the carried partial line already exceeded max_line
     line_no = 1
     done = 0
     while True:
         chunk = stream.read(block_size)
         if not chunk:
             break
+        done += len(chunk)
         buf = carry + chunk
         last_nl = buf.rfind(b"\n")
         if last_nl < 0:
             if len(buf) > max_line:
                 buf = buf[: max_line + 1]
-                carry_overflow = True
+                cut = True
             carry = buf
-            done += len(chunk)
             continue
-        head = np.frombuffer(buf, np.uint8, count=last_nl + 1)
-        arr, too_long = _split(head, max_line)
-        if carry_overflow:
-            too_long[0] = True
-            carry_overflow = False
         carry = buf[last_nl + 1 :]
-        done += len(chunk)
-        text, invalid = _to_text(arr)
-        yield LineBatch(text, line_no, done - len(carry), invalid, too_long)
-        line_no += len(arr)
+        yield Block(buf, last_nl + 1, line_no, done - len(carry), cut)
+        line_no += buf.count(b"\n", 0, last_nl + 1)
+        cut = False
     if carry:
-        head = np.frombuffer(carry + b"\n", np.uint8)
-        arr, too_long = _split(head, max_line)
-        too_long[0] |= carry_overflow
-        text, invalid = _to_text(arr)
-        yield LineBatch(text, line_no, done, invalid, too_long)
+        yield Block(carry + b"\n", len(carry) + 1, line_no, done, cut)
+
+
+def split_block(block: Block, max_line: int = MAX_LINE) -> LineBatch:
+    """A block's lines, as text (invalid UTF-8 replaced and flagged, over-long lines cut)."""
+    head = np.frombuffer(block.data, np.uint8, count=block.end)
+    arr, too_long = _split(head, max_line)
+    too_long[0] |= block.cut
+    text, invalid = _to_text(arr)
+    return LineBatch(text, block.first_line, block.bytes_done, invalid, too_long)
+
+
+def iter_lines(
+    stream: BinaryIO, *, block_size: int = BLOCK_SIZE, max_line: int = MAX_LINE
+) -> Iterator[LineBatch]:
+    """Yield the lines of ``stream`` in batches of about ``block_size`` bytes."""
+    for block in iter_blocks(stream, block_size=block_size, max_line=max_line):
+        yield split_block(block, max_line)

@@ -21,11 +21,12 @@ from sqlalchemy import select
 from wuzhen.config import Settings
 from wuzhen.errors import InputError, NotFoundError, StoreError
 from wuzhen.evidence import ingest as ingest_module
+from wuzhen.evidence import store as store_module
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.query import EventFilter, select_events
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.tables import Evidence, StoreFile
-from wuzhen.lines import iter_lines
+from wuzhen.lines import iter_blocks
 from wuzhen.node import Node
 from wuzhen.schema import arrow_schema
 from wuzhen.schema.tlp import TLP
@@ -112,7 +113,7 @@ def test_other_owner_is_other_evidence(node: Node, tmp_path: Path) -> None:
 def test_repeats_across_batches(
     node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ingest_module, "iter_lines", partial(iter_lines, block_size=256))
+    monkeypatch.setattr(ingest_module, "iter_blocks", partial(iter_blocks, block_size=256))
     same = FAILED.format(ip="1.1.1.1", port=22)
     lines = [same if i % 3 == 0 else FAILED.format(ip=f"8.8.{i}.1", port=i) for i in range(60)]
     path = _log(tmp_path, "batches.log", lines)
@@ -232,6 +233,27 @@ def test_a_failed_run_leaves_the_old_state(
     with pytest.raises(RuntimeError):
         node.pipeline.ingest([second], OPTIONS)
     monkeypatch.setattr(node.pipeline, "_commit", original)
+    assert _events(node).equals(before)
+    on_disk = sorted(p.name for p in (node.store.root / "events").rglob("*.parquet"))
+    assert on_disk == sorted(p.name for p in node.store.live_files("events"))
+
+
+def test_a_failed_parquet_write_fails_the_run_and_leaves_no_file(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parquet is written on a thread of its own: its failure still reaches the caller, and
+    the run leaves the old state with no file behind."""
+    good = _log(tmp_path, "good.log", [FAILED.format(ip="1.1.1.1", port=1)])
+    node.pipeline.ingest([good], OPTIONS)
+    before = _events(node)
+
+    def full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(store_module, "_append", full)
+    second = _log(tmp_path, "second.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    with pytest.raises(OSError, match="No space left"):
+        node.pipeline.ingest([second], OPTIONS)
     assert _events(node).equals(before)
     on_disk = sorted(p.name for p in (node.store.root / "events").rglob("*.parquet"))
     assert on_disk == sorted(p.name for p in node.store.live_files("events"))

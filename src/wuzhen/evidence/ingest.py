@@ -35,7 +35,7 @@ from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
-from wuzhen.lines import LineBatch, iter_lines
+from wuzhen.lines import Block, LineBatch, iter_blocks, split_block
 from wuzhen.members.service import routing_table
 from wuzhen.notices.service import make_notices
 from wuzhen.schema import conform, validate
@@ -351,15 +351,15 @@ class _FileRun:
             lines = lines[:-1]  # the last line of a cut sample may be partial
         return parsers.detect(lines, origin=name)
 
-    def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame]:
+    def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
+        """A document's records, or the blocks of lines a worker splits into records."""
         if parser.mode == "document":
             records = parser.split_document(body.read())
             if "__bad" not in records.columns:
                 records = records.with_columns(pl.lit(None, pl.String).alias("__bad"))
             yield records
             return
-        for batch in iter_lines(body):
-            yield _batch_frame(batch)
+        yield from iter_blocks(body)
 
     def _run_batches(self, parser: Parser, body: Any, done: Callable[[], None]) -> None:
         """Prepare batches on worker threads (in order of reading), finish them in order.
@@ -386,8 +386,12 @@ class _FileRun:
 
     # -- one batch -----------------------------------------------------------------------
 
-    def _prepare(self, parser: Parser, state: Any, records: pl.DataFrame) -> _Prepared | None:
+    def _prepare(
+        self, parser: Parser, state: Any, records: pl.DataFrame | Block
+    ) -> _Prepared | None:
         """Everything about a batch that does not depend on the batches before it."""
+        if isinstance(records, Block):
+            records = _batch_frame(split_block(records))
         records = records.filter(pl.col(LINE).str.strip_chars() != "")
         n_records = records.height
         if n_records == 0:

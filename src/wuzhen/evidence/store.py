@@ -18,7 +18,9 @@ import fcntl
 import logging
 import os
 import time
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ DATASETS = (EVENTS, REJECTS)
 ROWS_PER_FILE = 2_000_000
 ROW_GROUP = 250_000
 MAX_BUFFERED = 1_000_000
+MAX_QUEUED = 2  # row groups waiting for the writing thread
 LOCK_WAIT_SECONDS = 60.0
 
 
@@ -151,7 +154,9 @@ class StagedWriter:
 
     Rows are buffered per day partition and written as row groups of ``ROW_GROUP`` rows, so a
     log spanning many days is not written as many small pieces; at most ``MAX_BUFFERED`` rows
-    wait in memory (the largest buffer is written first when more arrive).
+    wait in memory (the largest buffer is written first when more arrive). Encoding and
+    writing Parquet runs on a thread of its own, in order, while the caller goes on; at most
+    ``MAX_QUEUED`` row groups wait for it.
     """
 
     def __init__(self, store: EventStore, writer_id: str) -> None:
@@ -161,6 +166,8 @@ class StagedWriter:
         self._buffers: dict[tuple[str, str], list[pl.DataFrame]] = {}
         self._buffered: dict[tuple[str, str], int] = {}
         self._seq = 0
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
+        self._queued: deque[Future[None]] = deque()
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
     def write(self, dataset: str, day_column: str, frame: pl.DataFrame) -> None:
@@ -179,12 +186,10 @@ class StagedWriter:
 
     def _flush(self, key: tuple[str, str]) -> None:
         parts = self._buffers.pop(key, [])
-        self._buffered.pop(key, None)
-        if parts:
-            self._append(key[0], key[1], pl.concat(parts).to_arrow())
-
-    def _append(self, dataset: str, day: str, table: pa.Table) -> None:
-        key = (dataset, day)
+        rows = self._buffered.pop(key, 0)
+        if not parts:
+            return
+        dataset, day = key
         entry = self._open.get(key)
         if entry is not None and entry[2] >= ROWS_PER_FILE:
             self._close(key)
@@ -196,30 +201,41 @@ class StagedWriter:
             path.parent.mkdir(parents=True, exist_ok=True)
             writer = pq.ParquetWriter(path, schema_of(dataset), compression="zstd")
             entry = (writer, rel, 0)
-        writer, rel, rows = entry
-        writer.write_table(table.cast(schema_of(dataset)), row_group_size=ROW_GROUP)
-        self._open[key] = (writer, rel, rows + table.num_rows)
+        writer, rel, written = entry
+        self._open[key] = (writer, rel, written + rows)
+        self._submit(_append, writer, parts, schema_of(dataset))
 
     def _close(self, key: tuple[str, str]) -> None:
         writer, rel, rows = self._open.pop(key)
-        writer.close()
-        path = self.store.root / rel
-        with path.open("rb") as fh:
-            os.fsync(fh.fileno())
         self.files.append({"dataset": key[0], "day": key[1], "path": rel, "rows": rows})
+        self._submit(_close, writer, self.store.root / rel)
+
+    def _submit(self, job: Callable[..., None], *args: Any) -> None:
+        """Queue a job for the writing thread; wait while too many are queued (and raise what
+        a finished job raised)."""
+        while self._queued and (self._queued[0].done() or len(self._queued) >= MAX_QUEUED):
+            self._queued.popleft().result()
+        self._queued.append(self._thread.submit(job, *args))
 
     def finish(self) -> list[dict[str, Any]]:
         """Close every file; the returned manifest rows make them visible once committed."""
-        for key in list(self._buffers):
-            self._flush(key)
-        for key in list(self._open):
-            self._close(key)
+        try:
+            for key in list(self._buffers):
+                self._flush(key)
+            for key in list(self._open):
+                self._close(key)
+            while self._queued:
+                self._queued.popleft().result()
+        finally:
+            self._thread.shutdown(wait=True)
         return self.files
 
     def abort(self) -> None:
         """Close and delete everything written (the run failed)."""
         self._buffers.clear()
         self._buffered.clear()
+        self._thread.shutdown(wait=True, cancel_futures=True)
+        self._queued.clear()
         for key in list(self._open):
             writer, rel, _rows = self._open.pop(key)
             with contextlib.suppress(Exception):
@@ -228,3 +244,13 @@ class StagedWriter:
         for f in self.files:
             (self.store.root / f["path"]).unlink(missing_ok=True)
         self.files = []
+
+
+def _append(writer: pq.ParquetWriter, parts: list[pl.DataFrame], schema: pa.Schema) -> None:
+    writer.write_table(pl.concat(parts).to_arrow().cast(schema), row_group_size=ROW_GROUP)
+
+
+def _close(writer: pq.ParquetWriter, path: Path) -> None:
+    writer.close()
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())

@@ -7,8 +7,18 @@ non-public entries by their digest and still let anyone verify the whole chain.
 
 from __future__ import annotations
 
-from wuzhen.ledger.chain import Breach, append, head, verify
+from wuzhen.ledger.chain import Breach, Change, append, append_all, head, verify
 from wuzhen.ledger.export import export_public, verify_export
 from wuzhen.ledger.tables import LedgerEntry
 
-__all__ = ["Breach", "LedgerEntry", "append", "export_public", "head", "verify", "verify_export"]
+__all__ = [
+    "Breach",
+    "Change",
+    "LedgerEntry",
+    "append",
+    "append_all",
+    "export_public",
+    "head",
+    "verify",
+    "verify_export",
+]

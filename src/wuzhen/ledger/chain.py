@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -51,6 +52,16 @@ def link(prev: str, seq: int, digest: str) -> str:
     return hashlib.sha256(f"{prev}:{seq}:{digest}".encode()).hexdigest()
 
 
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What one ledger entry records (see :func:`append_all`)."""
+
+    action: str
+    subject: str
+    data: dict[str, Any]
+    public: bool = True
+
+
 def append(
     session: Session,
     *,
@@ -62,6 +73,18 @@ def append(
     public: bool = True,
 ) -> LedgerEntry:
     """Add an entry in the session's transaction (after locking the chain's head)."""
+    return append_all(
+        session, at=at, actor=actor, changes=[Change(action, subject, data or {}, public)]
+    )[0]
+
+
+def append_all(
+    session: Session, *, at: datetime, actor: str, changes: Sequence[Change]
+) -> list[LedgerEntry]:
+    """Add one entry per change, in order, in the session's transaction: the chain's head is
+    locked and moved once for all of them."""
+    if not changes:
+        return []
     # Taking the row lock first (an UPDATE) serializes appenders on every backend.
     locked = session.execute(
         update(LedgerHead).where(LedgerHead.id == 1).values(seq=LedgerHead.seq)
@@ -69,26 +92,30 @@ def append(
     if not cast("CursorResult[Any]", locked).rowcount:
         session.add(LedgerHead(id=1, seq=0, hash=GENESIS))
         session.flush()
-    top = session.execute(select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)).one()
-    entry = LedgerEntry(
-        seq=top.seq + 1,
-        at=at,
-        actor=actor,
-        action=action,
-        subject=subject,
-        data=json.loads(canonical(data or {})),
-        public=public,
-        salt=secrets.token_hex(16),
-        prev=top.hash,
-    )
-    entry.digest = digest_of(entry.salt, content(entry))
-    entry.hash = link(entry.prev, entry.seq, entry.digest)
-    session.add(entry)
-    session.execute(
-        update(LedgerHead).where(LedgerHead.id == 1).values(seq=entry.seq, hash=entry.hash)
-    )
+    seq, prev = session.execute(
+        select(LedgerHead.seq, LedgerHead.hash).where(LedgerHead.id == 1)
+    ).one()
+    entries = []
+    for change in changes:
+        seq += 1
+        entry = LedgerEntry(
+            seq=seq,
+            at=at,
+            actor=actor,
+            action=change.action,
+            subject=change.subject,
+            data=json.loads(canonical(change.data)),
+            public=change.public,
+            salt=secrets.token_hex(16),
+            prev=prev,
+        )
+        entry.digest = digest_of(entry.salt, content(entry))
+        entry.hash = prev = link(entry.prev, entry.seq, entry.digest)
+        entries.append(entry)
+    session.add_all(entries)
+    session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(seq=seq, hash=prev))
     session.flush()
-    return entry
+    return entries
 
 
 def head(session: Session) -> tuple[int, str]:

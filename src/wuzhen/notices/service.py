@@ -58,7 +58,7 @@ def make_notices(
     )
     notices = []
     for (member,), part in sorted(routed.partition_by("route.member", as_dict=True).items()):
-        ids = sorted(part["event.id"].to_list())
+        ids = part["event.id"].sort().to_list()
         counts = {
             "events": len(ids),
             "by_classification": _counts(part, "classification.type"),
@@ -67,33 +67,34 @@ def make_notices(
             ),
             "by_day": _counts(part, "day"),
         }
-        notice = Notice(
-            id=secrets.token_hex(8),
-            member=str(member),
-            owner=owner,
-            ingest_id=ingest_id,
-            created_at=at,
-            event_ids=ids,
-            digest=digest(ids),
-            counts=counts,
+        notices.append(
+            Notice(
+                id=secrets.token_hex(8),
+                member=str(member),
+                owner=owner,
+                ingest_id=ingest_id,
+                created_at=at,
+                event_ids=ids,
+                digest=digest(ids),
+                counts=counts,
+            )
         )
-        session.add(notice)
-        ledger.append(
-            session,
-            at=at,
-            actor="system",
-            action="notice.created",
-            subject=f"notice:{notice.id}",
-            data={
-                "member": notice.member,
+    session.add_all(notices)
+    changes = [
+        ledger.Change(
+            "notice.created",
+            f"notice:{n.id}",
+            {
+                "member": n.member,
                 "owner": owner,
                 "ingest": ingest_id,
-                "events": len(ids),
-                "digest": notice.digest,
+                "events": len(n.event_ids),
+                "digest": n.digest,
             },
         )
-        notices.append(notice)
-    session.flush()
+        for n in notices
+    ]
+    ledger.append_all(session, at=at, actor="system", changes=changes)
     return notices
 
 
