@@ -22,7 +22,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-BLOCK_SIZE = 16 * 1024 * 1024
+BLOCK_SIZE = 8 * 1024 * 1024
 MAX_LINE = 1024 * 1024
 
 Flags = npt.NDArray[np.bool_]

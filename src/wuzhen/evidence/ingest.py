@@ -533,7 +533,8 @@ class _FileRun:
         if fresh.height:
             rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
             self.writer.write(dataset, DAY, rows.with_columns(fresh[DAY]))
-        self.file_ids.append((h1[keep], h2[keep]))
+        if not self.last:  # later files of the run deduplicate against these
+            self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())
 
 

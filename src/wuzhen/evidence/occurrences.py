@@ -123,44 +123,58 @@ class Occurrences:
         d1 = s1[first]
         d2 = s2[first]
         in_batch = np.diff(np.append(first, n))
-        prior = self._prior(d1, d2)
+        prior, tracked, pos = self._prior(d1, d2)
         numbers = np.empty(n, np.int64)
         numbers[order] = prior[run_id] + local_sorted
-        self._remember(d1, d2, prior, in_batch)
+        self._remember(d1, d2, prior + in_batch, tracked, pos)
         return numbers
 
-    def _prior(self, d1: U64, d2: U64) -> npt.NDArray[np.int64]:
-        """How often each distinct key occurred in earlier batches."""
+    def _prior(
+        self, d1: U64, d2: U64
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        """How often each distinct key occurred in earlier batches; which keys are tracked as
+        repeated, and where (in the repeated keys)."""
         prior = np.zeros(d1.shape[0], np.int64)
         tracked = np.zeros(d1.shape[0], np.bool_)
+        pos = np.zeros(0, np.int64)
         if self._rep_h1.shape[0]:
-            hit = np.zeros(d1.shape[0], np.bool_)
-            _contains(self._rep_h1, self._rep_h2, d1, d2, hit)
-            if hit.any():
-                pos = _positions(self._rep_h1, self._rep_h2, d1[hit], d2[hit])
-                prior[hit] = self._rep_count[pos]
-                tracked = hit
+            _contains(self._rep_h1, self._rep_h2, d1, d2, tracked)
+            if tracked.any():
+                pos = _positions(self._rep_h1, self._rep_h2, d1[tracked], d2[tracked])
+                prior[tracked] = self._rep_count[pos]
         untracked = ~tracked
         seen = self._seen.contains(d1[untracked], d2[untracked])
         prior[np.flatnonzero(untracked)[seen]] = 1
         self._seen.add(d1[untracked][~seen], d2[untracked][~seen])
-        return prior
+        return prior, tracked, pos
 
     def _remember(
-        self, d1: U64, d2: U64, prior: npt.NDArray[np.int64], in_batch: npt.NDArray[np.int64]
+        self,
+        d1: U64,
+        d2: U64,
+        total: npt.NDArray[np.int64],
+        tracked: npt.NDArray[np.bool_],
+        pos: npt.NDArray[np.int64],
     ) -> None:
-        total = prior + in_batch
-        many = total > 1
-        if not many.any():
+        """Keep the counts of keys seen more than once: tracked keys are updated in place, new
+        ones inserted in order (linear time, not a sort of every repeated key per batch)."""
+        self._rep_count[pos] = total[tracked]
+        new = ~tracked & (total > 1)
+        if not new.any():
             return
-        h1 = np.concatenate([self._rep_h1, d1[many]])
-        h2 = np.concatenate([self._rep_h2, d2[many]])
-        count = np.concatenate([self._rep_count, total[many]])
-        order = np.lexsort((-count, h2, h1))  # per key, the largest (latest) count first
-        h1, h2, count = h1[order], h2[order], count[order]
-        keep = np.ones(h1.shape[0], np.bool_)
-        keep[1:] = (h1[1:] != h1[:-1]) | (h2[1:] != h2[:-1])
-        self._rep_h1, self._rep_h2, self._rep_count = h1[keep], h2[keep], count[keep]
+        at = _insertion_points(self._rep_h1, self._rep_h2, d1[new], d2[new])
+        self._rep_h1 = np.insert(self._rep_h1, at, d1[new])
+        self._rep_h2 = np.insert(self._rep_h2, at, d2[new])
+        self._rep_count = np.insert(self._rep_count, at, total[new])
+
+
+def _insertion_points(k1: U64, k2: U64, q1: U64, q2: U64) -> npt.NDArray[np.int64]:
+    """Where each query key (sorted, none present) goes in the sorted keys (k1, k2)."""
+    lo = np.searchsorted(k1, q1, side="left")
+    hi = np.searchsorted(k1, q1, side="right")
+    for i in np.flatnonzero(hi > lo).tolist():  # rare: equal high halves
+        lo[i] += int(np.searchsorted(k2[lo[i] : hi[i]], q2[i]))
+    return lo
 
 
 def _positions(k1: U64, k2: U64, q1: U64, q2: U64) -> npt.NDArray[np.int64]:

@@ -40,8 +40,9 @@ EVENTS = "events"
 REJECTS = "rejects"
 DATASETS = (EVENTS, REJECTS)
 ROWS_PER_FILE = 2_000_000
-ROW_GROUP = 250_000
-MAX_BUFFERED = 1_000_000
+ROW_GROUP = 250_000  # rows, or
+ROW_GROUP_BYTES = 64 * 1024 * 1024  # of rows in memory, whichever comes first
+MAX_BUFFERED = 256 * 1024 * 1024  # bytes of rows waiting to fill a row group
 MAX_QUEUED = 2  # row groups waiting for the writing thread
 LOCK_WAIT_SECONDS = 60.0
 
@@ -152,9 +153,10 @@ class EventStore:
 class StagedWriter:
     """Writes an ingest's rows into day partitions under names no reader sees yet.
 
-    Rows are buffered per day partition and written as row groups of ``ROW_GROUP`` rows, so a
-    log spanning many days is not written as many small pieces; at most ``MAX_BUFFERED`` rows
-    wait in memory (the largest buffer is written first when more arrive). Encoding and
+    Rows are buffered per day partition and written as row groups of ``ROW_GROUP`` rows (or
+    ``ROW_GROUP_BYTES``, for wide rows), so a
+    log spanning many days is not written as many small pieces; at most ``MAX_BUFFERED`` bytes
+    of rows wait in memory (the largest buffer is written first when more arrive). Encoding and
     writing Parquet runs on a thread of its own, in order, while the caller goes on; at most
     ``MAX_QUEUED`` row groups wait for it.
     """
@@ -164,7 +166,8 @@ class StagedWriter:
         self.writer_id = writer_id
         self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, str, int]] = {}
         self._buffers: dict[tuple[str, str], list[pl.DataFrame]] = {}
-        self._buffered: dict[tuple[str, str], int] = {}
+        self._buffered: dict[tuple[str, str], int] = {}  # rows
+        self._bytes: dict[tuple[str, str], int] = {}
         self._seq = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self._queued: deque[Future[None]] = deque()
@@ -179,14 +182,16 @@ class StagedWriter:
             key = (dataset, str(day))
             self._buffers.setdefault(key, []).append(part.drop(day_column))
             self._buffered[key] = self._buffered.get(key, 0) + part.height
-            if self._buffered[key] >= ROW_GROUP:
+            self._bytes[key] = self._bytes.get(key, 0) + int(part.estimated_size())
+            if self._buffered[key] >= ROW_GROUP or self._bytes[key] >= ROW_GROUP_BYTES:
                 self._flush(key)
-        while sum(self._buffered.values()) > MAX_BUFFERED:
-            self._flush(max(self._buffered, key=self._buffered.__getitem__))
+        while sum(self._bytes.values()) > MAX_BUFFERED:
+            self._flush(max(self._bytes, key=self._bytes.__getitem__))
 
     def _flush(self, key: tuple[str, str]) -> None:
         parts = self._buffers.pop(key, [])
         rows = self._buffered.pop(key, 0)
+        self._bytes.pop(key, None)
         if not parts:
             return
         dataset, day = key
@@ -234,6 +239,7 @@ class StagedWriter:
         """Close and delete everything written (the run failed)."""
         self._buffers.clear()
         self._buffered.clear()
+        self._bytes.clear()
         self._thread.shutdown(wait=True, cancel_futures=True)
         self._queued.clear()
         for key in list(self._open):

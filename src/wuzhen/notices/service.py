@@ -36,10 +36,12 @@ def digest(event_ids: Sequence[str]) -> str:
 
 def make_notices(
     session: Session, *, ingest_id: str, owner: str, files: Sequence[Path], at: datetime
-) -> list[Notice]:
-    """One notice per member other than the owner that events of this ingest are routed to."""
+) -> int:
+    """One notice per member other than the owner that events of this ingest are routed to;
+    returns how many. The counts are aggregated over the files; one member's ids at a time
+    are held as Python objects (a notice is flushed, then let go, before the next)."""
     if not files:
-        return []
+        return 0
     routed = (
         pl.scan_parquet(list(files), hive_partitioning=False)
         .filter(
@@ -47,62 +49,68 @@ def make_notices(
             & pl.col("route.member").is_not_null()
             & (pl.col("route.member") != owner)
         )
-        .select(
-            "event.id",
-            "route.member",
-            "classification.type",
-            "source.asn",
-            pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day"),
+        .with_columns(
+            pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day")
         )
-        .collect()
     )
-    notices = []
-    for (member,), part in sorted(routed.partition_by("route.member", as_dict=True).items()):
-        ids = part["event.id"].sort().to_list()
-        counts = {
-            "events": len(ids),
-            "by_classification": _counts(part, "classification.type"),
-            "by_asn": _counts(
-                part.filter(pl.col("source.asn").is_not_null()), "source.asn", TOP_ASNS
-            ),
-            "by_day": _counts(part, "day"),
-        }
-        notices.append(
-            Notice(
-                id=secrets.token_hex(8),
-                member=str(member),
-                owner=owner,
-                ingest_id=ingest_id,
-                created_at=at,
-                event_ids=ids,
-                digest=digest(ids),
-                counts=counts,
+    by = {
+        "by_classification": _counts(routed, "classification.type"),
+        "by_asn": _counts(routed.filter(pl.col("source.asn").is_not_null()), "source.asn"),
+        "by_day": _counts(routed, "day"),
+    }
+    ids = routed.select("route.member", "event.id").sort("route.member", "event.id").collect()
+    bounds = ids.group_by("route.member", maintain_order=True).len()
+    changes = []
+    start = 0
+    for member, n in bounds.iter_rows():
+        member_ids = ids["event.id"].slice(start, n).to_list()
+        start += n
+        counts: dict[str, Any] = {"events": n}
+        for key, frame in by.items():
+            mine = frame.filter(pl.col("route.member") == member).drop("route.member")
+            if key == "by_asn":
+                mine = mine.head(TOP_ASNS)
+            counts[key] = {str(k): int(v) for k, v in mine.iter_rows()}
+        notice = Notice(
+            id=secrets.token_hex(8),
+            member=str(member),
+            owner=owner,
+            ingest_id=ingest_id,
+            created_at=at,
+            event_ids=member_ids,
+            digest=digest(member_ids),
+            counts=counts,
+        )
+        session.add(notice)
+        session.flush()
+        session.expunge(notice)
+        changes.append(
+            ledger.Change(
+                "notice.created",
+                f"notice:{notice.id}",
+                {
+                    "member": notice.member,
+                    "owner": owner,
+                    "ingest": ingest_id,
+                    "events": n,
+                    "digest": notice.digest,
+                },
             )
         )
-    session.add_all(notices)
-    changes = [
-        ledger.Change(
-            "notice.created",
-            f"notice:{n.id}",
-            {
-                "member": n.member,
-                "owner": owner,
-                "ingest": ingest_id,
-                "events": len(n.event_ids),
-                "digest": n.digest,
-            },
-        )
-        for n in notices
-    ]
+        del notice, member_ids
+    del ids
     ledger.append_all(session, at=at, actor="system", changes=changes)
-    return notices
+    return len(changes)
 
 
-def _counts(frame: pl.DataFrame, column: str, top: int | None = None) -> dict[str, int]:
-    counted = frame.group_by(column).len().sort(["len", column], descending=[True, False])
-    if top is not None:
-        counted = counted.head(top)
-    return {str(k): int(n) for k, n in counted.iter_rows()}
+def _counts(frame: pl.LazyFrame, column: str) -> pl.DataFrame:
+    """Events per member and value of ``column``, most first (ties by value)."""
+    return (
+        frame.group_by("route.member", column)
+        .len()
+        .sort(["route.member", "len", column], descending=[False, True, False])
+        .collect()
+    )
 
 
 def notice_for(session: Session, notice_id: str, member: str) -> Notice:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wuzhen.evidence.occurrences import KeySet, Occurrences
@@ -18,6 +18,7 @@ def _expected(keys: list[int]) -> list[int]:
     return out
 
 
+@settings(max_examples=400)
 @given(st.lists(st.integers(0, 6), max_size=60), st.lists(st.integers(1, 20), max_size=8))
 def test_numbers_match_a_plain_count_whatever_the_batches(keys: list[int], cuts: list[int]) -> None:
     occ = Occurrences()
