@@ -171,6 +171,7 @@ class StagedWriter:
         self._seq = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self._queued: deque[Future[None]] = deque()
+        self._closing: list[pq.ParquetWriter] = []  # closed on the thread, or by abort
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
     def write(self, dataset: str, day_column: str, frame: pl.DataFrame) -> None:
@@ -213,6 +214,7 @@ class StagedWriter:
     def _close(self, key: tuple[str, str]) -> None:
         writer, rel, rows = self._open.pop(key)
         self.files.append({"dataset": key[0], "day": key[1], "path": rel, "rows": rows})
+        self._closing.append(writer)
         self._submit(_close, writer, self.store.root / rel)
 
     def _submit(self, job: Callable[..., None], *args: Any) -> None:
@@ -242,6 +244,9 @@ class StagedWriter:
         self._bytes.clear()
         self._thread.shutdown(wait=True, cancel_futures=True)
         self._queued.clear()
+        for writer in self._closing:  # a close the thread did not get to
+            with contextlib.suppress(Exception):
+                writer.close()
         for key in list(self._open):
             writer, rel, _rows = self._open.pop(key)
             with contextlib.suppress(Exception):
