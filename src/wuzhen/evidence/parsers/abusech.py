@@ -71,6 +71,7 @@ from wuzhen.evidence.parsers.blocklist import (
     SKIP_HEADER,
     fqdn,
     is_domain,
+    sample_lines,
     url_host,
 )
 
@@ -123,10 +124,6 @@ def _csv(records: pl.DataFrame, layouts: list[tuple[str, ...]]) -> pl.DataFrame:
         which.alias("__layout"),
         *(pl.coalesce(exprs).alias(n) for n, exprs in columns.items()),
     )
-
-
-def _sample(sample: list[str]) -> pl.Series:
-    return pl.Series(LINE, [s for s in sample if s.strip()], dtype=pl.String)
 
 
 def _not_object(frame: pl.DataFrame) -> pl.DataFrame:
@@ -262,7 +259,7 @@ class FeodoTrackerCsv(Parser):
     title = "abuse.ch Feodo Tracker IP blocklist (CSV)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if (
             lines.str.contains(FEODO_HEADER).any()
             or lines.str.contains(r"^#.*(?:Feodo Tracker|Firstseen,DstIP)").any()
@@ -399,7 +396,7 @@ class UrlhausCsv(Parser):
     title = "abuse.ch URLhaus database dump (CSV)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.str.contains(URLHAUS_HEADER).any() or lines.str.contains(r"^#.*URLhaus").any():
             return 95
         data = lines.filter(~lines.str.starts_with("#"))
@@ -426,7 +423,7 @@ class UrlhausNdjson(Parser):
     title = "abuse.ch URLhaus dump (JSON lines)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.len() == 0:
             return 0
         hits = (
@@ -606,7 +603,7 @@ class ThreatFoxCsv(Parser):
     title = "abuse.ch ThreatFox IOC export (CSV)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.str.contains(THREATFOX_HEADER).any() or lines.str.contains(r"^#.*ThreatFox").any():
             return 95
         return 0

@@ -103,10 +103,25 @@ def comment(expr: pl.Expr, prefixes: str = "#") -> pl.Expr:
     return first.is_in(list(prefixes))
 
 
-def _sample(sample: list[str]) -> pl.Series:
-    return pl.Series(LINE, sample, dtype=pl.String).filter(
-        pl.Series(sample, dtype=pl.String).str.strip_chars() != ""
-    )
+def sample_lines(sample: list[str]) -> pl.Series:
+    """The non-blank lines of a sniff sample."""
+    return pl.Series(LINE, [s for s in sample if s.strip()], dtype=pl.String)
+
+
+def sniff_rows(sample: list[str], *, header: str, row: str, comment: str, weight: int) -> int:
+    """Score of a line feed: 95 when a sample line starts with its ``header``; else, when at
+    least half the lines not starting with ``comment`` match the ``row`` pattern, 60 plus
+    ``weight`` times the share that does; 0 otherwise."""
+    lines = sample_lines(sample)
+    if lines.len() == 0:
+        return 0
+    if lines.str.starts_with(header).any():
+        return 95
+    data = lines.filter(~lines.str.starts_with(comment))
+    rows = count(data.str.contains(row))
+    if data.len() == 0 or rows * 2 < data.len():
+        return 0
+    return 60 + weight * rows // data.len()
 
 
 # -- the generic list ------------------------------------------------------------------------
@@ -125,7 +140,7 @@ class Blocklist(Parser):
     title = "Plain blocklist (one address, network, domain or URL a line)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         data = lines.filter(~lines.str.strip_chars_start().str.slice(0, 1).is_in(["#", ";"]))
         if data.len() == 0:
             return 0
@@ -268,16 +283,9 @@ class Dataplane(Parser):
     title = "dataplane.org reports (ASN | ASname | ipaddr | lastseen | category)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
-        if lines.len() == 0:
-            return 0
-        if lines.str.starts_with(DATAPLANE_HEADER).any():
-            return 95
-        data = lines.filter(~lines.str.starts_with("#"))
-        rows = count(data.str.contains(DATAPLANE_ROW))
-        if data.len() == 0 or rows * 2 < data.len():
-            return 0
-        return 60 + 35 * rows // data.len()
+        return sniff_rows(
+            sample, header=DATAPLANE_HEADER, row=DATAPLANE_ROW, comment="#", weight=35
+        )
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         # Literal splits only (this feed comes by the million). The fields are counted from
@@ -388,7 +396,7 @@ class DShieldBlock(Parser):
         return {"updated": None}
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.len() == 0:
             return 0
         if lines.str.starts_with(DSHIELD_HEADER).any():
@@ -454,7 +462,7 @@ class Bambenek(Parser):
     title = "Bambenek Consulting C2 master lists (value,description,date,manual)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         data = lines.filter(~lines.str.starts_with("#"))
         if data.len() == 0:
             return 0

@@ -65,6 +65,8 @@ from wuzhen.evidence.parsers.blocklist import (
     comment,
     count,
     is_domain,
+    sample_lines,
+    sniff_rows,
 )
 from wuzhen.schema.fields import TRANSPORTS
 
@@ -81,10 +83,6 @@ EDROP_HEADER = r"(?i)^;.*\bedrop\b"
 DROP_HEADER = r"(?i)^;.*(?:spamhaus .*drop list|/drop/drop\.txt|/drop/dropv6\.txt)"
 
 
-def _sample(sample: list[str]) -> pl.Series:
-    return pl.Series(LINE, [s for s in sample if s.strip()], dtype=pl.String)
-
-
 class SpamhausDrop(Parser):
     name = "spamhaus-drop"
     title = "Spamhaus DROP / EDROP / ASN-DROP (text)"
@@ -93,7 +91,7 @@ class SpamhausDrop(Parser):
         return {"modified": None, "list": None}
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.len() == 0:
             return 0
         marked = lines.str.contains(r"(?i)^;.*spamhaus").any()
@@ -168,7 +166,7 @@ class SpamhausDropJson(Parser):
     title = "Spamhaus DROP / ASN-DROP (JSON lines)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
+        lines = sample_lines(sample)
         if lines.len() == 0:
             return 0
         hits = count(
@@ -325,16 +323,7 @@ class SpamhausCert(Parser):
     title = "Spamhaus CERT portal feed (bots in a constituency)"
 
     def sniff(self, sample: list[str]) -> int:
-        lines = _sample(sample)
-        if lines.len() == 0:
-            return 0
-        if lines.str.starts_with(CERT_HEADER).any():
-            return 95
-        data = lines.filter(~lines.str.starts_with(";"))
-        rows = count(data.str.contains(CERT_ROW))
-        if data.len() == 0 or rows * 2 < data.len():
-            return 0
-        return 60 + 30 * rows // data.len()
+        return sniff_rows(sample, header=CERT_HEADER, row=CERT_ROW, comment=";", weight=30)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         line = pl.col(LINE)
