@@ -53,10 +53,15 @@ def make_notices(
             pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day")
         )
     )
+    # Each aggregate collects on its own: a shared scan (collect_all) would cache every
+    # column of every routed event at once, the memory this function avoids.
     by = {
-        "by_classification": _counts(routed, "classification.type"),
-        "by_asn": _counts(routed.filter(pl.col("source.asn").is_not_null()), "source.asn"),
-        "by_day": _counts(routed, "day"),
+        name: _counts(frame, column).partition_by("route.member", as_dict=True, include_key=False)
+        for name, frame, column in (
+            ("by_classification", routed, "classification.type"),
+            ("by_asn", routed.filter(pl.col("source.asn").is_not_null()), "source.asn"),
+            ("by_day", routed, "day"),
+        )
     }
     ids = routed.select("route.member", "event.id").sort("route.member", "event.id").collect()
     bounds = ids.group_by("route.member", maintain_order=True).len()
@@ -66,11 +71,11 @@ def make_notices(
         member_ids = ids["event.id"].slice(start, n).to_list()
         start += n
         counts: dict[str, Any] = {"events": n}
-        for key, frame in by.items():
-            mine = frame.filter(pl.col("route.member") == member).drop("route.member")
-            if key == "by_asn":
+        for name, parts in by.items():
+            mine = parts.get((member,), pl.DataFrame())
+            if name == "by_asn":
                 mine = mine.head(TOP_ASNS)
-            counts[key] = {str(k): int(v) for k, v in mine.iter_rows()}
+            counts[name] = {str(k): int(v) for k, v in mine.iter_rows()}
         notice = Notice(
             id=secrets.token_hex(8),
             member=str(member),
