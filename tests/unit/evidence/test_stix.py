@@ -798,6 +798,15 @@ def test_parse_without_split_columns_rejects() -> None:
 BASE = SAMPLES.joinpath("bundle-2.1.json").read_bytes()
 
 
+@pytest.mark.parametrize("at", [44, 45])
+def test_a_nul_inside_a_string_is_one_reject_not_a_crash(at: int) -> None:
+    """DuckDB's error for this document quotes it cut inside a UTF-8 character (found by the
+    damaged-document test): the document is still one reject with its reason."""
+    records = STIX.split_document(BASE[:at] + b"\x00\xff{[" + BASE[at:])
+    assert records.height == 1
+    assert records["__bad"].to_list() == ["document is not JSON"]
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     cuts=st.lists(st.tuples(st.integers(0, len(BASE)), st.integers(0, 40)), max_size=4),

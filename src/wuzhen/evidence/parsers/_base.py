@@ -206,6 +206,11 @@ _lock = threading.Lock()
 _base: duckdb.DuckDBPyConnection | None = None
 
 
+#: What DuckDB raises on a document it cannot read: its own errors, and UnicodeDecodeError
+#: when its error message quotes the input cut inside a UTF-8 character.
+UNREADABLE = (duckdb.Error, UnicodeDecodeError)
+
+
 def duck() -> duckdb.DuckDBPyConnection:
     """A fresh cursor on one in-memory DuckDB database, for JSON and queries of frames.
 
@@ -324,7 +329,7 @@ def split_json_array(data: bytes) -> pl.DataFrame:
     )
     try:
         items = duck().sql(query, params={"d": text}).to_arrow_table().column("items")
-    except duckdb.Error:
+    except UNREADABLE:
         return bad_document(text, "document is not a JSON array")
     if items.null_count:
         return bad_document(text, "document is not a JSON array")

@@ -45,12 +45,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
+    UNREADABLE,
     ParseContext,
     Parser,
     ParseResult,
@@ -160,7 +160,7 @@ def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
     )
     try:
         row = duck().sql(kind, params={"d": text}).fetchall()[0]
-    except duckdb.Error:
+    except UNREADABLE:
         row = None
     if row is None or row[0] != "OBJECT":
         return bad_document(text, "document is not a JSON object")

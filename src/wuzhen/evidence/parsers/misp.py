@@ -91,7 +91,6 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 
@@ -99,6 +98,7 @@ from wuzhen.errors import InputError
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
+    UNREADABLE,
     ParseContext,
     Parser,
     ParseResult,
@@ -247,7 +247,7 @@ def split_misp(data: bytes) -> pl.DataFrame:
         else:
             query = _MANIFEST_SQL
         table = duck().sql(query, params={"d": text}).to_arrow_table()
-    except duckdb.Error:
+    except UNREADABLE:
         return bad_document(text, _BAD_KIND["other"])
     n = table.num_rows
     return pl.DataFrame(

@@ -82,12 +82,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import duckdb
 import polars as pl
 
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
+    UNREADABLE,
     ParseContext,
     Parser,
     ParseResult,
@@ -146,7 +146,7 @@ def _document(text: str) -> tuple[str, pl.Series | None]:
             )
             .fetchall()
         )
-    except duckdb.Error:
+    except UNREADABLE:
         return "invalid", None
     stix_type, stix_id, objects = head[0]
     # A bundle: its type says so (its id, for bundles that leave the type out).
