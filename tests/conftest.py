@@ -17,6 +17,8 @@ from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.members.service import admit_all
 from wuzhen.node import Node
+from wuzhen.notices import ids as notice_ids
+from wuzhen.notices.tables import Notice
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).resolve().parent / "data"
@@ -98,6 +100,13 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def sqlite_settings(tmp_path: Path) -> Settings:
     """Settings on SQLite only, for tests that exercise no store-specific behaviour."""
     return Settings(data_dir=tmp_path / "data", default_owner="CN")
+
+
+def notice_events(node: Node, notice: Notice) -> list[str]:
+    """The event ids a notice froze, sorted (as its digest takes them)."""
+    with node.db.session() as s:
+        frame = notice_ids.of_notice(s, node.store.root, notice.ingest_id, notice.member)
+    return list(frame.collect()["event.id"])
 
 
 def open_compact(settings: Settings, clock: FixedClock) -> Node:

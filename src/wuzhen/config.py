@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         return f"sqlite:///{(self.data_dir / 'wuzhen.db').resolve()}"
 
     @property
+    def store_dir(self) -> Path:
+        """The event store's root (Parquet datasets)."""
+        return self.data_dir / "store"
+
+    @property
     def jurisdiction_dir(self) -> Path:
         """Where a rebuilt attribution snapshot is kept (it overrides the shipped one)."""
         return self.data_dir / "jurisdiction"

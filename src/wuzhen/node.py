@@ -40,7 +40,7 @@ class Node:
 
     @cached_property
     def store(self) -> EventStore:
-        return EventStore(self.settings.data_dir / "store", self.db)
+        return EventStore(self.settings.store_dir, self.db)
 
     @cached_property
     def attributor(self) -> Attributor:

@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 from sqlalchemy import text, update
 
+from tests.conftest import notice_events
 from wuzhen import ledger, rules
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import ADMIN, ANALYST
@@ -263,8 +264,9 @@ def test_notices_acknowledge_contest_and_reroute(node: Node, clock: FixedClock) 
         assert len(box) == 1
         notice = box[0]
         assert notice.owner == "FR"
-        assert notice.counts["events"] == len(notice.event_ids) == 3
-        assert notice.digest == notices.digest(notice.event_ids)
+        frozen = notice_events(node, notice)
+        assert notice.counts["events"] == notice.events == len(frozen) == 3
+        assert notice.digest == notices.digest(frozen)
         assert notices.inbox(s, "FR") == []  # the owner gets no notice of its own events
         with pytest.raises(ForbiddenError):
             notices.acknowledge(s, notice.id, member="FR", account="x", at=clock.now())
@@ -276,9 +278,10 @@ def test_notices_acknowledge_contest_and_reroute(node: Node, clock: FixedClock) 
         assert done.acknowledged_at == clock.now()
         with pytest.raises(ConflictError):
             notices.acknowledge(s, notice.id, member="CN", account="x", at=clock.now())
-        one = notice.event_ids[:1]
+        one = frozen[:1]
         c = notices.contest(
             s,
+            node.store.root,
             member="CN",
             account=people["CN-analyst"].id,
             grounds="wrong-jurisdiction",

@@ -14,7 +14,7 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _title(n: Notice) -> str:
-    return _("{count} events from {owner}").format(count=len(n.event_ids), owner=n.owner)
+    return _("{count} events from {owner}").format(count=n.events, owner=n.owner)
 
 
 def _summary(n: Notice) -> str:
@@ -62,7 +62,7 @@ def json_feed(member: str, notices: Sequence[Notice], base: str) -> bytes:
                 "title": _title(n),
                 "content_text": _summary(n),
                 "date_published": n.created_at.isoformat(),
-                "_wuzhen": {"notice": n.id, "owner": n.owner, "events": len(n.event_ids)},
+                "_wuzhen": {"notice": n.id, "owner": n.owner, "events": n.events},
             }
             for n in notices
         ],

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from wuzhen.api.cache import Versions
 from wuzhen.api.deps import ApiState
 from wuzhen.errors import InputError
-from wuzhen.evidence.query import EventFilter
+from wuzhen.evidence.query import EventFilter, among
 from wuzhen.evidence.store import EVENTS, schema_of
 from wuzhen.i18n import _
 from wuzhen.schema import NAMES
@@ -63,12 +63,12 @@ def visible(
     versions: Versions,
     viewer: Viewer,
     where: EventFilter,
-    ids: Sequence[str] | None = None,
+    ids: Sequence[str] | pl.LazyFrame | None = None,
 ) -> pl.LazyFrame:
     """The events ``viewer`` may see that match ``where`` (and are among ``ids``, if given)."""
     frame = scan(state, versions, days_of(where))
     if ids is not None:
-        frame = frame.filter(pl.col("event.id").is_in(list(ids)))
+        frame = among(frame, ids)
     return visible_events(session, frame, viewer).filter(where.predicate()).select(NAMES)
 
 

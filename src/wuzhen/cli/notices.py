@@ -36,7 +36,7 @@ def list_notices(
             "member": n.member,
             "owner": n.owner,
             "created_at": n.created_at.isoformat(),
-            "events": len(n.event_ids),
+            "events": n.events,
             "digest": n.digest,
             "delivery": delivery[n.id],
             "emailed_at": n.emailed_at.isoformat() if n.emailed_at else None,

@@ -48,11 +48,13 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Apply migrations up to ``revision``."""
+def upgrade(engine: Engine, revision: str = "head", store_dir: Path | None = None) -> None:
+    """Apply migrations up to ``revision`` (``store_dir``: the event store's root, for the
+    migrations that move data into it)."""
     with engine.begin() as connection:
         cfg = alembic_config(engine)
         cfg.attributes["connection"] = connection
+        cfg.attributes["store_dir"] = store_dir
         command.upgrade(cfg, revision)
 
 
@@ -86,7 +88,7 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     engine = make_engine(url)
     if migrate:
         try:
-            upgrade(engine)
+            upgrade(engine, store_dir=settings.store_dir)
         except SQLAlchemyError as err:
             msg = f"cannot open the relational store at {engine.url!r}: {err}"
             raise StoreError(msg) from err

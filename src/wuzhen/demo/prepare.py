@@ -84,7 +84,7 @@ def prepare(settings: Settings) -> Demo:
     report = node.pipeline.ingest([str(p) for p in samples], IngestOptions(owner=OWNER))
     with node.db.session() as s:
         notices = [
-            (n.id, n.member, len(n.event_ids))
+            (n.id, n.member, n.events)
             for n in s.scalars(select(Notice).where(Notice.ingest_id == report.ingest_id))
         ]
         load_demo(s, actor=ACTOR, at=at)  # development figures of the founding conference

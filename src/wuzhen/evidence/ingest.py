@@ -249,17 +249,19 @@ class Pipeline:
                         ingested_at=now,
                     )
                 )
-            for row in manifest:
-                s.add(StoreFile(ingest_id=report.ingest_id, live=True, **row))
-            make_notices(
+            notice_files = make_notices(
                 s,
                 ingest_id=report.ingest_id,
                 owner=options.owner,
                 at=now,
+                root=self.store.root,
                 files=[
                     self.store.root / row["path"] for row in manifest if row["dataset"] == EVENTS
                 ],
             )
+            manifest.extend(notice_files)  # the writer's own list: an abort removes them too
+            for row in manifest:
+                s.add(StoreFile(ingest_id=report.ingest_id, live=True, **row))
 
 
 def _options_json(options: IngestOptions) -> dict[str, Any]:

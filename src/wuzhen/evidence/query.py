@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -72,6 +73,14 @@ class EventFilter:
                 )
             )
         return pl.all_horizontal(conds)
+
+
+def among(frame: pl.LazyFrame, ids: Sequence[str] | pl.LazyFrame) -> pl.LazyFrame:
+    """The rows of ``frame`` whose event id is among ``ids`` (a list, or a lazy frame with an
+    ``event.id`` column such as a notice's, joined without collecting it)."""
+    if isinstance(ids, pl.LazyFrame):
+        return frame.join(ids.select("event.id").unique(), on="event.id", how="semi")
+    return frame.filter(pl.col("event.id").is_in(pl.Series(list(ids), dtype=pl.String).implode()))
 
 
 def select_events(store: EventStore, where: EventFilter) -> pl.LazyFrame:

@@ -6,7 +6,8 @@ older than the rule, that is when its date is before the date of ``now - retenti
 As in :mod:`wuzhen.evidence.retraction`, one transaction retires the partitions' files in
 the manifest (``live = False``, ``retired_at``) and records the act in the ledger; the files
 are deleted after the commit (or, after a crash, by the next writer as orphans). The
-writer's lock is held throughout, so no ingest writes meanwhile.
+writer's lock is held throughout, so no ingest writes meanwhile. The event ids notices froze
+(dataset ``notices``) stay: a notice keeps what it referred to.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import select, update
 
 from wuzhen import ledger, rules
 from wuzhen.db import Database
-from wuzhen.evidence.store import EventStore
+from wuzhen.evidence.store import DATASETS, EventStore
 from wuzhen.evidence.tables import StoreFile
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,7 @@ def apply_retention(store: EventStore, db: Database, at: datetime) -> Removal:
             cutoff = cutoff_day(at, retention_days)
             old = s.execute(
                 select(StoreFile.path, StoreFile.dataset, StoreFile.day, StoreFile.rows).where(
-                    StoreFile.live, StoreFile.day < cutoff
+                    StoreFile.live, StoreFile.day < cutoff, StoreFile.dataset.in_(DATASETS)
                 )
             ).all()
             if not old:

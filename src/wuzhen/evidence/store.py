@@ -4,6 +4,7 @@ Layout under ``<data dir>/store``::
 
     events/day=2026-11-29/<writer id>-<n>.parquet
     rejects/day=2026-11-29/<writer id>-<n>.parquet
+    notices/day=2026-11-29/<ingest id>.parquet       (see :mod:`wuzhen.notices.ids`)
 
 A file is visible to readers only while the relational store's manifest (``store_files``)
 lists it as live, and rows are added to the manifest in the same transaction that records the
@@ -17,6 +18,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import shutil
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
@@ -38,6 +40,7 @@ log = logging.getLogger(__name__)
 
 EVENTS = "events"
 REJECTS = "rejects"
+NOTICES = "notices"  # the event ids notices freeze, one file per ingest
 DATASETS = (EVENTS, REJECTS)
 ROWS_PER_FILE = 2_000_000
 ROW_GROUP = 250_000  # rows, or
@@ -136,7 +139,7 @@ class EventStore:
         with self.db.session() as s:
             live = set(s.scalars(select(StoreFile.path).where(StoreFile.live)))
         removed = 0
-        for dataset in DATASETS:
+        for dataset in (*DATASETS, NOTICES):
             base = self.root / dataset
             if not base.exists():
                 continue
@@ -145,6 +148,7 @@ class EventStore:
                 if rel not in live:
                     path.unlink(missing_ok=True)
                     removed += 1
+        shutil.rmtree(self.root / ".tmp", ignore_errors=True)  # a killed run's spill files
         if removed:
             log.info("removed %s orphaned store files", removed)
         return removed

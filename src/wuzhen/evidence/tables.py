@@ -57,7 +57,7 @@ class StoreFile(Base):
     __tablename__ = "store_files"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    dataset: Mapped[str] = mapped_column(String(16))  # "events" or "rejects"
+    dataset: Mapped[str] = mapped_column(String(16))  # "events", "rejects" or "notices"
     day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD partition
     path: Mapped[str] = mapped_column(String(512), unique=True)  # relative to the store root
     rows: Mapped[int] = mapped_column(BigInteger)

@@ -108,10 +108,9 @@ def compose(
     at: datetime,
 ) -> EmailMessage:
     """The message for ``notice``: counts and a link, nothing else of the events."""
-    counts = notice.counts
     msg = EmailMessage()
     msg["Subject"] = _("[Wuzhen] Notice {id}: {n} events concerning {member}").format(
-        id=notice.id, n=counts.get("events", len(notice.event_ids)), member=member_name
+        id=notice.id, n=notice.events, member=member_name
     )
     msg["From"] = settings.mail_from
     msg["To"] = ", ".join(formataddr((c.name, c.email)) for c in to)
@@ -139,7 +138,7 @@ def _body(notice: Notice, member_name: str, owner_name: str, settings: Settings)
                 owner=owner_name,
                 owner_code=notice.owner,
                 day=notice.created_at.date().isoformat(),
-                n=counts.get("events", len(notice.event_ids)),
+                n=notice.events,
                 code=notice.member,
             )
         ),

@@ -2,9 +2,10 @@
 
 Each ingest groups the events routed to each member other than the owner into one notice
 for that member, made in the same transaction that commits the ingest. The notice freezes
-the event ids and a digest of them. The member acknowledges it (the time to acknowledge is
-recorded), or contests events (wrong jurisdiction, false positive); the owner then re-routes,
-withdraws or upholds them. Every step is ledgered.
+the event ids (kept in the event store, :mod:`wuzhen.notices.ids`) and a digest of them. The
+member acknowledges it (the time to acknowledge is recorded), or contests events (wrong
+jurisdiction, false positive); the owner then re-routes, withdraws or upholds them. Every
+step is ledgered.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from sqlalchemy.orm import Session
 
 from wuzhen import ledger
 from wuzhen.errors import ConflictError, ForbiddenError, InputError, NotFoundError
+from wuzhen.evidence.store import NOTICES
+from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.tables import Contest, Notice, RouteChange
 
 GROUNDS = ("wrong-jurisdiction", "false-positive")
@@ -35,13 +38,69 @@ def digest(event_ids: Sequence[str]) -> str:
 
 
 def make_notices(
-    session: Session, *, ingest_id: str, owner: str, files: Sequence[Path], at: datetime
-) -> int:
-    """One notice per member other than the owner that events of this ingest are routed to;
-    returns how many. The counts are aggregated over the files; one member's ids at a time
-    are held as Python objects (a notice is flushed, then let go, before the next)."""
+    session: Session,
+    *,
+    ingest_id: str,
+    owner: str,
+    root: Path,
+    files: Sequence[Path],
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """One notice per member other than the owner that events of this ingest are routed to.
+
+    The ids go to a file in the event store (:mod:`wuzhen.notices.ids`); the notices hold
+    their counts and digests. Returns the store manifest row of the file (none when nothing
+    is routed to another member); the caller commits it with the notices."""
     if not files:
-        return 0
+        return []
+    day = at.date().isoformat()
+    rel = notice_ids.path_of(ingest_id, day)
+    try:
+        count = notice_ids.write(root, rel, files, owner)
+        if not count:
+            return []
+        counts = _counts_by_member(files, owner)
+        changes = []
+        for frozen in notice_ids.frozen(root / rel):
+            mine: dict[str, Any] = {"events": frozen.events}
+            for name, parts in counts.items():
+                part = parts.get((frozen.member,), pl.DataFrame())
+                if name == "by_asn":
+                    part = part.head(TOP_ASNS)
+                mine[name] = {str(k): int(v) for k, v in part.iter_rows()}
+            notice = Notice(
+                id=secrets.token_hex(8),
+                member=frozen.member,
+                owner=owner,
+                ingest_id=ingest_id,
+                created_at=at,
+                events=frozen.events,
+                digest=frozen.digest,
+                counts=mine,
+            )
+            session.add(notice)
+            changes.append(
+                ledger.Change(
+                    "notice.created",
+                    f"notice:{notice.id}",
+                    {
+                        "member": notice.member,
+                        "owner": owner,
+                        "ingest": ingest_id,
+                        "events": frozen.events,
+                        "digest": frozen.digest,
+                    },
+                )
+            )
+        ledger.append_all(session, at=at, actor="system", changes=changes)
+    except BaseException:
+        (root / rel).unlink(missing_ok=True)
+        raise
+    return [{"dataset": NOTICES, "day": day, "path": rel, "rows": count}]
+
+
+def _counts_by_member(files: Sequence[Path], owner: str) -> dict[str, dict[Any, pl.DataFrame]]:
+    """The events routed to each other member, counted by classification, ASN and day."""
     routed = (
         pl.scan_parquet(list(files), hive_partitioning=False)
         .filter(
@@ -53,9 +112,9 @@ def make_notices(
             pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day")
         )
     )
-    # Each aggregate collects on its own: a shared scan (collect_all) would cache every
-    # column of every routed event at once, the memory this function avoids.
-    by = {
+    # Each aggregate is collected on its own by the streaming engine: a shared scan
+    # (collect_all) would cache every needed column of every routed event at once.
+    return {
         name: _counts(frame, column).partition_by("route.member", as_dict=True, include_key=False)
         for name, frame, column in (
             ("by_classification", routed, "classification.type"),
@@ -63,49 +122,6 @@ def make_notices(
             ("by_day", routed, "day"),
         )
     }
-    ids = routed.select("route.member", "event.id").sort("route.member", "event.id").collect()
-    bounds = ids.group_by("route.member", maintain_order=True).len()
-    changes = []
-    start = 0
-    for member, n in bounds.iter_rows():
-        member_ids = ids["event.id"].slice(start, n).to_list()
-        start += n
-        counts: dict[str, Any] = {"events": n}
-        for name, parts in by.items():
-            mine = parts.get((member,), pl.DataFrame())
-            if name == "by_asn":
-                mine = mine.head(TOP_ASNS)
-            counts[name] = {str(k): int(v) for k, v in mine.iter_rows()}
-        notice = Notice(
-            id=secrets.token_hex(8),
-            member=str(member),
-            owner=owner,
-            ingest_id=ingest_id,
-            created_at=at,
-            event_ids=member_ids,
-            digest=digest(member_ids),
-            counts=counts,
-        )
-        session.add(notice)
-        session.flush()
-        session.expunge(notice)
-        changes.append(
-            ledger.Change(
-                "notice.created",
-                f"notice:{notice.id}",
-                {
-                    "member": notice.member,
-                    "owner": owner,
-                    "ingest": ingest_id,
-                    "events": n,
-                    "digest": notice.digest,
-                },
-            )
-        )
-        del notice, member_ids
-    del ids
-    ledger.append_all(session, at=at, actor="system", changes=changes)
-    return len(changes)
 
 
 def _counts(frame: pl.LazyFrame, column: str) -> pl.DataFrame:
@@ -114,7 +130,7 @@ def _counts(frame: pl.LazyFrame, column: str) -> pl.DataFrame:
         frame.group_by("route.member", column)
         .len()
         .sort(["route.member", "len", column], descending=[False, True, False])
-        .collect()
+        .collect(engine="streaming")
     )
 
 
@@ -161,6 +177,7 @@ def acknowledge(
 
 def contest(
     session: Session,
+    root: Path,
     *,
     member: str,
     account: str,
@@ -170,7 +187,8 @@ def contest(
     notice_id: str | None = None,
     event_ids: Sequence[str] = (),
 ) -> Contest:
-    """The routed member disputes events of a notice it received (all of them by default)."""
+    """The routed member disputes events of a notice it received (all of them by default);
+    ``root``: the event store's, where the notice's ids are kept."""
     if grounds not in GROUNDS:
         msg = f"grounds must be one of {', '.join(GROUNDS)}"
         raise InputError(msg)
@@ -184,11 +202,15 @@ def contest(
     if notice.member != member:
         msg = "only the member events are routed to contests them"
         raise ForbiddenError(msg)
-    ids = sorted(set(event_ids)) if event_ids else sorted(notice.event_ids)
-    unknown = set(ids) - set(notice.event_ids)
-    if unknown:
-        msg = f"{len(unknown)} of these events are not in notice {notice_id}"
-        raise InputError(msg)
+    frozen = notice_ids.of_notice(session, root, notice.ingest_id, notice.member)
+    if event_ids:
+        ids = sorted(set(event_ids))
+        found = frozen.filter(pl.col(notice_ids.ID).is_in(ids)).select(pl.len()).collect().item()
+        if found != len(ids):
+            msg = f"{len(ids) - found} of these events are not in notice {notice_id}"
+            raise InputError(msg)
+    else:
+        ids = frozen.collect()[notice_ids.ID].to_list()
     taken = set(
         session.scalars(
             select(RouteChange.event_id).where(

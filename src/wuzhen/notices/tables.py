@@ -1,7 +1,8 @@
 """Notices, contests, and the route changes made after ingest.
 
-A notice refers to its events by id, frozen when it is made (the ids and a digest of them):
-never a live query, never a copy. Routes are stored with each event at ingest; a later change
+A notice refers to its events by id, frozen when it is made (the ids, kept in the event store
+by :mod:`wuzhen.notices.ids`, and their count and digest here): never a live query, never a
+copy of the events. Routes are stored with each event at ingest; a later change
 (a re-route after a contest, a withdrawal) is a row here, ledgered, applied when reading.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wuzhen.db.base import Base, UTCDateTime
@@ -24,7 +25,7 @@ class Notice(Base):
     owner: Mapped[str] = mapped_column(String(2))  # whose evidence
     ingest_id: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    event_ids: Mapped[list[str]] = mapped_column(JSON)
+    events: Mapped[int] = mapped_column(BigInteger)
     digest: Mapped[str] = mapped_column(String(64))  # sha256 of the sorted ids
     counts: Mapped[dict[str, Any]] = mapped_column(JSON)  # by classification, ASN, day
     emailed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import polars as pl
 
 from wuzhen.errors import InputError
-from wuzhen.evidence.query import EventFilter
+from wuzhen.evidence.query import EventFilter, among
 from wuzhen.evidence.store import EVENTS
 from wuzhen.i18n import _
 from wuzhen.node import Node
@@ -135,13 +135,16 @@ def routed_to(node: Node, viewer: Viewer, where: EventFilter) -> tuple[pl.DataFr
     return per_day.sort("day"), asns
 
 
-def of_ids(node: Node, viewer: Viewer, ids: Sequence[str], days: Sequence[str]) -> pl.LazyFrame:
-    """The events with these ids that ``viewer`` may see (``days``: partitions holding them)."""
+def of_ids(
+    node: Node, viewer: Viewer, ids: Sequence[str] | pl.LazyFrame, days: Sequence[str]
+) -> pl.LazyFrame:
+    """The events with these ids that ``viewer`` may see, newest first (``days``: partitions
+    holding them)."""
     with node.db.session() as s:
-        frame = node.store.scan(EVENTS, days or None).filter(
-            pl.col("event.id").is_in(pl.Series(list(ids), dtype=pl.String).implode())
+        frame = among(node.store.scan(EVENTS, days or None), ids)
+        return visible_events(s, frame, viewer).sort(
+            ["time.source", "event.id"], descending=[True, False], nulls_last=True
         )
-        return visible_events(s, frame, viewer).sort("time.source", descending=True)
 
 
 def api_query(where: EventFilter, **extra: object) -> str:

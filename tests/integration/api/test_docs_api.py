@@ -20,6 +20,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import notice_events
 from tests.integration.api.conftest import AUTH_LOG, Compact
 from wuzhen.notices.tables import Notice
 
@@ -82,7 +83,8 @@ def parse(command: str) -> tuple[str, str, dict[str, Any]]:
 async def test_examples_run(compact: Compact, http: httpx.AsyncClient) -> None:
     event = compact.event(owner="FR", tlp="AMBER", **{"route.member": "CN"})
     with compact.node.db.session() as s:
-        notice = next(n.id for n in s.scalars(select(Notice)) if event in n.event_ids)
+        notices = list(s.scalars(select(Notice)))
+    notice = next(n.id for n in notices if event in notice_events(compact.node, n))
     known = {
         "WUZHEN": "https://testserver",
         "KEY": compact.keys["cn_admin"],

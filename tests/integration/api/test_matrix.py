@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import notice_events
 from tests.integration.api.conftest import AUTH_LOG, ROLES, Compact, bearer, new_key
 from wuzhen.members.service import ContactFields, add_contact
 from wuzhen.notices.tables import Notice
@@ -87,7 +88,7 @@ async def setup(c: httpx.AsyncClient, compact: Compact) -> dict[str, str]:
     ids["notice_cn_ack"], ids["notice_cn_contest"], ids["notice_cn_resolve"] = (
         n.id for n in to_cn[:3]
     )
-    ids["contest_event"] = to_cn[1].event_ids[0]
+    ids["contest_event"] = notice_events(node, to_cn[1])[0]
     r = await c.post(
         f"/api/v1/notices/{ids['notice_cn_resolve']}/contest",
         json={"grounds": "false-positive", "reason": "our NAT gateway"},

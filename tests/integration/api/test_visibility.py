@@ -13,10 +13,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from tests.conftest import notice_events
 from tests.integration.api.conftest import Compact
 from wuzhen.api.event_model import EventPublic
 from wuzhen.evidence.tables import Evidence
 from wuzhen.members.service import set_sharing
+from wuzhen.notices.service import digest
 from wuzhen.notices.tables import Notice
 from wuzhen.schema import NAMES
 
@@ -135,9 +137,20 @@ async def test_notices_and_feed(compact: Compact, http: httpx.AsyncClient) -> No
         detail = (
             await http.get(f"/api/v1/notices/{notice_id}", headers=compact.headers("cn_analyst"))
         ).json()
-        assert detail["counts"]["events"] == detail["events"] == len(detail["event_ids"])
+        ids = await http.get(
+            f"/api/v1/notices/{notice_id}/event-ids",
+            params={"limit": 1000},
+            headers=compact.headers("cn_analyst"),
+        )
+        assert detail["counts"]["events"] == detail["events"] == ids.json()["total"]
+        assert len(ids.json()["items"]) == detail["events"]
+        assert digest(ids.json()["items"]) == detail["digest"]
     for notice_id in others:
-        for path in (f"/api/v1/notices/{notice_id}", f"/api/v1/notices/{notice_id}/events"):
+        for path in (
+            f"/api/v1/notices/{notice_id}",
+            f"/api/v1/notices/{notice_id}/events",
+            f"/api/v1/notices/{notice_id}/event-ids",
+        ):
             r = await http.get(path, headers=compact.headers("cn_admin"))
             assert r.status_code == 404, path
 
@@ -161,7 +174,8 @@ async def test_contest_and_reroute(compact: Compact, http: httpx.AsyncClient) ->
     cn, fr = compact.headers("cn_admin"), compact.headers("fr_analyst")
     target = compact.event(owner="FR", tlp="AMBER", **{"route.member": "CN"})
     with compact.node.db.session() as s:
-        notice = next({"id": n.id} for n in s.scalars(select(Notice)) if target in n.event_ids)
+        notices = list(s.scalars(select(Notice)))
+    notice = next({"id": n.id} for n in notices if target in notice_events(compact.node, n))
     r = await http.post(
         f"/api/v1/notices/{notice['id']}/contest",
         json={"grounds": "wrong-jurisdiction", "reason": "a US customer", "event_ids": [target]},

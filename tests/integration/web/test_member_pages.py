@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import notice_events
 from tests.integration.web.conftest import AUTH_LOG, BASE, Client, ClientMaker, Compact
 from wuzhen.notices.service import inbox
 from wuzhen.notices.tables import Contest, Notice
@@ -117,7 +118,7 @@ async def test_notice_shows_counts_events_and_downloads(
     client = await clients(compact["cn-analyst"])
     notice = _notice(compact, "CN")
     page = await client.get(f"/notices/{notice.id}")
-    assert sorted(_event_ids(page)) == sorted(notice.event_ids)
+    assert sorted(_event_ids(page)) == notice_events(compact.node, notice)
     assert '<td>brute-force</td><td class="num">3</td>' in page.text
     assert '<td>AS21859</td><td class="num">3</td>' in page.text
     assert notice.digest in page.text
@@ -125,7 +126,7 @@ async def test_notice_shows_counts_events_and_downloads(
     download = await client.get(f"/api/v1/notices/{notice.id}/events?format=csv")
     assert download.status_code == 200
     rows = list(csv.DictReader(io.StringIO(download.text)))
-    assert sorted(r["event.id"] for r in rows) == sorted(notice.event_ids)
+    assert sorted(r["event.id"] for r in rows) == notice_events(compact.node, notice)
     assert all(r["raw"] == "" for r in rows)  # FR's raw records are not shared by default
     assert 'href="/api/v1/notices/' + notice.id + '/events?format=stix"' in page.text
 
@@ -149,7 +150,7 @@ async def test_contest_selected_events_then_the_owner_resolves(
 ) -> None:
     cn = await clients(compact["cn-analyst"])
     notice = _notice(compact, "CN")
-    chosen = sorted(notice.event_ids)[0]
+    chosen = notice_events(compact.node, notice)[0]
     await cn.get(f"/notices/{notice.id}")
     missing = await cn.post(
         f"/notices/{notice.id}/contest",

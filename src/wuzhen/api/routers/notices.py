@@ -22,6 +22,7 @@ from wuzhen.api.exports import ExportFormat, export_response
 from wuzhen.api.models import ERRORS, Page, PageDep, Strict
 from wuzhen.api.routers.contests import ContestPublic, contest_public
 from wuzhen.evidence.query import EventFilter
+from wuzhen.notices import ids as notice_ids
 from wuzhen.notices import service
 from wuzhen.notices.service import GROUNDS
 from wuzhen.notices.tables import Notice
@@ -45,7 +46,10 @@ class NoticePublic(BaseModel):
 
 class NoticeDetail(NoticePublic):
     counts: dict[str, Any] = Field(description="Counts by classification, ASN and day.")
-    event_ids: list[str]
+
+
+class EventIdPage(Page[str]):
+    """Event ids of a notice, in the order of its digest (sorted)."""
 
 
 class NoticePage(Page[NoticePublic]):
@@ -72,7 +76,7 @@ def _public(n: Notice) -> NoticePublic:
         owner=n.owner,
         ingest_id=n.ingest_id,
         created_at=n.created_at,
-        events=len(n.event_ids),
+        events=n.events,
         digest=n.digest,
         emailed_at=n.emailed_at,
         acknowledged_at=n.acknowledged_at,
@@ -80,9 +84,7 @@ def _public(n: Notice) -> NoticePublic:
 
 
 def _detail(n: Notice) -> NoticeDetail:
-    return NoticeDetail(
-        **_public(n).model_dump(), counts=dict(n.counts), event_ids=list(n.event_ids)
-    )
+    return NoticeDetail(**_public(n).model_dump(), counts=dict(n.counts))
 
 
 @router.get("", response_model=NoticePage, summary="The caller member's inbox, newest first")
@@ -119,6 +121,21 @@ def get_notice(node: NodeDep, caller: MemberAccountDep, notice_id: NoticeId) -> 
         return _detail(service.notice_for(s, notice_id, caller.code))
 
 
+@router.get(
+    "/{notice_id}/event-ids",
+    response_model=EventIdPage,
+    summary="The event ids a notice froze, sorted (their digest is the notice's)",
+)
+def notice_event_ids(
+    node: NodeDep, caller: MemberAccountDep, notice_id: NoticeId, page: PageDep
+) -> EventIdPage:
+    with node.db.session() as s:
+        n = service.notice_for(s, notice_id, caller.code)
+        ids = notice_ids.of_notice(s, node.store.root, n.ingest_id, n.member)
+    items = ids.slice(page.offset, page.limit).collect()[notice_ids.ID].to_list()
+    return EventIdPage(items=items, total=n.events, limit=page.limit, offset=page.offset)
+
+
 @router.post(
     "/{notice_id}/acknowledge", response_model=NoticeDetail, summary="Acknowledge a notice"
 )
@@ -144,6 +161,7 @@ def contest_notice(
     with node.db.session() as s:
         c = service.contest(
             s,
+            node.store.root,
             member=caller.code,
             account=caller.account_id,
             grounds=body.grounds,
@@ -173,6 +191,7 @@ def notice_events(
 ) -> Response:
     with node.db.session() as s:
         n = service.notice_for(s, notice_id, caller.code)
-        rows = reads.visible(s, state, versions, caller.viewer, EventFilter(), ids=n.event_ids)
+        ids = notice_ids.of_notice(s, node.store.root, n.ingest_id, n.member)
+        rows = reads.visible(s, state, versions, caller.viewer, EventFilter(), ids=ids)
     events = state.query(reads.newest_first(rows).collect)
     return export_response(node, events, format, f"notice-{n.id}")

@@ -6,11 +6,12 @@ from __future__ import annotations
 from typing import Annotated
 
 import polars as pl
-from fastapi import Form, Request
+from fastapi import Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from wuzhen.errors import InputError
 from wuzhen.i18n import _
+from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.service import (
     GROUNDS,
     OUTCOMES,
@@ -22,36 +23,41 @@ from wuzhen.notices.service import (
 )
 from wuzhen.notices.tables import Notice
 from wuzhen.web._auth import MemberPost, MemberUser, WebUser, node_of
-from wuzhen.web._events import of_ids
+from wuzhen.web._events import of_ids, page_of
 from wuzhen.web._render import render
 from wuzhen.web._route import page_router
 
 router = page_router()
 
 
-def _notice(request: Request, user: WebUser, notice_id: str) -> Notice:
-    """The notice, if the member is its recipient or its owner (NotFoundError otherwise)."""
+def _notice(request: Request, user: WebUser, notice_id: str) -> tuple[Notice, pl.LazyFrame]:
+    """The notice, if the member is its recipient or its owner (NotFoundError otherwise), and
+    its events as the member sees them, newest first."""
     assert user.member is not None
-    with node_of(request).db.session() as s:
-        return notice_for(s, notice_id, user.member)
-
-
-def _events(request: Request, user: WebUser, notice: Notice) -> pl.LazyFrame:
-    return of_ids(node_of(request), user.viewer, notice.event_ids, list(notice.counts["by_day"]))
+    node = node_of(request)
+    with node.db.session() as s:
+        notice = notice_for(s, notice_id, user.member)
+        ids = notice_ids.of_notice(s, node.store.root, notice.ingest_id, notice.member)
+    return notice, of_ids(node, user.viewer, ids, list(notice.counts["by_day"]))
 
 
 @router.get("/notices/{notice_id}")
-def notice_page(request: Request, user: MemberUser, notice_id: str) -> Response:
-    notice = _notice(request, user, notice_id)
-    events = _events(request, user, notice).collect().to_dicts()
+def notice_page(
+    request: Request,
+    user: MemberUser,
+    notice_id: str,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    notice, events = _notice(request, user, notice_id)
+    page = page_of(events, offset)
     counts = notice.counts
     return render(
         request,
         "notice.html",
         {
             "notice": notice,
-            "events": events,
-            "hidden": len(notice.event_ids) - len(events),
+            "page": page,
+            "hidden": notice.events - page.total,
             "by_day": sorted(counts["by_day"].items()),
             "by_asn": list(counts["by_asn"].items()),
             "by_classification": list(counts["by_classification"].items()),
@@ -89,6 +95,7 @@ def notice_contest(
     with node.db.session() as s:
         contest(
             s,
+            node.store.root,
             member=user.member,
             account=user.id,
             grounds=grounds,

@@ -1,0 +1,125 @@
+"""The event ids each notice freezes, kept in the event store beside the events.
+
+An ingest that routes events to other members writes one Parquet file of the ids, sorted by
+member and id::
+
+    notices/day=<day of the ingest>/<ingest id>.parquet      columns: member, event.id
+
+A notice is the rows of its member in its ingest's file. DuckDB writes the file, sorting under
+a memory limit (spilling to a temporary directory in the store), so a notice of any size is
+made in bounded memory; the relational store keeps each notice's count and digest, and lists
+the file in the store's manifest (dataset ``notices``) in the transaction that commits the
+ingest. Readers get the ids as a lazy frame, to join with the events or to page through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow.parquet as pq
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from wuzhen.evidence.store import NOTICES
+from wuzhen.evidence.tables import StoreFile
+
+MEMORY_LIMIT = "512MB"  # DuckDB's sort spills to disk beyond this
+BATCH = 1 << 20  # ids hashed at a time
+ID = "event.id"
+
+
+@dataclass(frozen=True, slots=True)
+class Frozen:
+    """One member's ids in an ingest's file: how many, and their digest."""
+
+    member: str
+    events: int
+    digest: str
+
+
+def path_of(ingest_id: str, day: str) -> str:
+    """Where an ingest's notice ids are kept, relative to the store root."""
+    return f"{NOTICES}/day={day}/{ingest_id}.parquet"
+
+
+def write(root: Path, rel: str, events: Sequence[Path], owner: str) -> int:
+    """Write the ids of the events in ``events`` routed to members other than ``owner`` into
+    ``root / rel``, sorted by member and id; return how many (no file when none)."""
+    target = root / rel
+    spill = root / ".tmp" / target.stem
+    files = ", ".join(_literal(str(p)) for p in events)
+    try:
+        with duckdb.connect() as con:
+            con.execute(f"SET memory_limit = {_literal(MEMORY_LIMIT)}")
+            con.execute(f"SET temp_directory = {_literal(str(spill))}")
+            con.execute("SET preserve_insertion_order = false")
+            routed = f"""
+                SELECT "route.member" AS member, "event.id"
+                FROM read_parquet([{files}])
+                WHERE "route.state" = 'routed' AND "route.member" IS NOT NULL
+                  AND "route.member" <> {_literal(owner)}
+            """
+            row = con.execute(f"SELECT count(*) FROM ({routed})").fetchone()
+            count = int(row[0]) if row else 0
+            if count:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                con.execute(
+                    f'COPY ({routed} ORDER BY member, "event.id") TO {_literal(str(target))} '
+                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
+                )
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    return count
+
+
+def frozen(path: Path) -> Iterator[Frozen]:
+    """Each member's count and digest (sha256 of its sorted ids, one per line), read from a
+    file :func:`write` made, in member order, a batch of ids at a time."""
+    member: str | None = None
+    events = 0
+    sha = hashlib.sha256()
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=["member", ID]):
+        frame = pl.from_arrow(batch)
+        assert isinstance(frame, pl.DataFrame)
+        runs = frame.group_by("member", maintain_order=True).agg(
+            pl.len().alias("n"), pl.col(ID).str.join("\n").alias("ids")
+        )
+        for who, n, ids in runs.iter_rows():
+            if who == member:
+                sha.update(b"\n")
+            else:
+                if member is not None:
+                    yield Frozen(member, events, sha.hexdigest())
+                member, events, sha = who, 0, hashlib.sha256()
+            sha.update(ids.encode())
+            events += n
+    if member is not None:
+        yield Frozen(member, events, sha.hexdigest())
+
+
+def of_notice(session: Session, root: Path, ingest_id: str, member: str) -> pl.LazyFrame:
+    """The ids of the notice for ``member`` from ingest ``ingest_id`` (one column, sorted);
+    none once retention has removed the file."""
+    rel = session.scalar(
+        select(StoreFile.path).where(
+            StoreFile.dataset == NOTICES, StoreFile.ingest_id == ingest_id, StoreFile.live
+        )
+    )
+    if rel is None:
+        return pl.LazyFrame(schema={ID: pl.String})
+    return (
+        pl.scan_parquet(root / rel, hive_partitioning=False)
+        .filter(pl.col("member") == member)
+        .select(ID)
+    )
+
+
+def _literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"

@@ -1,0 +1,151 @@
+"""The event ids notices freeze, kept in the event store (``wuzhen.notices.ids``)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, select, text
+
+from tests.conftest import NOW, notice_events, open_compact
+from wuzhen import ledger
+from wuzhen.clock import FixedClock
+from wuzhen.config import Settings
+from wuzhen.db.database import alembic_config, upgrade
+from wuzhen.errors import StoreError
+from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.evidence.tables import StoreFile
+from wuzhen.node import Node
+from wuzhen.notices import ids as notice_ids
+from wuzhen.notices.service import digest
+from wuzhen.notices.tables import Notice
+
+
+@pytest.fixture
+def compact(settings: Settings, clock: FixedClock) -> Iterator[Node]:
+    n = open_compact(settings, clock)
+    yield n
+    n.db.dispose()
+
+
+def _blocklist(path: Path, n: int, seed: int = 7) -> Path:
+    """``n`` random public IPv4 addresses, one per line: sources all over the world."""
+    rng = np.random.default_rng(seed)
+    first = rng.integers(1, 224, n)
+    rest = rng.integers(0, 256, (n, 3))
+    lines = [
+        f"{a}.{b}.{c}.{d}" for a, (b, c, d) in zip(first, rest, strict=True) if a not in (10, 127)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_each_notice_freezes_exactly_its_members_routed_events(
+    compact: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(notice_ids, "BATCH", 97)  # members' ids run across batches
+    path = _blocklist(tmp_path / "list.txt", 3000)
+    report = compact.pipeline.ingest([path], IngestOptions(owner="CN", format="blocklist"))
+    events = compact.store.scan("events").collect()
+    routed = events.filter((pl.col("route.state") == "routed") & (pl.col("route.member") != "CN"))
+    expected = {
+        m: sorted(part["event.id"])
+        for (m,), part in routed.partition_by("route.member", as_dict=True).items()
+    }
+    assert len(expected) > 20  # many members, several batches each side of a boundary
+    with compact.db.session() as s:
+        notices = list(s.scalars(select(Notice).where(Notice.ingest_id == report.ingest_id)))
+        (kept,) = s.scalars(select(StoreFile).where(StoreFile.dataset == "notices")).all()
+    assert kept.rows == routed.height
+    assert kept.path == f"notices/day=2026-11-29/{report.ingest_id}.parquet"
+    assert {n.member for n in notices} == set(expected)
+    for n in notices:
+        ids = notice_events(compact, n)
+        assert ids == expected[n.member]
+        assert n.events == n.counts["events"] == len(ids)
+        assert n.digest == digest(ids)
+        assert sum(n.counts["by_classification"].values()) == n.events
+    assert not any((compact.store.root / ".tmp").glob("*"))  # DuckDB's spill files
+
+
+def test_no_routed_events_no_file(compact: Node, tmp_path: Path) -> None:
+    path = tmp_path / "cn.txt"
+    path.write_text("127.0.0.1\n")  # not routable: no notice
+    compact.pipeline.ingest([path], IngestOptions(owner="CN", format="blocklist"))
+    with compact.db.session() as s:
+        assert s.scalars(select(Notice)).all() == []
+        assert s.scalars(select(StoreFile).where(StoreFile.dataset == "notices")).all() == []
+    assert not (compact.store.root / "notices").exists()
+
+
+def test_a_failure_making_notices_leaves_nothing(
+    compact: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise StoreError("the ledger is unavailable")
+
+    monkeypatch.setattr(ledger, "append_all", broken)
+    path = _blocklist(tmp_path / "list.txt", 200)
+    with pytest.raises(StoreError):
+        compact.pipeline.ingest([path], IngestOptions(owner="CN", format="blocklist"))
+    with compact.db.session() as s:
+        assert s.scalars(select(StoreFile)).all() == []
+        assert s.scalars(select(Notice)).all() == []
+    assert list(compact.store.root.rglob("*.parquet")) == []
+
+
+def test_the_migration_moves_notice_ids_into_the_store_and_back(
+    database_url: str, tmp_path: Path
+) -> None:
+    engine = create_engine(database_url)
+    store = tmp_path / "store"
+    try:
+        upgrade(engine, "0008")
+        ids = {"CN": ["b" * 32, "a" * 32], "US": ["c" * 32]}
+        with engine.begin() as c:
+            for i, (member, mine) in enumerate(ids.items()):
+                c.execute(
+                    text(
+                        "INSERT INTO notices (id, member, owner, ingest_id, created_at,"
+                        " event_ids, digest, counts) VALUES (:id, :m, 'FR', 'i1', :at, :ids,"
+                        " :d, '{}')"
+                    ),
+                    {
+                        "id": f"{i:016x}",
+                        "m": member,
+                        "at": NOW,
+                        "ids": json.dumps(mine),
+                        "d": digest(mine),
+                    },
+                )
+        upgrade(engine, "0009", store_dir=store)
+        with engine.begin() as c:
+            rows = c.execute(text("SELECT member, events FROM notices ORDER BY member")).all()
+            files = c.execute(
+                text("SELECT path, rows, ingest_id FROM store_files WHERE dataset = 'notices'")
+            ).all()
+        assert [tuple(r) for r in rows] == [("CN", 2), ("US", 1)]
+        assert [tuple(f) for f in files] == [("notices/day=2026-11-29/i1.parquet", 3, "i1")]
+        frame = pl.read_parquet(store / files[0][0])
+        assert frame.rows() == [("CN", "a" * 32), ("CN", "b" * 32), ("US", "c" * 32)]
+        frozen = list(notice_ids.frozen(store / files[0][0]))
+        assert [(f.member, f.events, f.digest) for f in frozen] == [
+            ("CN", 2, digest(ids["CN"])),
+            ("US", 1, digest(ids["US"])),
+        ]
+        with engine.begin() as c:
+            cfg = alembic_config(engine)
+            cfg.attributes["connection"] = c
+            cfg.attributes["store_dir"] = store
+            command.downgrade(cfg, "0008")
+        with engine.begin() as c:
+            back = c.execute(text("SELECT member, event_ids FROM notices ORDER BY member")).all()
+        restored = {m: sorted(v if isinstance(v, list) else json.loads(v)) for m, v in back}
+        assert restored == {"CN": sorted(ids["CN"]), "US": ids["US"]}
+    finally:
+        engine.dispose()
