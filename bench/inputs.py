@@ -19,26 +19,26 @@ CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 IPV4 = re.compile(rb"\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b")
 
 
-def _addresses(n: int, seed: int) -> list[bytes]:
-    rng = np.random.default_rng(seed)
+def _addresses(rng: np.random.Generator, n: int) -> list[bytes]:
     first = rng.choice(np.r_[1:10, 11:100, 101:127, 128:169, 170:172, 173:192, 193:224], n)
     rest = rng.integers(0, 256, size=(n, 3))
     return [b"%d.%d.%d.%d" % (a, b, c, d) for a, (b, c, d) in zip(first, rest, strict=True)]
 
 
-def replicate(template: list[bytes], n: int, out: Path, seed: int = 7) -> None:
-    """Write ``n`` lines cycling through ``template``, each address replaced by a fresh one."""
-    addresses = _addresses(n, seed)
+def replicate(
+    template: list[bytes], n: int, out: Path, seed: int = 7, chunk: int = 100_000
+) -> None:
+    """Write ``n`` lines cycling through ``template``, each address replaced by a fresh one
+    (``chunk`` lines at a time, so a file of any size is written in bounded memory)."""
+    rng = np.random.default_rng(seed)
     with out.open("wb") as fh:
-        chunk: list[bytes] = []
-        for i in range(n):
-            line = template[i % len(template)]
-            chunk.append(IPV4.sub(addresses[i], line))
-            if len(chunk) == 100_000:
-                fh.write(b"\n".join(chunk) + b"\n")
-                chunk = []
-        if chunk:
-            fh.write(b"\n".join(chunk) + b"\n")
+        for start in range(0, n, chunk):
+            count = min(chunk, n - start)
+            addresses = _addresses(rng, count)
+            lines = (
+                IPV4.sub(addresses[i], template[(start + i) % len(template)]) for i in range(count)
+            )
+            fh.write(b"\n".join(lines) + b"\n")
 
 
 def authlog(n: int, out: Path) -> None:

@@ -80,7 +80,46 @@ def test_no_routed_events_no_file(compact: Node, tmp_path: Path) -> None:
     with compact.db.session() as s:
         assert s.scalars(select(Notice)).all() == []
         assert s.scalars(select(StoreFile).where(StoreFile.dataset == "notices")).all() == []
-    assert not (compact.store.root / "notices").exists()
+    assert list((compact.store.root / "notices").rglob("*.parquet")) == []
+
+
+def test_ids_are_sorted_beyond_the_memory_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More ids than DuckDB may hold: its sort spills to the store's temporary directory."""
+    n = 1_000_000
+    rng = np.random.default_rng(3)
+    events = tmp_path / "events.parquet"
+    pl.DataFrame(
+        {
+            "event.id": pl.Series(rng.integers(0, 2**63, n)).cast(pl.String).str.pad_start(32, "0"),
+            "route.member": np.array(["US", "FR", "CN"])[rng.integers(0, 3, n)],
+            "route.state": np.array(["routed", "unrouted"])[rng.integers(0, 2, n)],
+            "classification.type": "scanner",
+            "source.asn": rng.integers(1, 5, n),
+            "time.source": pl.Series([NOW] * n).dt.offset_by("-1d"),
+            "time.observation": NOW,
+        }
+    ).write_parquet(events, row_group_size=100_000)
+    monkeypatch.setattr(notice_ids, "MEMORY_LIMIT", "24MB")
+    routed = notice_ids.freeze(tmp_path, "notices/day=2026-11-29/x.parquet", [events], "CN")
+    written = pl.read_parquet(tmp_path / "notices/day=2026-11-29/x.parquet")
+    expected = (
+        pl.read_parquet(events)
+        .filter((pl.col("route.state") == "routed") & (pl.col("route.member") != "CN"))
+        .select(pl.col("route.member").alias("member"), "event.id")
+        .sort("member", "event.id")
+    )
+    assert routed.events == written.height == expected.height
+    assert written.equals(expected)
+    by_day = routed.counts["by_day"]
+    assert by_day.columns == ["member", "day", "len"]
+    assert by_day.rows() == [
+        ("FR", "2026-11-28", by_day["len"][0]),
+        ("US", "2026-11-28", by_day["len"][1]),
+    ]
+    assert by_day["len"].sum() == routed.counts["by_asn"]["len"].sum() == routed.events
+    assert not any((tmp_path / ".tmp").glob("*"))
 
 
 def test_a_failure_making_notices_leaves_nothing(

@@ -201,8 +201,10 @@ class Pipeline:
                     summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
                     report.files.append(summary)
                     last = i == len(files) - 1
-                    run = _FileRun(self, options, summary, writer, seen_ids, started, last, routing)
-                    run.execute(name, progress)
+                    # not kept: a file's occurrence counts go before the next file (or commit)
+                    _FileRun(
+                        self, options, summary, writer, seen_ids, started, last, routing
+                    ).execute(name, progress)
                 manifest = writer.finish()
                 self._commit(report, options, started, manifest)
             except BaseException:

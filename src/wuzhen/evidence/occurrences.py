@@ -39,6 +39,37 @@ def _contains(run_hi: U64, run_lo: U64, q_hi: U64, q_lo: U64, out: npt.NDArray[n
 
 
 @njit(cache=True, nogil=True)
+def _contains_sorted(
+    run_hi: U64, run_lo: U64, q_hi: U64, q_lo: U64, out: npt.NDArray[np.bool_]
+) -> None:
+    """:func:`_contains` for queries in key order: each search gallops on from where the one
+    before ended, so a run is read forward, near where it was last read."""
+    n = run_hi.shape[0]
+    pos = 0
+    for i in range(q_hi.shape[0]):
+        if out[i]:
+            continue
+        h = q_hi[i]
+        lw = q_lo[i]
+        lo_i = pos
+        step = 1
+        hi_i = pos
+        while hi_i < n and (run_hi[hi_i] < h or (run_hi[hi_i] == h and run_lo[hi_i] < lw)):
+            lo_i = hi_i + 1
+            hi_i = pos + step
+            step *= 2
+        hi_i = min(hi_i, n)
+        while lo_i < hi_i:
+            mid = (lo_i + hi_i) >> 1
+            if run_hi[mid] < h or (run_hi[mid] == h and run_lo[mid] < lw):
+                lo_i = mid + 1
+            else:
+                hi_i = mid
+        pos = lo_i
+        out[i] = lo_i < n and run_hi[lo_i] == h and run_lo[lo_i] == lw
+
+
+@njit(cache=True, nogil=True)
 def _merge(a_hi: U64, a_lo: U64, b_hi: U64, b_lo: U64, out_hi: U64, out_lo: U64) -> None:
     """Merge two sorted runs of (hi, lo) keys into one (linear time)."""
     i = 0
@@ -75,18 +106,24 @@ class KeySet:
     def __len__(self) -> int:
         return sum(r[0].shape[0] for r in self._runs)
 
-    def contains(self, hi: U64, lo: U64) -> npt.NDArray[np.bool_]:
+    def contains(self, hi: U64, lo: U64, *, ordered: bool = False) -> npt.NDArray[np.bool_]:
+        """Which keys are in the set (``ordered``: the keys are sorted, which is faster)."""
         out = np.zeros(hi.shape[0], np.bool_)
+        search = _contains_sorted if ordered else _contains
         for run_hi, run_lo in self._runs:
-            _contains(run_hi, run_lo, hi, lo, out)
+            search(run_hi, run_lo, hi, lo, out)
         return out
 
-    def add(self, hi: U64, lo: U64) -> None:
-        """Add keys not already present (the caller guarantees they are new and distinct)."""
+    def add(self, hi: U64, lo: U64, *, ordered: bool = False) -> None:
+        """Add keys not already present (the caller guarantees they are new and distinct;
+        ``ordered``: and sorted)."""
         if hi.shape[0] == 0:
             return
-        order = np.lexsort((lo, hi))
-        self._runs.append((hi[order], lo[order]))
+        if ordered:
+            self._runs.append((hi, lo))
+        else:
+            order = np.lexsort((lo, hi))
+            self._runs.append((hi[order], lo[order]))
         # Merge while the newest run is at least half the size of the one before it.
         while len(self._runs) > 1 and self._runs[-1][0].shape[0] * 2 >= self._runs[-2][0].shape[0]:
             (h2, l2), (h1, l1) = self._runs.pop(), self._runs.pop()
@@ -111,9 +148,7 @@ class Occurrences:
         n = h1.shape[0]
         if n == 0:
             return np.zeros(0, np.int64)
-        order = np.lexsort((h2, h1))
-        s1 = h1[order]
-        s2 = h2[order]
+        order, s1, s2 = _key_order(h1, h2)
         starts = np.ones(n, np.bool_)
         starts[1:] = (s1[1:] != s1[:-1]) | (s2[1:] != s2[:-1])
         run_id = np.cumsum(starts) - 1  # run of each sorted row
@@ -143,9 +178,10 @@ class Occurrences:
                 pos = _positions(self._rep_h1, self._rep_h2, d1[tracked], d2[tracked])
                 prior[tracked] = self._rep_count[pos]
         untracked = ~tracked
-        seen = self._seen.contains(d1[untracked], d2[untracked])
+        u1, u2 = d1[untracked], d2[untracked]  # in key order, as d1 and d2 are
+        seen = self._seen.contains(u1, u2, ordered=True)
         prior[np.flatnonzero(untracked)[seen]] = 1
-        self._seen.add(d1[untracked][~seen], d2[untracked][~seen])
+        self._seen.add(u1[~seen], u2[~seen], ordered=True)
         return prior, tracked, pos
 
     def _remember(
@@ -166,6 +202,17 @@ class Occurrences:
         self._rep_h1 = np.insert(self._rep_h1, at, d1[new])
         self._rep_h2 = np.insert(self._rep_h2, at, d2[new])
         self._rep_count = np.insert(self._rep_count, at, total[new])
+
+
+def _key_order(h1: U64, h2: U64) -> tuple[npt.NDArray[np.intp], U64, U64]:
+    """The stable order of the keys (h1, h2), and the keys in that order. Sorting by the high
+    half alone is enough unless two different keys share it (rare): then both halves."""
+    order = np.argsort(h1, kind="stable")
+    s1, s2 = h1[order], h2[order]
+    if ((s1[1:] == s1[:-1]) & (s2[1:] != s2[:-1])).any():
+        order = np.lexsort((h2, h1))
+        s1, s2 = h1[order], h2[order]
+    return order, s1, s2
 
 
 def _insertion_points(k1: U64, k2: U64, q1: U64, q2: U64) -> npt.NDArray[np.int64]:

@@ -1,7 +1,7 @@
 """The event ids each notice freezes, kept in the event store beside the events.
 
 An ingest that routes events to other members writes one Parquet file of the ids, sorted by
-member and id::
+member and id, and counts them (by classification, source ASN and day)::
 
     notices/day=<day of the ingest>/<ingest id>.parquet      columns: member, event.id
 
@@ -48,34 +48,70 @@ def path_of(ingest_id: str, day: str) -> str:
     return f"{NOTICES}/day={day}/{ingest_id}.parquet"
 
 
-def write(root: Path, rel: str, events: Sequence[Path], owner: str) -> int:
+@dataclass(frozen=True, slots=True)
+class Routed:
+    """What an ingest routed to members other than its owner."""
+
+    events: int  # ids written
+    counts: dict[str, pl.DataFrame]  # by_classification, by_asn, by_day: member, value, len
+
+
+# Each count's column, and its grouping set's GROUPING(classification, asn, day): a bit set
+# for each column aggregated away.
+COUNTS = {
+    "by_classification": (0b011, "classification.type"),
+    "by_asn": (0b101, "source.asn"),
+    "by_day": (0b110, "day"),
+}
+
+
+def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> Routed:
     """Write the ids of the events in ``events`` routed to members other than ``owner`` into
-    ``root / rel``, sorted by member and id; return how many (no file when none)."""
+    ``root / rel``, sorted by member and id (no file when there are none), and count them by
+    member and classification, source ASN and day: one DuckDB connection, memory-limited."""
     target = root / rel
     spill = root / ".tmp" / target.stem
+    spill.mkdir(parents=True, exist_ok=True)  # DuckDB makes only the last level
     files = ", ".join(_literal(str(p)) for p in events)
+    routed = f"""
+        SELECT "route.member" AS member, "event.id", "classification.type", "source.asn",
+               strftime(coalesce("time.source", "time.observation"), '%Y-%m-%d') AS day
+        FROM read_parquet([{files}])
+        WHERE "route.state" = 'routed' AND "route.member" IS NOT NULL
+          AND "route.member" <> {_literal(owner)}
+    """
     try:
         with duckdb.connect() as con:
             con.execute(f"SET memory_limit = {_literal(MEMORY_LIMIT)}")
             con.execute(f"SET temp_directory = {_literal(str(spill))}")
             con.execute("SET preserve_insertion_order = false")
-            routed = f"""
-                SELECT "route.member" AS member, "event.id"
-                FROM read_parquet([{files}])
-                WHERE "route.state" = 'routed' AND "route.member" IS NOT NULL
-                  AND "route.member" <> {_literal(owner)}
-            """
-            row = con.execute(f"SELECT count(*) FROM ({routed})").fetchone()
+            con.execute("SET TimeZone = 'UTC'")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            row = con.execute(
+                f'COPY (SELECT member, "event.id" FROM ({routed}) ORDER BY member, "event.id") '
+                f"TO {_literal(str(target))} "
+                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 131072)"
+            ).fetchone()
             count = int(row[0]) if row else 0
-            if count:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                con.execute(
-                    f'COPY ({routed} ORDER BY member, "event.id") TO {_literal(str(target))} '
-                    "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 1048576)"
-                )
+            if not count:
+                target.unlink(missing_ok=True)
+                return Routed(0, {})
+            grouped = con.sql(
+                f"""SELECT member, "classification.type", "source.asn", day, count(*) AS len,
+                           GROUPING("classification.type", "source.asn", day) AS g
+                    FROM ({routed})
+                    GROUP BY GROUPING SETS ((member, "classification.type"),
+                                            (member, "source.asn"), (member, day))"""
+            ).pl()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    return count
+    counts = {}
+    for name, (g, column) in COUNTS.items():
+        part = grouped.filter(pl.col("g") == g).select("member", column, "len")
+        if name == "by_asn":
+            part = part.filter(pl.col(column).is_not_null())
+        counts[name] = part.sort(["member", "len", column], descending=[False, True, False])
+    return Routed(count, counts)
 
 
 def frozen(path: Path) -> Iterator[Frozen]:

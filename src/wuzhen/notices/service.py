@@ -56,10 +56,13 @@ def make_notices(
     day = at.date().isoformat()
     rel = notice_ids.path_of(ingest_id, day)
     try:
-        count = notice_ids.write(root, rel, files, owner)
-        if not count:
+        routed = notice_ids.freeze(root, rel, files, owner)
+        if not routed.events:
             return []
-        counts = _counts_by_member(files, owner)
+        counts = {
+            name: frame.partition_by("member", as_dict=True, include_key=False)
+            for name, frame in routed.counts.items()
+        }
         changes = []
         for frozen in notice_ids.frozen(root / rel):
             mine: dict[str, Any] = {"events": frozen.events}
@@ -96,42 +99,7 @@ def make_notices(
     except BaseException:
         (root / rel).unlink(missing_ok=True)
         raise
-    return [{"dataset": NOTICES, "day": day, "path": rel, "rows": count}]
-
-
-def _counts_by_member(files: Sequence[Path], owner: str) -> dict[str, dict[Any, pl.DataFrame]]:
-    """The events routed to each other member, counted by classification, ASN and day."""
-    routed = (
-        pl.scan_parquet(list(files), hive_partitioning=False)
-        .filter(
-            (pl.col("route.state") == "routed")
-            & pl.col("route.member").is_not_null()
-            & (pl.col("route.member") != owner)
-        )
-        .with_columns(
-            pl.coalesce("time.source", "time.observation").dt.strftime("%Y-%m-%d").alias("day")
-        )
-    )
-    # Each aggregate is collected on its own by the streaming engine: a shared scan
-    # (collect_all) would cache every needed column of every routed event at once.
-    return {
-        name: _counts(frame, column).partition_by("route.member", as_dict=True, include_key=False)
-        for name, frame, column in (
-            ("by_classification", routed, "classification.type"),
-            ("by_asn", routed.filter(pl.col("source.asn").is_not_null()), "source.asn"),
-            ("by_day", routed, "day"),
-        )
-    }
-
-
-def _counts(frame: pl.LazyFrame, column: str) -> pl.DataFrame:
-    """Events per member and value of ``column``, most first (ties by value)."""
-    return (
-        frame.group_by("route.member", column)
-        .len()
-        .sort(["route.member", "len", column], descending=[False, True, False])
-        .collect(engine="streaming")
-    )
+    return [{"dataset": NOTICES, "day": day, "path": rel, "rows": routed.events}]
 
 
 def notice_for(session: Session, notice_id: str, member: str) -> Notice:

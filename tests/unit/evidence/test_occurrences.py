@@ -46,3 +46,29 @@ def test_keyset_membership_across_merged_runs() -> None:
     assert not found[1000:].any()
     assert not ks.contains(probe[:10], probe[:10] + np.uint64(1)).any()
     assert len(ks) == 1000
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(st.lists(st.tuples(st.integers(0, 40), st.integers(0, 3)), max_size=30), max_size=6),
+    st.lists(st.tuples(st.integers(0, 45), st.integers(0, 4)), max_size=80),
+)
+def test_ordered_membership_matches_a_set(
+    batches: list[list[tuple[int, int]]], queries: list[tuple[int, int]]
+) -> None:
+    ks = KeySet()
+    members: set[tuple[int, int]] = set()
+    for batch in batches:
+        new = sorted(set(batch) - members)
+        members |= set(new)
+        ordered = len(members) % 2 == 0  # both ways of adding
+        keys = new if ordered else new[::-1]
+        hi = np.array([k[0] for k in keys], np.uint64)
+        lo = np.array([k[1] for k in keys], np.uint64)
+        ks.add(hi, lo, ordered=ordered)
+    q = sorted(queries)
+    hi = np.array([k[0] for k in q], np.uint64)
+    lo = np.array([k[1] for k in q], np.uint64)
+    expected = [k in members for k in q]
+    assert ks.contains(hi, lo, ordered=True).tolist() == expected
+    assert ks.contains(hi, lo).tolist() == expected

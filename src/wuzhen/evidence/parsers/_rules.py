@@ -17,6 +17,7 @@ import polars as pl
 from wuzhen.evidence.parsers._base import RECORD, reject, skip
 
 RULE = "__rule"  # the rule's index while classifying, its name in the results
+MATCH = "__match"  # the whole match of a rule's expression
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,9 +83,12 @@ def apply_rules(
         if rule.pattern is None:
             events.append(part)
             continue
-        matched = part[text].str.contains(rule.pattern).fill_null(False)
-        groups = part.select(pl.col(text).str.extract_groups(rule.pattern).alias("__g"))
-        good = pl.concat([part, groups.unnest("__g")], how="horizontal").filter(matched)
+        # One pass of the expression: a group around all of it tells whether it matched.
+        groups = part.select(
+            pl.col(text).str.extract_groups(f"(?P<{MATCH}>{rule.pattern})").alias("__g")
+        ).unnest("__g")
+        matched = groups[MATCH].is_not_null()
+        good = pl.concat([part, groups.drop(MATCH)], how="horizontal").filter(matched)
         bad = part.filter(~matched)
         if bad.height:
             rejects.append(reject(bad, f"{rule.name}: message not in the expected form"))
