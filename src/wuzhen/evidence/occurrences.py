@@ -43,7 +43,8 @@ def _contains_sorted(
     run_hi: U64, run_lo: U64, q_hi: U64, q_lo: U64, out: npt.NDArray[np.bool_]
 ) -> None:
     """:func:`_contains` for queries in key order: each search gallops on from where the one
-    before ended, so a run is read forward, near where it was last read."""
+    before ended, so a run is read forward, near where it was last read. (The comparisons are
+    written out as in :func:`_contains`: shared helpers measured a third slower.)"""
     n = run_hi.shape[0]
     pos = 0
     for i in range(q_hi.shape[0]):
