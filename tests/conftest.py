@@ -105,7 +105,7 @@ def sqlite_settings(tmp_path: Path) -> Settings:
 def notice_events(node: Node, notice: Notice) -> list[str]:
     """The event ids a notice froze, sorted (as its digest takes them)."""
     with node.db.session() as s:
-        frame = notice_ids.of_notice(s, node.store.root, notice.ingest_id, notice.member)
+        frame = notice_ids.of_notice(s, node.store.root, notice)
     return list(frame.collect()["event.id"])
 
 

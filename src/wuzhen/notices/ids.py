@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 
 from wuzhen.evidence.store import NOTICES
 from wuzhen.evidence.tables import StoreFile
+from wuzhen.notices.tables import Notice
 
 MEMORY_LIMIT = "512MB"  # DuckDB's sort spills to disk beyond this
 BATCH = 1 << 20  # ids hashed at a time
@@ -139,19 +140,18 @@ def frozen(path: Path) -> Iterator[Frozen]:
         yield Frozen(member, events, sha.hexdigest())
 
 
-def of_notice(session: Session, root: Path, ingest_id: str, member: str) -> pl.LazyFrame:
-    """The ids of the notice for ``member`` from ingest ``ingest_id`` (one column, sorted);
-    none once retention has removed the file."""
+def of_notice(session: Session, root: Path, notice: Notice) -> pl.LazyFrame:
+    """The ids ``notice`` froze, sorted, as one column (``root``: the event store's)."""
     rel = session.scalar(
         select(StoreFile.path).where(
-            StoreFile.dataset == NOTICES, StoreFile.ingest_id == ingest_id, StoreFile.live
+            StoreFile.dataset == NOTICES, StoreFile.ingest_id == notice.ingest_id, StoreFile.live
         )
     )
     if rel is None:
         return pl.LazyFrame(schema={ID: pl.String})
     return (
         pl.scan_parquet(root / rel, hive_partitioning=False)
-        .filter(pl.col("member") == member)
+        .filter(pl.col("member") == notice.member)
         .select(ID)
     )
 

@@ -170,7 +170,7 @@ def contest(
     if notice.member != member:
         msg = "only the member events are routed to contests them"
         raise ForbiddenError(msg)
-    frozen = notice_ids.of_notice(session, root, notice.ingest_id, notice.member)
+    frozen = notice_ids.of_notice(session, root, notice)
     if event_ids:
         ids = sorted(set(event_ids))
         found = frozen.filter(pl.col(notice_ids.ID).is_in(ids)).select(pl.len()).collect().item()

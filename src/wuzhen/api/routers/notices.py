@@ -131,7 +131,7 @@ def notice_event_ids(
 ) -> EventIdPage:
     with node.db.session() as s:
         n = service.notice_for(s, notice_id, caller.code)
-        ids = notice_ids.of_notice(s, node.store.root, n.ingest_id, n.member)
+        ids = notice_ids.of_notice(s, node.store.root, n)
     items = ids.slice(page.offset, page.limit).collect()[notice_ids.ID].to_list()
     return EventIdPage(items=items, total=n.events, limit=page.limit, offset=page.offset)
 
@@ -191,7 +191,7 @@ def notice_events(
 ) -> Response:
     with node.db.session() as s:
         n = service.notice_for(s, notice_id, caller.code)
-        ids = notice_ids.of_notice(s, node.store.root, n.ingest_id, n.member)
+        ids = notice_ids.of_notice(s, node.store.root, n)
         rows = reads.visible(s, state, versions, caller.viewer, EventFilter(), ids=ids)
     events = state.query(reads.newest_first(rows).collect)
     return export_response(node, events, format, f"notice-{n.id}")

@@ -37,7 +37,7 @@ def _notice(request: Request, user: WebUser, notice_id: str) -> tuple[Notice, pl
     node = node_of(request)
     with node.db.session() as s:
         notice = notice_for(s, notice_id, user.member)
-        ids = notice_ids.of_notice(s, node.store.root, notice.ingest_id, notice.member)
+        ids = notice_ids.of_notice(s, node.store.root, notice)
     return notice, of_ids(node, user.viewer, ids, list(notice.counts["by_day"]))
 
 
