@@ -23,6 +23,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -154,13 +155,22 @@ class EventStore:
         return removed
 
 
+@dataclass(slots=True)
+class _Pending:
+    """Rows of one partition waiting to fill a row group."""
+
+    parts: list[pl.DataFrame] = field(default_factory=list)
+    rows: int = 0
+    size: int = 0  # bytes in memory
+
+
 class StagedWriter:
     """Writes an ingest's rows into day partitions under names no reader sees yet.
 
     Rows are buffered per day partition and written as row groups of ``ROW_GROUP`` rows (or
-    ``ROW_GROUP_BYTES``, for wide rows), so a
-    log spanning many days is not written as many small pieces; at most ``MAX_BUFFERED`` bytes
-    of rows wait in memory (the largest buffer is written first when more arrive). Encoding and
+    ``ROW_GROUP_BYTES``, for wide rows), so a log spanning many days is not written as many
+    small pieces; at most ``MAX_BUFFERED`` bytes of rows wait in memory (the largest buffer is
+    written first when more arrive). Encoding and
     writing Parquet runs on a thread of its own, in order, while the caller goes on; at most
     ``MAX_QUEUED`` row groups wait for it.
     """
@@ -169,9 +179,7 @@ class StagedWriter:
         self.store = store
         self.writer_id = writer_id
         self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, str, int]] = {}
-        self._buffers: dict[tuple[str, str], list[pl.DataFrame]] = {}
-        self._buffered: dict[tuple[str, str], int] = {}  # rows
-        self._bytes: dict[tuple[str, str], int] = {}
+        self._pending: dict[tuple[str, str], _Pending] = {}  # rows waiting, per partition
         self._seq = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
         self._queued: deque[Future[None]] = deque()
@@ -185,19 +193,18 @@ class StagedWriter:
         parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
         for (day,), part in parts.items():
             key = (dataset, str(day))
-            self._buffers.setdefault(key, []).append(part.drop(day_column))
-            self._buffered[key] = self._buffered.get(key, 0) + part.height
-            self._bytes[key] = self._bytes.get(key, 0) + int(part.estimated_size())
-            if self._buffered[key] >= ROW_GROUP or self._bytes[key] >= ROW_GROUP_BYTES:
+            pending = self._pending.setdefault(key, _Pending())
+            pending.parts.append(part.drop(day_column))
+            pending.rows += part.height
+            pending.size += int(part.estimated_size())
+            if pending.rows >= ROW_GROUP or pending.size >= ROW_GROUP_BYTES:
                 self._flush(key)
-        while sum(self._bytes.values()) > MAX_BUFFERED:
-            self._flush(max(self._bytes, key=self._bytes.__getitem__))
+        while sum(p.size for p in self._pending.values()) > MAX_BUFFERED:
+            self._flush(max(self._pending, key=lambda k: self._pending[k].size))
 
     def _flush(self, key: tuple[str, str]) -> None:
-        parts = self._buffers.pop(key, [])
-        rows = self._buffered.pop(key, 0)
-        self._bytes.pop(key, None)
-        if not parts:
+        pending = self._pending.pop(key, None)
+        if pending is None:
             return
         dataset, day = key
         entry = self._open.get(key)
@@ -212,8 +219,8 @@ class StagedWriter:
             writer = pq.ParquetWriter(path, schema_of(dataset), compression="zstd")
             entry = (writer, rel, 0)
         writer, rel, written = entry
-        self._open[key] = (writer, rel, written + rows)
-        self._submit(_append, writer, parts, schema_of(dataset))
+        self._open[key] = (writer, rel, written + pending.rows)
+        self._submit(_append, writer, pending.parts, schema_of(dataset))
 
     def _close(self, key: tuple[str, str]) -> None:
         writer, rel, rows = self._open.pop(key)
@@ -231,7 +238,7 @@ class StagedWriter:
     def finish(self) -> list[dict[str, Any]]:
         """Close every file; the returned manifest rows make them visible once committed."""
         try:
-            for key in list(self._buffers):
+            for key in list(self._pending):
                 self._flush(key)
             for key in list(self._open):
                 self._close(key)
@@ -243,9 +250,7 @@ class StagedWriter:
 
     def abort(self) -> None:
         """Close and delete everything written (the run failed)."""
-        self._buffers.clear()
-        self._buffered.clear()
-        self._bytes.clear()
+        self._pending.clear()
         self._thread.shutdown(wait=True, cancel_futures=True)
         self._queued.clear()
         for writer in self._closing:  # a close the thread did not get to

@@ -31,30 +31,25 @@ from wuzhen.evidence.tables import StoreFile
 from wuzhen.notices.tables import Notice
 
 MEMORY_LIMIT = "512MB"  # DuckDB's sort spills to disk beyond this
+TOP_ASNS = 20
 BATCH = 1 << 20  # ids hashed at a time
 ID = "event.id"
 
 
 @dataclass(frozen=True, slots=True)
 class Frozen:
-    """One member's ids in an ingest's file: how many, and their digest."""
+    """One member's ids in an ingest's file: how many, their digest, and their counts by
+    classification, source ASN (the largest ``TOP_ASNS``) and day, most first."""
 
     member: str
     events: int
     digest: str
+    counts: dict[str, dict[str, int]]
 
 
 def path_of(ingest_id: str, day: str) -> str:
     """Where an ingest's notice ids are kept, relative to the store root."""
     return f"{NOTICES}/day={day}/{ingest_id}.parquet"
-
-
-@dataclass(frozen=True, slots=True)
-class Routed:
-    """What an ingest routed to members other than its owner."""
-
-    events: int  # ids written
-    counts: dict[str, pl.DataFrame]  # by_classification, by_asn, by_day: member, value, len
 
 
 # Each count's column, and its grouping set's GROUPING(classification, asn, day): a bit set
@@ -66,10 +61,10 @@ COUNTS = {
 }
 
 
-def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> Routed:
+def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Frozen]:
     """Write the ids of the events in ``events`` routed to members other than ``owner`` into
-    ``root / rel``, sorted by member and id (no file when there are none), and count them by
-    member and classification, source ASN and day: one DuckDB connection, memory-limited."""
+    ``root / rel``, sorted by member and id (no file when there are none), and count them:
+    one DuckDB connection, memory-limited. Returns each member's, in member order."""
     target = root / rel
     spill = root / ".tmp" / target.stem
     spill.mkdir(parents=True, exist_ok=True)  # DuckDB makes only the last level
@@ -93,10 +88,9 @@ def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> Routed:
                 f"TO {_literal(str(target))} "
                 "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 131072)"
             ).fetchone()
-            count = int(row[0]) if row else 0
-            if not count:
+            if not (row and row[0]):
                 target.unlink(missing_ok=True)
-                return Routed(0, {})
+                return []
             grouped = con.sql(
                 f"""SELECT member, "classification.type", "source.asn", day, count(*) AS len,
                            GROUPING("classification.type", "source.asn", day) AS g
@@ -106,18 +100,30 @@ def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> Routed:
             ).pl()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    counts = {}
-    for name, (g, column) in COUNTS.items():
-        part = grouped.filter(pl.col("g") == g).select("member", column, "len")
-        if name == "by_asn":
-            part = part.filter(pl.col(column).is_not_null())
-        counts[name] = part.sort(["member", "len", column], descending=[False, True, False])
-    return Routed(count, counts)
+    counts = {name: _by_member(grouped, g, column) for name, (g, column) in COUNTS.items()}
+    return [
+        Frozen(member, n, sha, {name: per.get(member, {}) for name, per in counts.items()})
+        for member, n, sha in digests(target)
+    ]
 
 
-def frozen(path: Path) -> Iterator[Frozen]:
+def _by_member(grouped: pl.DataFrame, g: int, column: str) -> dict[str, dict[str, int]]:
+    """One grouping set's counts: per member, value -> events, most first (ties by value)."""
+    part = grouped.filter(pl.col("g") == g).sort(
+        ["member", "len", column], descending=[False, True, False]
+    )
+    if column == "source.asn":  # the largest; events without an AS number are not counted
+        part = part.filter(pl.col(column).is_not_null())
+        part = part.group_by("member", maintain_order=True).head(TOP_ASNS)
+    out: dict[str, dict[str, int]] = {}
+    for member, value, n in part.select("member", column, "len").iter_rows():
+        out.setdefault(member, {})[str(value)] = int(n)
+    return out
+
+
+def digests(path: Path) -> Iterator[tuple[str, int, str]]:
     """Each member's count and digest (sha256 of its sorted ids, one per line), read from a
-    file :func:`write` made, in member order, a batch of ids at a time."""
+    file :func:`freeze` wrote, in member order, a batch of ids at a time."""
     member: str | None = None
     events = 0
     sha = hashlib.sha256()
@@ -132,12 +138,12 @@ def frozen(path: Path) -> Iterator[Frozen]:
                 sha.update(b"\n")
             else:
                 if member is not None:
-                    yield Frozen(member, events, sha.hexdigest())
+                    yield member, events, sha.hexdigest()
                 member, events, sha = who, 0, hashlib.sha256()
             sha.update(ids.encode())
             events += n
     if member is not None:
-        yield Frozen(member, events, sha.hexdigest())
+        yield member, events, sha.hexdigest()
 
 
 def of_notice(session: Session, root: Path, notice: Notice) -> pl.LazyFrame:

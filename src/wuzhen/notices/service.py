@@ -29,7 +29,6 @@ from wuzhen.notices.tables import Contest, Notice, RouteChange
 
 GROUNDS = ("wrong-jurisdiction", "false-positive")
 OUTCOMES = ("rerouted", "withdrawn", "upheld")
-TOP_ASNS = 20
 
 
 def digest(event_ids: Sequence[str]) -> str:
@@ -56,21 +55,9 @@ def make_notices(
     day = at.date().isoformat()
     rel = notice_ids.path_of(ingest_id, day)
     try:
-        routed = notice_ids.freeze(root, rel, files, owner)
-        if not routed.events:
-            return []
-        counts = {
-            name: frame.partition_by("member", as_dict=True, include_key=False)
-            for name, frame in routed.counts.items()
-        }
+        members = notice_ids.freeze(root, rel, files, owner)
         changes = []
-        for frozen in notice_ids.frozen(root / rel):
-            mine: dict[str, Any] = {"events": frozen.events}
-            for name, parts in counts.items():
-                part = parts.get((frozen.member,), pl.DataFrame())
-                if name == "by_asn":
-                    part = part.head(TOP_ASNS)
-                mine[name] = {str(k): int(v) for k, v in part.iter_rows()}
+        for frozen in members:
             notice = Notice(
                 id=secrets.token_hex(8),
                 member=frozen.member,
@@ -79,7 +66,7 @@ def make_notices(
                 created_at=at,
                 events=frozen.events,
                 digest=frozen.digest,
-                counts=mine,
+                counts={"events": frozen.events, **frozen.counts},
             )
             session.add(notice)
             changes.append(
@@ -99,7 +86,8 @@ def make_notices(
     except BaseException:
         (root / rel).unlink(missing_ok=True)
         raise
-    return [{"dataset": NOTICES, "day": day, "path": rel, "rows": routed.events}]
+    rows = sum(f.events for f in members)
+    return [{"dataset": NOTICES, "day": day, "path": rel, "rows": rows}] if rows else []
 
 
 def notice_for(session: Session, notice_id: str, member: str) -> Notice:

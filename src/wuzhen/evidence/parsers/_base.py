@@ -336,6 +336,11 @@ def split_json_array(data: bytes) -> pl.DataFrame:
     return document_records(pl.Series(items.combine_chunks().flatten()))
 
 
+def sample_lines(sample: list[str]) -> pl.Series:
+    """The non-blank lines of a sniff sample."""
+    return pl.Series(LINE, [s for s in sample if s.strip()], dtype=pl.String)
+
+
 def sample_records(sample: list[str]) -> pl.DataFrame:
     """The lines of a sniff sample that are not comments (``#``), as records."""
     lines = [line for line in sample if not line.startswith("#")]

@@ -62,6 +62,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_lines,
     skip,
     split_json_array,
 )
@@ -71,7 +72,6 @@ from wuzhen.evidence.parsers.blocklist import (
     SKIP_HEADER,
     fqdn,
     is_domain,
-    sample_lines,
     url_host,
 )
 

@@ -51,6 +51,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_lines,
     skip,
 )
 
@@ -101,11 +102,6 @@ def comment(expr: pl.Expr, prefixes: str = "#") -> pl.Expr:
     """The line is a comment: its first non-blank character is one of ``prefixes``."""
     first = expr.str.strip_chars_start().str.slice(0, 1)
     return first.is_in(list(prefixes))
-
-
-def sample_lines(sample: list[str]) -> pl.Series:
-    """The non-blank lines of a sniff sample."""
-    return pl.Series(LINE, [s for s in sample if s.strip()], dtype=pl.String)
 
 
 def sniff_rows(sample: list[str], *, header: str, row: str, comment: str, weight: int) -> int:

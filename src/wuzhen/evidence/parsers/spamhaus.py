@@ -55,6 +55,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_lines,
     skip,
 )
 from wuzhen.evidence.parsers.blocklist import (
@@ -65,7 +66,6 @@ from wuzhen.evidence.parsers.blocklist import (
     comment,
     count,
     is_domain,
-    sample_lines,
     sniff_rows,
 )
 from wuzhen.schema.fields import TRANSPORTS

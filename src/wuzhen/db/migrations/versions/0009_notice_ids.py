@@ -69,10 +69,11 @@ def upgrade() -> None:
         sa.column("live", sa.Boolean),
     )
     for ingest_id, notices in by_ingest.items():
+        ids = {n.id: _ids(n.event_ids) for n in notices}
         frame = pl.concat(
             [
                 pl.DataFrame(
-                    {"member": n.member, "event.id": _ids(n.event_ids)},
+                    {"member": n.member, "event.id": ids[n.id]},
                     schema={"member": pl.String, "event.id": pl.String},
                 )
                 for n in notices
@@ -99,7 +100,7 @@ def upgrade() -> None:
         for n in notices:
             bind.execute(
                 sa.text("UPDATE notices SET events = :n WHERE id = :id"),
-                {"n": len(_ids(n.event_ids)), "id": n.id},
+                {"n": len(ids[n.id]), "id": n.id},
             )
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.drop_column("event_ids")
