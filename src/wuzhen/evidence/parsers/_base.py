@@ -12,6 +12,7 @@ loop over records.
 
 from __future__ import annotations
 
+import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
@@ -120,16 +121,20 @@ def as_int(expr: pl.Expr, dtype: type[pl.DataType] | pl.DataType = pl.Int32) -> 
 def parse_time(expr: pl.Expr, formats: list[str], tz: str = "UTC") -> pl.Expr:
     """The first of ``formats`` that parses each value, as a UTC timestamp (null if none).
 
-    Formats without a zone (``%z``) are read in ``tz``.
+    Formats with an offset (``%z``, ``%:z``) are read at that offset, formats ending in a
+    literal ``Z`` in UTC, and formats without a zone in ``tz``.
     """
     candidates = []
     for fmt in formats:
         parsed = expr.str.to_datetime(fmt, strict=False, time_unit="us")
-        if "%z" not in fmt:
-            parsed = parsed.dt.replace_time_zone(tz, non_existent="null", ambiguous="earliest")
+        if not _OFFSET.search(fmt):
+            zone = "UTC" if fmt.endswith("Z") and not fmt.endswith("%Z") else tz
+            parsed = parsed.dt.replace_time_zone(zone, non_existent="null", ambiguous="earliest")
         candidates.append(parsed.dt.convert_time_zone("UTC"))
     return pl.coalesce(candidates)
 
+
+_OFFSET = re.compile(r"%(?::{1,2}|#)?z")
 
 MONTHS = {
     m: i

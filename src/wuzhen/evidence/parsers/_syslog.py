@@ -9,9 +9,12 @@ see :func:`wuzhen.evidence.parsers._base.syslog_time`.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import polars as pl
 
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time, syslog_time
+from wuzhen.evidence.parsers._syslog_scan import LOCAL, UNSURE, Scanned, YearRule, scan, substrings
 
 BSD_OR_ISO = (
     r"^(?:<\d{1,3}>)?(?:(?P<bsd>[A-Z][a-z]{2} {1,2}\d{1,2} \d{2}:\d{2}:\d{2}(?:\.\d+)?)"
@@ -36,63 +39,47 @@ COLUMNS = ("log_host", "prog", "pid", "msg")
 def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``.
 
-    Fast path: BSD and ISO headers are cut at fixed positions and by literal splits; only the
-    lines the fast path cannot read go through the full regular expressions.
+    Fast path: BSD and ISO headers are read by one compiled pass over the bytes
+    (:mod:`wuzhen.evidence.parsers._syslog_scan`); only the lines it is not sure of go
+    through the full regular expressions.
     """
-    out = _fast(frame, ctx)
-    slow_rows = out["msg"].is_null() | out["time.source"].is_null()
+    s = scan(frame[LINE].to_arrow(), _year_rule(ctx))
+    out = frame.with_columns(
+        _times(s, ctx.timezone).alias("time.source"),
+        pl.Series("log_host", substrings(s, s.host)),
+        pl.Series("prog", substrings(s, s.prog)),
+        pl.Series("pid", s.pid, pl.Int64).replace(-1, None),
+        pl.Series("msg", substrings(s, s.msg)),
+    )
+    slow_rows = pl.Series(s.kind == UNSURE)
     if slow_rows.any():
-        slow = _slow(out.filter(slow_rows), ctx)
+        slow = _slow(frame.filter(slow_rows), ctx)
         out = pl.concat([out.filter(~slow_rows), slow]).sort(RECORD)
     return out.with_columns(
         (pl.col("msg").is_not_null() & pl.col("time.source").is_not_null()).alias("syslog_ok")
     )
 
 
-def _fast(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-    text = frame[LINE]
-    if text.str.starts_with("<").any():
-        text = text.str.replace(r"^<\d{1,3}>", "")
-    frame = frame.with_columns(
-        text.alias("__line"), syslog_time(text.str.slice(0, 15), ctx).alias("__bsd")
+def _year_rule(ctx: ParseContext) -> YearRule:
+    limit = ctx.now + timedelta(days=7)
+    same_year = limit.year == ctx.now.year
+    return YearRule(
+        fixed=ctx.year or 0,
+        now_year=ctx.now.year,
+        limit_md=limit.month * 100 + limit.day if same_year else 0,
     )
-    line = pl.col("__line")
-    head_rest = line.str.splitn(" ", 2)
-    bsd_time = pl.col("__bsd")
-    is_bsd = bsd_time.is_not_null() & (line.str.slice(15, 1) == " ")
-    iso_time = parse_time(head_rest.struct.field("field_0"), ISO_FORMATS, ctx.timezone)
-    rest = pl.when(is_bsd).then(line.str.slice(16)).otherwise(head_rest.struct.field("field_1"))
-    step = (
-        frame.lazy()
-        .with_columns(
-            pl.when(is_bsd).then(bsd_time).otherwise(iso_time).alias("time.source"),
-            rest.str.splitn(" ", 2).alias("__hr"),
-        )
-        .with_columns(
-            pl.col("__hr").struct.field("field_0").alias("log_host"),
-            pl.col("__hr").struct.field("field_1").str.splitn(": ", 2).alias("__tm"),
-        )
-        .with_columns(
-            pl.col("__tm").struct.field("field_0").str.splitn("[", 2).alias("__pp"),
-            pl.col("__tm").struct.field("field_1").alias("msg"),
-        )
-        .with_columns(
-            pl.col("__pp").struct.field("field_0").alias("prog"),
-            pl.col("__pp").struct.field("field_1").str.strip_suffix("]").alias("__pid"),
-        )
-    )
-    good_tag = (
-        pl.col("prog").str.contains(r"^[^\s\[:]+$")
-        & (pl.col("__pid").is_null() | pl.col("__pid").str.contains(r"^\d+$"))
-    ).fill_null(value=False)
-    return (
-        step.with_columns(
-            pl.col("__pid").cast(pl.Int64, strict=False).alias("pid"),
-            pl.when(good_tag).then(pl.col("msg")).alias("msg"),
-        )
-        .drop("__hr", "__tm", "__pp", "__pid")
-        .collect()
-    )
+
+
+def _times(s: Scanned, timezone: str) -> pl.Series:
+    """The scanned times as UTC timestamps (null where the line was not read)."""
+    wall = pl.Series(s.micros).cast(pl.Datetime("us"))
+    utc = wall.dt.replace_time_zone("UTC")
+    if timezone != "UTC" and (s.kind == LOCAL).any():
+        local = wall.dt.replace_time_zone(
+            timezone, non_existent="null", ambiguous="earliest"
+        ).dt.convert_time_zone("UTC")
+        utc = pl.select(pl.when(pl.Series(s.kind == LOCAL)).then(local).otherwise(utc)).to_series()
+    return utc.set(pl.Series(s.kind == UNSURE), None)
 
 
 def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:

@@ -1,0 +1,183 @@
+"""Syslog headers: the compiled scanner reads every line exactly as the regular expressions do.
+
+The regular expressions (``_syslog._slow``) are the reference: each case is read both ways and
+the columns must be equal, including which lines are not syslog at all.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time
+from wuzhen.evidence.parsers._syslog import _slow, split_syslog
+from wuzhen.evidence.parsers._syslog_scan import UNSURE, YearRule, scan
+
+COLUMNS = ["time.source", "log_host", "prog", "pid", "msg"]
+
+CONTEXTS = [
+    ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC)),
+    ParseContext(now=datetime(2026, 1, 3, 12, tzinfo=UTC)),  # December lines: the year before
+    ParseContext(now=datetime(2026, 12, 28, 12, tzinfo=UTC)),  # limit in the next year
+    ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC), year=2023),  # no 29 February
+    ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC), timezone="Europe/Berlin"),
+    ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC), timezone="America/New_York"),
+]
+
+LINES = [
+    "Jan  5 01:31:41 host sshd[123]: Failed password for root from 1.2.3.4 port 22 ssh2",
+    "Jan 15 01:31:41 host sshd[123]: x",
+    "Jan 5 01:31:41 host sshd: single-space day",
+    "Jan 05 01:31:41 host sshd: zero-padded day",
+    "Jan  05 01:31:41 host sshd: two spaces, two digits",
+    "Dec 31 23:59:59 host sshd[1]: last second of the year",
+    "Dec 30 23:59:59.123456 host sshd[1]: fraction",
+    "Dec 30 23:59:59.123456789 host sshd[1]: nanoseconds",
+    "Dec 30 23:59:59.1234567890 host sshd[1]: too many digits",
+    "Dec 30 23:59:59. host sshd[1]: empty fraction",
+    "Feb 29 10:00:00 host sshd[1]: leap day",
+    "Feb 30 10:00:00 host sshd[1]: no such day",
+    "Apr 31 10:00:00 host sshd[1]: no such day",
+    "Mar  1 24:00:00 host sshd[1]: hour out of range",
+    "Mar  1 23:60:00 host sshd[1]: minute out of range",
+    "Mar  1 23:59:60 host sshd[1]: leap second",
+    "Mar 29 02:30:00 host sshd[1]: in the spring-forward gap in Europe",
+    "Oct 25 02:30:00 host sshd[1]: ambiguous in Europe",
+    "Foo  1 10:00:00 host sshd[1]: no such month",
+    "JAN  1 10:00:00 host sshd[1]: month in capitals",
+    "<34>Jan  5 01:31:41 host sshd[123]: priority",
+    "<1234>Jan  5 01:31:41 host sshd[123]: priority too long",
+    "<>Jan  5 01:31:41 host sshd[123]: empty priority",
+    "<34>1 2024-01-05T01:31:41Z host sshd 123 - - RFC 5424",
+    '<34>1 2024-01-05T01:31:41.5+02:00 host sshd - ID47 [exampleSDID@32473 a="b"] structured',
+    "2024-01-05T01:31:41.123+00:00 host sshd[123]: ISO",
+    "2024-01-05T01:31:41.123+0530 host sshd[123]: ISO, compact zone",
+    "2024-01-05T01:31:41-08:00 host sshd[123]: ISO, west",
+    "2024-01-05T01:31:41Z host sshd[123]: ISO, Z",
+    "2024-01-05T01:31:41 host sshd[123]: ISO, no zone",
+    "2024-01-05 01:31:41 host sshd[123]: ISO, space",
+    "2024-01-05 01:31:41+01:00 host sshd[123]: ISO, space and zone",
+    "2024-01-05 01:31:41+0100 host sshd[123]: ISO, space and compact zone",
+    "2024-01-05 01:31:41Z host sshd[123]: ISO, space and Z",
+    "2024-02-30T01:31:41Z host sshd[123]: no such day",
+    "2024-13-01T01:31:41Z host sshd[123]: no such month",
+    "2024-01-05T01:31:41+24:00 host sshd[123]: zone out of range",
+    "2024-01-05T01:31:41+0 host sshd[123]: short zone",
+    "2024-01-05X01:31:41Z host sshd[123]: bad separator",
+    "Jan  5 01:31:41   host   sshd[123]:   many spaces",
+    "Jan  5 01:31:41 host\tsshd[123]: tab",
+    "Jan  5 01:31:41 hôst sshd[123]: non-ASCII host",
+    "Jan  5 01:31:41 host sshd·x[123]: non-ASCII program",
+    "Jan  5 01:31:41 host\u00a0x sshd[123]: no-break space",
+    "Jan  5 01:31:41 host sshd[123]:no space after the colon",
+    "Jan  5 01:31:41 host sshd[123]:",
+    "Jan  5 01:31:41 host sshd[]: empty pid",
+    "Jan  5 01:31:41 host sshd[12a]: bad pid",
+    "Jan  5 01:31:41 host sshd[123] no colon",
+    "Jan  5 01:31:41 host sshd[123]x: junk after pid",
+    "Jan  5 01:31:41 host sshd[99999999999999999999]: pid too long",
+    "Jan  5 01:31:41 host two words: program with a space",
+    "Jan  5 01:31:41 host kernel: [ 123.456] [UFW BLOCK] IN=eth0",
+    "Jan  5 01:31:41 host: missing program",
+    "Jan  5 01:31:41 host",
+    "Jan  5 01:31:41",
+    "Jan  5",
+    "not a syslog line",
+    "2024",
+    "Jan  5 01:31:41 host sshd[123]: message with ünïcödé",
+]
+
+
+def _frame(lines: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {RECORD: range(1, len(lines) + 1), LINE: lines},
+        schema={RECORD: pl.Int64, LINE: pl.String},
+    )
+
+
+def _same_as_reference(lines: list[str], ctx: ParseContext) -> None:
+    frame = _frame(lines)
+    fast = split_syslog(frame, ctx)
+    reference = _slow(frame, ctx)
+    assert fast[RECORD].to_list() == frame[RECORD].to_list()
+    for name in COLUMNS:
+        got, want = fast[name].to_list(), reference[name].to_list()
+        for line, g, w in zip(lines, got, want, strict=True):
+            assert g == w, f"{name} of {line!r}: {g!r}, expected {w!r}"
+    ok = reference["msg"].is_not_null() & reference["time.source"].is_not_null()
+    assert fast["syslog_ok"].to_list() == ok.to_list()
+
+
+@pytest.mark.parametrize("ctx", CONTEXTS, ids=range(len(CONTEXTS)))
+def test_scanner_reads_headers_as_the_regular_expressions_do(ctx: ParseContext) -> None:
+    _same_as_reference(LINES, ctx)
+
+
+def test_the_scanner_reads_common_headers_itself() -> None:
+    """The fast path is taken, not only the fallback: common headers are read by the scanner."""
+    common = [LINES[0], LINES[6], LINES[20], LINES[25], LINES[29], LINES[30]]
+    s = scan(_frame(common)[LINE].to_arrow(), YearRule(fixed=0, now_year=2026, limit_md=622))
+    assert (s.kind != UNSURE).all()
+
+
+def test_an_empty_frame() -> None:
+    out = split_syslog(_frame([]), CONTEXTS[0])
+    assert out.height == 0
+    assert set(COLUMNS) <= set(out.columns)
+
+
+PIECES = st.sampled_from(
+    [
+        "Jan", "Feb", "Dec", " ", "  ", "\t", "0", "1", "2", "5", "9", "29", "31", "12", ":", "::",
+        ".", "-", "+", "Z", "T", "<", ">", "[", "]", "1:2", "01:31:41", "2024-01-05", "host",
+        "sshd", "é", "\u00a0", "x", "msg", "0000", "23:59:59", "+05:30", "+0530",
+    ]
+)  # fmt: skip
+HEADERS = st.sampled_from(
+    [
+        "Jan  5 01:31:41 host sshd[123]: ",
+        "<13>Feb 29 23:59:59.5 h p: ",
+        "2024-01-05T01:31:41.123+00:00 host sshd[1]: ",
+        "2024-02-29 00:00:00 host p: ",
+        "",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(HEADERS, st.lists(PIECES, max_size=12), st.integers(0, 40)).map(
+            lambda t: (t[0][: t[2]] + "".join(t[1]) + t[0][t[2] :]) or "x"
+        ),
+        min_size=1,
+        max_size=20,
+    ),
+    st.sampled_from(CONTEXTS),
+)
+def test_random_headers_read_as_the_regular_expressions_do(
+    lines: list[str], ctx: ParseContext
+) -> None:
+    _same_as_reference(lines, ctx)
+
+
+@pytest.mark.parametrize(
+    ("text", "fmt", "want"),
+    [
+        ("2024-01-05T01:31:41+02:00", "%Y-%m-%dT%H:%M:%S%:z", datetime(2024, 1, 4, 23, 31, 41)),
+        ("2024-01-05T01:31:41+0200", "%Y-%m-%dT%H:%M:%S%z", datetime(2024, 1, 4, 23, 31, 41)),
+        ("2024-01-05T01:31:41Z", "%Y-%m-%dT%H:%M:%SZ", datetime(2024, 1, 5, 1, 31, 41)),
+        ("2024-01-05T01:31:41", "%Y-%m-%dT%H:%M:%S", datetime(2024, 1, 5, 0, 31, 41)),
+    ],
+)
+def test_parse_time_reads_a_written_zone_before_the_operators(
+    text: str, fmt: str, want: datetime
+) -> None:
+    """An offset or a Z in the text wins; the operator's zone (here Berlin, UTC+1 in
+    January) applies only to times written without one."""
+    got = pl.select(parse_time(pl.lit(text), [fmt], "Europe/Berlin")).item()
+    assert got == want.replace(tzinfo=UTC)
