@@ -118,27 +118,50 @@ def _utf8_invalid(offsets: npt.NDArray[np.int64], data: npt.NDArray[np.uint8], o
 def _split(block: npt.NDArray[np.uint8], max_line: int) -> tuple[pa.LargeBinaryArray, Flags]:
     """Cut a block that ends at a line boundary into lines without their line endings."""
     nl = np.flatnonzero(block == 10)
-    starts = np.empty_like(nl)
-    if nl.shape[0]:
-        starts[0] = 0
-        starts[1:] = nl[:-1] + 1
-    has_cr = (nl > starts) & (block[np.maximum(nl - 1, 0)] == 13)
-    ends = nl - has_cr
-    keep = np.ones(block.shape[0], np.bool_)
-    keep[nl] = False
-    keep[ends[has_cr]] = False
-    too_long = ends - starts > max_line
-    # Rare: cut over-long lines (a loop over those lines only).
-    for i in np.flatnonzero(too_long).tolist():
-        keep[starts[i] + max_line : ends[i]] = False
-        ends[i] = starts[i] + max_line
-    data = block[keep]
     offsets = np.zeros(nl.shape[0] + 1, np.int64)
-    np.cumsum(ends - starts, out=offsets[1:])
+    too_long = np.zeros(nl.shape[0], np.bool_)
+    data = np.empty(max(block.shape[0], 1), np.uint8)
+    size = _cut(block, nl, max_line, offsets, data, too_long)
     arr = pa.LargeBinaryArray.from_buffers(
-        pa.large_binary(), nl.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(data)]
+        pa.large_binary(), nl.shape[0], [None, pa.py_buffer(offsets), pa.py_buffer(data[:size])]
     )
     return arr, too_long
+
+
+@njit(cache=True, nogil=True)
+def _cut(
+    block: npt.NDArray[np.uint8],
+    nl: npt.NDArray[np.int64],
+    max_line: int,
+    offsets: npt.NDArray[np.int64],
+    out: npt.NDArray[np.uint8],
+    too_long: Flags,
+) -> int:
+    """Copy each line (up to each ``\n`` in ``nl``, a ``\r`` before it dropped, cut to
+    ``max_line`` bytes) into ``out``; fill ``offsets`` and ``too_long``; return bytes used."""
+    start = 0
+    used = 0
+    for i in range(nl.shape[0]):
+        end = nl[i]
+        if end > start and block[end - 1] == 13:
+            end -= 1
+        n = end - start
+        if n > max_line:
+            n = max_line
+            too_long[i] = True
+        out[used : used + n] = block[start : start + n]  # a slice copy, not a byte loop
+        used += n
+        offsets[i + 1] = used
+        start = nl[i] + 1
+    return used
+
+
+def _is_ascii(data: npt.NDArray[np.uint8]) -> bool:
+    """No byte above 0x7F (eight bytes at a time): such text is valid UTF-8 as it is."""
+    whole = data.shape[0] // 8 * 8
+    words = data[:whole].view(np.uint64)
+    high = np.bitwise_or.reduce(words) if whole else np.uint64(0)
+    return bool(high & np.uint64(0x8080808080808080) == 0 and (data[whole:] < 0x80).all())
 
 
 def _to_text(arr: pa.LargeBinaryArray) -> tuple[pa.LargeStringArray, Flags]:
@@ -147,7 +170,7 @@ def _to_text(arr: pa.LargeBinaryArray) -> tuple[pa.LargeStringArray, Flags]:
     offsets = np.frombuffer(bufs[1], np.int64, count=n + 1)
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(0, np.uint8)
     invalid = np.zeros(n, np.bool_)
-    if n and _utf8_invalid(offsets, data, invalid):
+    if n and not _is_ascii(data) and _utf8_invalid(offsets, data, invalid):
         # Rare path: only batches holding bad bytes are decoded row by row.
         texts = [v.decode("utf-8", errors="replace") for v in arr.to_pylist()]
         return pa.array(texts, pa.large_string()), invalid
@@ -182,8 +205,10 @@ def iter_blocks(
         buf = carry + chunk
         last_nl = buf.rfind(b"\n")
         if last_nl < 0:
-            if len(buf) > max_line:
-                buf = buf[: max_line + 1]
+            # Keep two bytes past the limit: one more content byte, or a "\r" before the
+            # "\n" still to come (the line is then not too long, and the split sees that).
+            if len(buf) > max_line + 2:
+                buf = buf[: max_line + 2]
                 cut = True
             carry = buf
             continue

@@ -52,6 +52,26 @@ def test_same_lines_as_python_whatever_the_block_size(
     assert not any(invalid)
 
 
+@given(
+    st.binary(max_size=300).filter(lambda b: b"\n" in b)
+    | st.lists(st.sampled_from([b"a", b"\r", b"\n", b"\xc3\xa9", b"\xff", b"\r\n"])).map(b"".join),
+    st.integers(1, 64),
+    st.integers(1, 12),
+)
+def test_any_bytes_split_as_python_splits_them(data: bytes, block: int, max_line: int) -> None:
+    """Random bytes (carriage returns, non-ASCII, invalid UTF-8, long lines) against a
+    reference written line by line in Python."""
+    raw = data.split(b"\n")
+    if raw and raw[-1] == b"":
+        raw.pop()
+    raw = [r[:-1] if r.endswith(b"\r") else r for r in raw]
+    got, _, invalid, long = _read(data, block_size=block, max_line=max_line)
+    assert long == [len(r) > max_line for r in raw]
+    cut = [r[:max_line] for r in raw]
+    assert got == [r.decode("utf-8", errors="replace") for r in cut]
+    assert invalid == [r.decode("utf-8", errors="replace").encode() != r for r in cut]
+
+
 def test_invalid_utf8_and_long_lines_are_flagged_not_lost() -> None:
     data = b"ok\n\xff\xfe bad\n" + b"x" * 100 + b"\nlast"
     got, _, invalid, long = _read(data, block_size=7, max_line=10)
