@@ -23,6 +23,8 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from wuzhen.evidence.parsers._json_members import drop_null_members
+
 RECORD = "evidence.record"
 PART = "_part"
 LINE = "line"
@@ -193,16 +195,14 @@ def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
 
 def extra_json(**fields: pl.Expr) -> pl.Expr:
     """A JSON object of the given fields (nulls left out), or null when all are null."""
-    # Each member encoded on its own ({"k":v} -> "k":v) and joined, nulls left out: several
-    # times faster than encoding the whole struct and cutting "k":null out with a regex.
-    members = [
-        pl.when(e.is_not_null()).then(
-            pl.struct(e.alias(k)).struct.json_encode().str.slice(1).str.head(-1)
-        )
-        for k, e in fields.items()
-    ]
-    body = pl.concat_str(members, separator=",", ignore_nulls=True)
-    return pl.when(body != "").then(pl.lit("{") + body + pl.lit("}"))
+    # One encoder pass over all the fields, then one compiled pass that cuts the null members
+    # out: two column operations whatever the number of fields (encoding each member on its
+    # own took five).
+    return (
+        pl.struct(e.alias(k) for k, e in fields.items())
+        .struct.json_encode()
+        .map_batches(drop_null_members, return_dtype=pl.String, is_elementwise=True)
+    )
 
 
 # -- JSON records --------------------------------------------------------------------------
