@@ -512,14 +512,12 @@ class _FileRun:
             pl.lit(self.options.owner).alias("owner"),
             pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
         )
-        self._new(
-            REJECTS, rejects, reject_ids_frame, pl.col("time.observation").dt.strftime("%Y-%m-%d")
-        )
+        self._new(REJECTS, rejects, reject_ids_frame, pl.col("time.observation").dt.date())
 
     def _event_day(self) -> pl.Expr:
-        return pl.coalesce(pl.col("time.source"), pl.col("time.observation")).dt.strftime(
-            "%Y-%m-%d"
-        )
+        # a date, not its text: strftime costs 150 ns a row, and only the partitions' names
+        # need the text
+        return pl.coalesce(pl.col("time.source"), pl.col("time.observation")).dt.date()
 
     def _new(self, dataset: str, frame: pl.DataFrame, ids: pl.DataFrame, day: pl.Expr) -> int:
         """Write the rows of ``frame`` not stored before; return how many."""
@@ -529,7 +527,8 @@ class _FileRun:
         h1 = ids["__h1"].to_numpy()
         h2 = ids["__h2"].to_numpy()
         dup = self.seen_ids.contains(h1, h2)
-        stored = self.p.store.stored_ids(dataset, frame[DAY].unique().to_list(), frame["event.id"])
+        days = [d.isoformat() for d in frame[DAY].unique().to_list()]
+        stored = self.p.store.stored_ids(dataset, days, frame["event.id"])
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()
         keep = ~dup

@@ -187,7 +187,8 @@ class StagedWriter:
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
     def write(self, dataset: str, day_column: str, frame: pl.DataFrame) -> None:
-        """Append rows, split by their day (a ``YYYY-MM-DD`` string column, not stored)."""
+        """Append rows, split by their day (a column of dates or of their ``YYYY-MM-DD`` text,
+        not stored)."""
         if frame.height == 0:
             return
         parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
