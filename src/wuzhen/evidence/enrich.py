@@ -53,7 +53,12 @@ class Attributor:
             if "source.ip" in events.columns
             else pl.Series([None] * n, dtype=pl.String)
         )
-        attr = attribute_addresses(ip, self.snapshot, self.states)
+        attr = attribute_addresses(
+            ip,
+            self.snapshot,
+            self.states,
+            columns=[*(c.removeprefix("source.") for c in ATTRIBUTED), "ip.error"],
+        )
         bad_ip = ip.is_not_null() & attr["source.ip.error"].is_not_null()
         columns = [attr[c] for c in ATTRIBUTED]
         if "source.network" in events.columns:

@@ -23,10 +23,7 @@ from wuzhen.jurisdiction.special import SPECIAL_CLASSES
 from wuzhen.jurisdiction.states import StateRegistry
 
 MAPPED_PREFIX = np.uint64(0xFFFF)  # ::ffff:0:0/96, IPv4-mapped IPv6
-_REASONS = pa.array(
-    [None] + [_ipparse.ERROR_REASONS[i] for i in range(1, max(_ipparse.ERROR_REASONS) + 1)],
-    pa.string(),
-)
+_REASONS = [None] + [_ipparse.ERROR_REASONS[i] for i in range(1, max(_ipparse.ERROR_REASONS) + 1)]
 
 
 def _masked(values: npt.NDArray[np.integer], null: npt.NDArray[np.bool_]) -> pa.Array:
@@ -74,12 +71,6 @@ def _resolve(parsed: _ipparse.Parsed, snapshot: Snapshot, wanted: set[str]) -> _
     return _Resolved(parsed.error, {name: combined[name][row] for name in wanted})
 
 
-def _state_codes(snapshot: Snapshot, states: StateRegistry) -> pa.Array:
-    """For each snapshot country index, the answering state's ISO code (null if none)."""
-    answer = states.answering_array(snapshot.countries)
-    return pa.array([a or None for a in answer.tolist()], pa.string())
-
-
 def attribute_addresses(
     values: pa.Array | pa.ChunkedArray | pl.Series,
     snapshot: Snapshot,
@@ -106,28 +97,41 @@ def _frame(
     r: _Resolved, snapshot: Snapshot, states: StateRegistry, prefix: str, names: Sequence[str]
 ) -> pl.DataFrame:
     f = r.fields
+    countries = snapshot.names["countries"]
 
-    def build(name: str) -> pa.Array:
+    def build(name: str) -> pl.Series:
         if name == "registration.cc":
-            return snapshot.countries_array.take(_masked(f["reg"], f["reg"] == 0))
+            return _pick(countries, f["reg"], f["reg"] == 0)
         if name == "geolocation.cc":
-            return snapshot.countries_array.take(_masked(f["loc"], f["loc"] == 0))
+            return _pick(countries, f["loc"], f["loc"] == 0)
         if name == "asn":
-            return _masked(f["asn"], f["asn"] == 0)
+            return pl.Series(_masked(f["asn"], f["asn"] == 0))
         if name == "as_name":
-            return snapshot.asn_names.take(_masked(f["asname"], f["asname"] < 0))
+            return _pick(snapshot.names["asn_names"], f["asname"], f["asname"] < 0)
         if name == "registry":
-            return pa.array(REGISTRIES, pa.string()).take(_masked(f["rir"], f["rir"] == 0))
+            return _pick(_lookup(REGISTRIES), f["rir"], f["rir"] == 0)
         if name == "special_purpose":
-            return pa.array(SPECIAL_CLASSES, pa.string()).take(
-                _masked(f["special"], f["special"] == 0)
-            )
+            return _pick(_lookup(SPECIAL_CLASSES), f["special"], f["special"] == 0)
         if name == "state":
-            return _state_codes(snapshot, states).take(_masked(f["reg"], f["reg"] == 0))
-        return _REASONS.take(pa.array(r.error))
+            return _pick(
+                _lookup(states.answering_array(snapshot.countries)), f["reg"], f["reg"] == 0
+            )
+        return _pick(_lookup(_REASONS), r.error, r.error == 0)
 
-    table = pa.table({f"{prefix}.{name}": build(name) for name in names})
-    return pl.from_arrow(table)  # type: ignore[return-value]
+    return pl.DataFrame([build(name).alias(f"{prefix}.{name}") for name in names])
+
+
+def _lookup(values: Sequence[str | None] | npt.NDArray[Any]) -> pl.Series:
+    """A small table to gather from, with the null that a missing index takes last."""
+    return pl.Series([*(v or None for v in values), None], dtype=pl.String)
+
+
+def _pick(
+    table: pl.Series, index: npt.NDArray[np.integer], null: npt.NDArray[np.bool_]
+) -> pl.Series:
+    """``table[index]``, or its last entry (null) where ``null``: a gather of Polars string
+    views (codes and class names fit in a view; AS names stay in the table's buffer)."""
+    return table.gather(np.where(null, len(table) - 1, index).astype(np.int64))
 
 
 @njit(cache=True, nogil=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 
 from wuzhen.atomic import atomic_output
@@ -46,6 +47,15 @@ class Snapshot:
     @property
     def countries_array(self) -> pa.StringArray:
         return pa.array([c or None for c in self.countries], pa.string())
+
+    @cached_property
+    def names(self) -> dict[str, pl.Series]:
+        """Country codes and AS names as Polars columns with one null appended (the value of
+        a missing index), to gather from: built once, not for every batch."""
+        return {
+            "countries": pl.Series([*(c or None for c in self.countries), None], dtype=pl.String),
+            "asn_names": pl.Series(self.asn_names).extend_constant(None, 1),
+        }
 
     @cached_property
     def combined(self) -> dict[str, npt.NDArray[Any]]:
