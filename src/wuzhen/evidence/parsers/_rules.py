@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from wuzhen.evidence.parsers._base import RECORD, reject, skip
@@ -53,10 +54,7 @@ def apply_rules(
     if (unmatched_skip is None) == (unmatched_reject is None):
         msg = "give exactly one of unmatched_skip and unmatched_reject"
         raise ValueError(msg)
-    choice = pl.lit(None, pl.Int32)
-    for i, rule in reversed(list(enumerate(rules))):
-        choice = pl.when(rule.when).then(pl.lit(i, pl.Int32)).otherwise(choice)
-    tagged = frame.with_columns(choice.alias(RULE))
+    tagged = frame.with_columns(pl.Series(RULE, _choose(frame, rules)))
     skipped = []
     rejects = []
     events = []
@@ -112,6 +110,30 @@ def apply_rules(
         if rejects
         else pl.DataFrame(schema={RECORD: pl.Int64, "raw": pl.String, "reason": pl.String}),
     )
+
+
+def _choose(frame: pl.DataFrame, rules: list[Rule]) -> pl.Series:
+    """Each record's first rule whose test holds (null if none). Each test runs only over the
+    records no earlier rule took, and reads only the columns the tests name (a chain of
+    when/then ran every test over every record)."""
+    needed = sorted({c for r in rules for c in r.when.meta.root_names()})
+    undecided = frame.select(RECORD, *needed)
+    rows = np.arange(frame.height)
+    choice = np.full(frame.height, -1, np.int32)
+    for i, rule in enumerate(rules):
+        if rows.shape[0] == 0:
+            break
+        tested = undecided.select(rule.when.fill_null(value=False).alias("__hit"))["__hit"]
+        hit = (  # a test that reads no column (a literal) gives one value for all
+            tested.to_numpy()
+            if tested.len() == rows.shape[0]
+            else np.full(rows.shape[0], tested[0])
+        )
+        if hit.any():
+            choice[rows[hit]] = i
+            rows = rows[~hit]
+            undecided = undecided.filter(pl.Series(~hit))
+    return pl.Series(RULE, choice).replace(-1, None)
 
 
 def classification(rules: list[Rule]) -> pl.Expr:
