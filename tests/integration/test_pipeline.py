@@ -25,6 +25,7 @@ from wuzhen.evidence import store as store_module
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.query import EventFilter, select_events
 from wuzhen.evidence.retraction import retract
+from wuzhen.evidence.store import DICTIONARY, EVENTS
 from wuzhen.evidence.tables import Evidence, StoreFile
 from wuzhen.lines import iter_blocks
 from wuzhen.node import Node
@@ -168,6 +169,14 @@ def test_stored_schema_and_day_partitions(node: Node, tmp_path: Path) -> None:
     assert sorted(p.parent.name for p in files) == ["day=2026-11-27", "day=2026-11-28"]
     for f in files:
         assert pq.read_schema(f).equals(arrow_schema(), check_metadata=False)
+        # the low-cardinality columns (and only those) are dictionary-encoded
+        chunk = pq.ParquetFile(f).metadata.row_group(0)
+        encoded = {
+            chunk.column(i).path_in_schema
+            for i in range(chunk.num_columns)
+            if chunk.column(i).has_dictionary_page
+        }
+        assert encoded == set(DICTIONARY[EVENTS])
 
 
 def test_query_filters(node: Node, tmp_path: Path) -> None:

@@ -70,6 +70,22 @@ def schema_of(dataset: str) -> pa.Schema:
     return arrow_schema() if dataset == EVENTS else rejects_schema()
 
 
+#: Columns with few distinct values, written dictionary-encoded. The others (ids, addresses,
+#: raw text) are written plain: trying a dictionary on them only to fall back costs about a
+#: fifth of the encoding time (1M dataplane events: 1.45 s -> 1.20 s, and a smaller file).
+DICTIONARY = {
+    EVENTS: [
+        "evidence.id", "evidence.format", "owner", "time.observation", "feed.name",
+        "feed.provider", "tlp", "source.registration.cc", "source.geolocation.cc",
+        "source.registry", "source.special_purpose", "source.tld.cc", "source.as_name",
+        "protocol.transport", "protocol.application", "classification.taxonomy",
+        "classification.type", "classification.identifier", "malware.name", "route.member",
+        "route.basis", "route.state",
+    ],
+    REJECTS: ["evidence.id", "evidence.format", "owner", "time.observation", "reason"],
+}  # fmt: skip
+
+
 class EventStore:
     """Reading the committed datasets, and the writer's lock."""
 
@@ -217,7 +233,9 @@ class StagedWriter:
             rel = f"{dataset}/day={day}/{self.writer_id}-{self._seq:05d}.parquet"
             path = self.store.root / rel
             path.parent.mkdir(parents=True, exist_ok=True)
-            writer = pq.ParquetWriter(path, schema_of(dataset), compression="zstd")
+            writer = pq.ParquetWriter(
+                path, schema_of(dataset), compression="zstd", use_dictionary=DICTIONARY[dataset]
+            )
             entry = (writer, rel, 0)
         writer, rel, written = entry
         self._open[key] = (writer, rel, written + pending.rows)
