@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.jurisdiction._ipparse import as_large_string
+from wuzhen.arrowtext import buffers
 
 U64 = npt.NDArray[np.uint64]
 
@@ -139,14 +139,10 @@ def _hash_ids(
 
 def record_hashes(records: pa.Array | pa.ChunkedArray) -> tuple[U64, U64]:
     """MurmurHash3 x64 128 of every record's UTF-8 bytes (nulls hash as empty)."""
-    arr = as_large_string(records)
-    n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
-    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
-    h1 = np.empty(n, np.uint64)
-    h2 = np.empty(n, np.uint64)
-    _hash_rows(offsets, data, h1, h2)
+    t = buffers(records)
+    h1 = np.empty(len(t), np.uint64)
+    h2 = np.empty(len(t), np.uint64)
+    _hash_rows(t.offsets, t.data, h1, h2)
     return h1, h2
 
 

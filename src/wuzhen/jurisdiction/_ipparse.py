@@ -19,8 +19,9 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-import pyarrow.compute as pc
 from numba import njit
+
+from wuzhen.arrowtext import buffers
 
 OK = 0
 ERR_EMPTY = 1
@@ -275,26 +276,11 @@ class Parsed:
         return int(self.kind.shape[0])
 
 
-def as_large_string(values: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
-    """One contiguous ``large_string`` array (64-bit offsets) holding ``values``."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
-    if not pa.types.is_large_string(values.type):
-        values = pc.cast(values, pa.large_string())
-    return values
-
-
 def parse(values: pa.Array | pa.ChunkedArray, *, allow_prefix: bool = False) -> Parsed:
     """Parse every row of a string column (nulls and junk give kind 0 and an error code)."""
-    arr = as_large_string(values)
-    n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], dtype=np.int64, count=n + 1, offset=arr.offset * 8)
-    data = np.frombuffer(bufs[2], dtype=np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
-    if arr.null_count:
-        valid = arr.is_valid().to_numpy(zero_copy_only=False)
-    else:
-        valid = np.ones(n, dtype=np.bool_)
+    t = buffers(values)
+    offsets, data, valid = t.offsets, t.data, t.valid
+    n = len(t)
     out = Parsed(
         kind=np.empty(n, np.uint8),
         hi=np.empty(n, np.uint64),

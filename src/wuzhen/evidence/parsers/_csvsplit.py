@@ -16,8 +16,9 @@ from functools import cache
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 from numba import njit
+
+from wuzhen.arrowtext import buffers, text
 
 QUOTE, COMMA, BACKSLASH = 34, 44, 92
 HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
@@ -232,14 +233,7 @@ def _objects(data: Bytes, starts: Ints, ends: Ints, decode: Flags, picks: Ints, 
 
 
 def _strings(name: str, offsets: Ints, data: Bytes, valid: Flags) -> pl.Series:
-    n = valid.shape[0]
-    array = pa.LargeStringArray.from_buffers(
-        n,
-        pa.py_buffer(offsets),
-        pa.py_buffer(data),
-        pa.py_buffer(np.packbits(valid, bitorder="little")),
-    )
-    return pl.Series(name, array)
+    return pl.Series(name, text(offsets, data, valid))
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,7 +254,8 @@ def split(lines: pl.Series, width: int, columns: dict[str, int], members: dict[s
     ``zero_empty`` columns.
     """
     n = lines.len()
-    offsets, data = _arrow_lines(lines)
+    t = buffers(lines.to_arrow())
+    offsets, data = t.offsets, t.data
     starts = np.zeros((n, width), np.int64)
     ends = np.zeros((n, width), np.int64)
     decode = np.zeros((n, width), np.bool_)
@@ -283,20 +278,6 @@ def split(lines: pl.Series, width: int, columns: dict[str, int], members: dict[s
         valid, scratch,
     )  # fmt: skip
     return Split(counts, texts, _strings("objects", object_offsets, objects, valid))
-
-
-def _arrow_lines(lines: pl.Series) -> tuple[Ints, Bytes]:
-    """Offsets and bytes of the lines (one contiguous Arrow buffer)."""
-    array = lines.to_arrow()
-    if isinstance(array, pa.ChunkedArray):
-        array = array.combine_chunks()
-    array = array.cast(pa.large_string())
-    _, offset_buffer, data_buffer = array.buffers()
-    offsets = np.frombuffer(offset_buffer, np.int64)[array.offset : array.offset + len(array) + 1]
-    data = (
-        np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(1, np.uint8)
-    )
-    return offsets, data
 
 
 @cache

@@ -10,10 +10,9 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 import polars as pl
-import pyarrow as pa
 from numba import njit
 
-from wuzhen.jurisdiction._ipparse import as_large_string
+from wuzhen.arrowtext import buffers, text
 
 U8 = npt.NDArray[np.uint8]
 I64 = npt.NDArray[np.int64]
@@ -24,26 +23,13 @@ OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY = 123, 125, 91, 93
 
 def drop_null_members(objects: pl.Series) -> pl.Series:
     """Each object without its null members; null for objects with none left (and nulls)."""
-    arr = as_large_string(objects.to_arrow())
-    n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
-    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
-    valid = (
-        arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else np.ones(n, np.bool_)
-    )
-    out = np.empty(max(int(offsets[-1] - offsets[0]), 1), np.uint8)
+    t = buffers(objects.to_arrow())
+    n = len(t)
+    out = np.empty(max(int(t.offsets[-1] - t.offsets[0]), 1), np.uint8)
     out_offsets = np.zeros(n + 1, np.int64)
     kept = np.zeros(n, np.bool_)
-    _drop(offsets, data, valid, out, out_offsets, kept)
-    result = pa.LargeStringArray.from_buffers(
-        n,
-        pa.py_buffer(out_offsets),
-        pa.py_buffer(out),
-        pa.py_buffer(np.packbits(kept, bitorder="little")),
-        null_count=int(n - kept.sum()),
-    )
-    return pl.Series(objects.name, result)
+    _drop(t.offsets, t.data, t.valid, out, out_offsets, kept)
+    return pl.Series(objects.name, text(out_offsets, out, kept))
 
 
 @njit(cache=True, nogil=True)

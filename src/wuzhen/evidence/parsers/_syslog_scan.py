@@ -18,8 +18,8 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
+from wuzhen.arrowtext import buffers, text
 from wuzhen.evidence.parsers._base import MONTHS
-from wuzhen.jurisdiction._ipparse import as_large_string
 
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
@@ -49,8 +49,7 @@ class Scanned:
     prog: tuple[I64, I64]
     msg: tuple[I64, I64]
     pid: I64  # -1: none
-    offsets: I64
-    data: U8
+    data: U8  # the lines' bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,31 +62,16 @@ class YearRule:
 
 
 def scan(lines: pa.Array | pa.ChunkedArray, year: YearRule) -> Scanned:
-    arr = as_large_string(lines)
-    n = len(arr)
-    bufs = arr.buffers()
-    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
-    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    t = buffers(lines)
+    n = len(t)
     kind = np.zeros(n, np.uint8)
     micros = np.zeros(n, np.int64)
     parts = np.zeros((6, n), np.int64)
     pid = np.full(n, -1, np.int64)
-    if arr.null_count:  # no record is null; a null is simply not a syslog line
-        valid = arr.is_valid().to_numpy(zero_copy_only=False)
-    else:
-        valid = np.ones(n, np.bool_)
-    _scan(offsets, data, valid, year.fixed, year.now_year, year.limit_md, _MONTHS, kind, micros,
-          parts, pid)  # fmt: skip
-    return Scanned(
-        kind,
-        micros,
-        (parts[0], parts[1]),
-        (parts[2], parts[3]),
-        (parts[4], parts[5]),
-        pid,
-        offsets,
-        data,
-    )
+    _scan(t.offsets, t.data, t.valid, year.fixed, year.now_year, year.limit_md, _MONTHS, kind,
+          micros, parts, pid)  # fmt: skip
+    return Scanned(kind, micros, (parts[0], parts[1]), (parts[2], parts[3]), (parts[4], parts[5]),
+                   pid, t.data)  # fmt: skip
 
 
 def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.LargeStringArray:
@@ -99,14 +83,7 @@ def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.LargeStringArray:
     np.cumsum(lengths, out=out_offsets[1:])
     out = np.empty(max(int(out_offsets[-1]), 1), np.uint8)
     _gather(s.data, starts, out_offsets, out)
-    validity = pa.py_buffer(np.packbits(ok, bitorder="little"))
-    return pa.LargeStringArray.from_buffers(
-        len(starts),
-        pa.py_buffer(out_offsets),
-        pa.py_buffer(out),
-        validity,
-        null_count=int(len(ok) - ok.sum()),
-    )
+    return text(out_offsets, out, ok)
 
 
 @njit(cache=True, nogil=True)

@@ -1,0 +1,64 @@
+"""Arrow text columns as numpy buffers for compiled loops, and numpy buffers back to text.
+
+A compiled kernel (numba) reads a column of text as one byte buffer and the offsets of each
+value in it, and writes new text the same way. This is the one place that converts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+Flags = npt.NDArray[np.bool_]
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """Value ``i`` is ``data[offsets[i]:offsets[i + 1]]``, or null where not ``valid[i]``."""
+
+    offsets: I64
+    data: U8
+    valid: Flags
+
+    def __len__(self) -> int:
+        return int(self.valid.shape[0])
+
+
+def as_large_string(values: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
+    """One contiguous ``large_string`` array (64-bit offsets) holding ``values``."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks() if values.num_chunks != 1 else values.chunk(0)
+    if not pa.types.is_large_string(values.type):
+        values = pc.cast(values, pa.large_string())
+    return values
+
+
+def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
+    """The buffers of a text column (no copy when it is one ``large_string`` array already)."""
+    arr = as_large_string(values)
+    n = len(arr)
+    bufs = arr.buffers()
+    offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
+    data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    valid = (
+        arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else np.ones(n, np.bool_)
+    )
+    return Text(offsets, data, valid)
+
+
+def text(offsets: I64, data: U8, valid: Flags) -> pa.LargeStringArray:
+    """Text a kernel wrote: ``offsets`` from 0 into ``data``, null where not ``valid``."""
+    n = valid.shape[0]
+    return pa.LargeStringArray.from_buffers(
+        n,
+        pa.py_buffer(offsets),
+        pa.py_buffer(data),
+        pa.py_buffer(np.packbits(valid, bitorder="little")),
+        null_count=int(n - np.count_nonzero(valid)),
+    )
