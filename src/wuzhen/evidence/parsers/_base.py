@@ -264,28 +264,21 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
         # DuckDB scans an Arrow table one record batch per thread: cut it so all cores work.
         t = pa.Table.from_batches(t.to_batches(max_chunksize=JSON_CHUNK))
     structure = json_struct_type(spec).replace("'", "''")
-    con = duck()
-    rel = con.sql(
-        # One parse per line: TRY gives NULL for a line that is not JSON (it does not raise),
-        # and a parsed line is an object exactly when its first non-blank character is "{".
-        # Only the lines that did not parse are validated again, to tell JSON such as "null"
-        # from text that is not JSON at all.
-        "SELECT CASE WHEN o THEN j END AS j, j IS NOT NULL AS parsed, o FROM (SELECT "
-        f"try(json_transform(l, '{structure}')) AS j, starts_with(ltrim(l, ' \t\n\r'), '{{') "
-        "AS o FROM t)"
+    rel = duck().sql(
+        # Each line is validated once; valid JSON is an object exactly when its first
+        # non-blank character is "{" (cheaper than json_type, which parses again). CASE, not
+        # AND: DuckDB does not short-circuit AND, and json_transform raises on invalid text.
+        "SELECT v, o, CASE WHEN o THEN json_transform(l, "
+        f"'{structure}') END AS j FROM (SELECT l, v, v AND starts_with(ltrim(l, "
+        "' \t\n\r'), '{') AS o FROM (SELECT l, json_valid(l) AS v FROM t))"
     )
     out = pl.from_arrow(rel.to_arrow_table())
     assert isinstance(out, pl.DataFrame)
-    parsed = out["parsed"]
-    is_json = parsed.clone()
-    if not parsed.all():
-        rest = pa.table({"l": lines.filter(~parsed).to_arrow()})  # noqa: F841 - read by DuckDB
-        valid = pl.Series(con.sql("SELECT json_valid(l) AS v FROM rest").to_arrow_table()["v"])
-        is_json.scatter((~parsed).arg_true(), valid.fill_null(False))
+    flat = _flatten(out.select("j").unnest("j"))
     return JsonRecords(
-        is_object=parsed & out["o"].fill_null(False),
-        is_json=is_json,
-        fields=_flatten(out.select("j").unnest("j")),
+        is_object=out["o"].fill_null(False),
+        is_json=out["v"].fill_null(False),
+        fields=flat,
     )
 
 
