@@ -29,6 +29,7 @@ ATTRIBUTED = (
     "source.special_purpose",
 )
 REASON = "__reject_reason"
+_ADDRESS_COLUMNS = [*(c.removeprefix("source.") for c in ATTRIBUTED), "ip.error"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,12 +54,7 @@ class Attributor:
             if "source.ip" in events.columns
             else pl.Series([None] * n, dtype=pl.String)
         )
-        attr = attribute_addresses(
-            ip,
-            self.snapshot,
-            self.states,
-            columns=[*(c.removeprefix("source.") for c in ATTRIBUTED), "ip.error"],
-        )
+        attr = attribute_addresses(ip, self.snapshot, self.states, columns=_ADDRESS_COLUMNS)
         bad_ip = ip.is_not_null() & attr["source.ip.error"].is_not_null()
         columns = [attr[c] for c in ATTRIBUTED]
         if "source.network" in events.columns:

@@ -23,7 +23,19 @@ from wuzhen.jurisdiction.special import SPECIAL_CLASSES
 from wuzhen.jurisdiction.states import StateRegistry
 
 MAPPED_PREFIX = np.uint64(0xFFFF)  # ::ffff:0:0/96, IPv4-mapped IPv6
-_REASONS = [None] + [_ipparse.ERROR_REASONS[i] for i in range(1, max(_ipparse.ERROR_REASONS) + 1)]
+
+
+def _lookup(values: Sequence[str | None] | npt.NDArray[Any]) -> pl.Series:
+    """A small table to gather from, with the null that a missing index takes last."""
+    return pl.Series([*(v or None for v in values), None], dtype=pl.String)
+
+
+# Small tables to gather from, built once.
+_REGISTRIES = _lookup(REGISTRIES)
+_SPECIAL_CLASSES = _lookup(SPECIAL_CLASSES)
+_REASONS = _lookup(
+    [None, *(_ipparse.ERROR_REASONS[i] for i in range(1, max(_ipparse.ERROR_REASONS) + 1))]
+)
 
 
 def _masked(values: npt.NDArray[np.integer], null: npt.NDArray[np.bool_]) -> pa.Array:
@@ -109,21 +121,16 @@ def _frame(
         if name == "as_name":
             return _pick(snapshot.names["asn_names"], f["asname"], f["asname"] < 0)
         if name == "registry":
-            return _pick(_lookup(REGISTRIES), f["rir"], f["rir"] == 0)
+            return _pick(_REGISTRIES, f["rir"], f["rir"] == 0)
         if name == "special_purpose":
-            return _pick(_lookup(SPECIAL_CLASSES), f["special"], f["special"] == 0)
+            return _pick(_SPECIAL_CLASSES, f["special"], f["special"] == 0)
         if name == "state":
             return _pick(
                 _lookup(states.answering_array(snapshot.countries)), f["reg"], f["reg"] == 0
             )
-        return _pick(_lookup(_REASONS), r.error, r.error == 0)
+        return _pick(_REASONS, r.error, r.error == 0)
 
     return pl.DataFrame([build(name).alias(f"{prefix}.{name}") for name in names])
-
-
-def _lookup(values: Sequence[str | None] | npt.NDArray[Any]) -> pl.Series:
-    """A small table to gather from, with the null that a missing index takes last."""
-    return pl.Series([*(v or None for v in values), None], dtype=pl.String)
 
 
 def _pick(

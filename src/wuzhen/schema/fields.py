@@ -37,6 +37,12 @@ class Field:
     required: bool = False
     shared: bool = True
     set_by: str = "parser"  # "parser" or "pipeline"
+    few_values: bool = False  # few distinct values in practice, though not a closed list
+
+    @property
+    def dictionary(self) -> bool:
+        """Stored dictionary-encoded: a closed list of values, or few in practice."""
+        return self.few_values or self.values is not None
 
 
 CC = r"[A-Z]{2}"
@@ -65,6 +71,7 @@ FIELDS: tuple[Field, ...] = (
         pattern=EVIDENCE_ID,
         required=True,
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "evidence.record",
@@ -74,7 +81,14 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         set_by="pipeline",
     ),
-    F("evidence.format", S, "The parser that read the record.", required=True, set_by="pipeline"),
+    F(
+        "evidence.format",
+        S,
+        "The parser that read the record.",
+        required=True,
+        set_by="pipeline",
+        few_values=True,
+    ),
     F(
         "evidence.ref",
         S,
@@ -88,6 +102,7 @@ FIELDS: tuple[Field, ...] = (
         pattern=CC,
         required=True,
         set_by="pipeline",
+        few_values=True,
     ),
     F("time.source", Kind.TIMESTAMP, "When the activity happened, as the record states (UTC)."),
     F(
@@ -96,9 +111,10 @@ FIELDS: tuple[Field, ...] = (
         "When Wuzhen ingested the record (UTC).",
         required=True,
         set_by="pipeline",
+        few_values=True,
     ),
-    F("feed.name", S, "Name of the feed or sensor the evidence came from."),
-    F("feed.provider", S, "Who publishes the feed."),
+    F("feed.name", S, "Name of the feed or sensor the evidence came from.", few_values=True),
+    F("feed.provider", S, "Who publishes the feed.", few_values=True),
     F(
         "tlp",
         S,
@@ -120,7 +136,7 @@ FIELDS: tuple[Field, ...] = (
         maximum=4294967295,
         set_by="pipeline",
     ),
-    F("source.as_name", S, "Name of that autonomous system.", set_by="pipeline"),
+    F("source.as_name", S, "Name of that autonomous system.", set_by="pipeline", few_values=True),
     F(
         "source.registration.cc",
         S,
@@ -128,6 +144,7 @@ FIELDS: tuple[Field, ...] = (
         "(regional registries' delegations): the jurisdiction routing uses.",
         pattern=r"[A-Z0-9]{2}",
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "source.geolocation.cc",
@@ -135,12 +152,14 @@ FIELDS: tuple[Field, ...] = (
         "Country where the source address is used.",
         pattern=r"[A-Z0-9]{2}",
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "source.registry",
         S,
         "Regional Internet registry of the source block, where known.",
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "source.special_purpose",
@@ -148,6 +167,7 @@ FIELDS: tuple[Field, ...] = (
         "Class of a special-purpose source address (private, "
         "loopback, documentation...); such addresses have no country.",
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "source.tld.cc",
@@ -155,6 +175,7 @@ FIELDS: tuple[Field, ...] = (
         "Country of the source host name's ccTLD, for information only.",
         pattern=CC,
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "destination.ip",
@@ -166,7 +187,12 @@ FIELDS: tuple[Field, ...] = (
     F("destination.fqdn", S, "Host name the activity was aimed at.", shared=False),
     F("destination.urlpath", S, "Path (and query) requested on the destination.", shared=False),
     F("protocol.transport", S, "Transport protocol, lower case.", values=TRANSPORTS),
-    F("protocol.application", S, "Application protocol, lower case (ssh, http, dns...)."),
+    F(
+        "protocol.application",
+        S,
+        "Application protocol, lower case (ssh, http, dns...).",
+        few_values=True,
+    ),
     F(
         "classification.taxonomy",
         S,
@@ -180,15 +206,17 @@ FIELDS: tuple[Field, ...] = (
         S,
         "Finer identifier: signature, rule or feed-specific name.",
         required=True,
+        few_values=True,
     ),
     F("event_description.text", S, "What the record says happened, in its own words."),
-    F("malware.name", S, "Malware family named by the record, lower case."),
+    F("malware.name", S, "Malware family named by the record, lower case.", few_values=True),
     F(
         "route.member",
         S,
         "Member the event is routed to (its jurisdiction includes the routing country).",
         pattern=CC,
         set_by="pipeline",
+        few_values=True,
     ),
     F(
         "route.basis",
