@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, text
+from wuzhen.arrowtext import buffers, slices
 from wuzhen.evidence.parsers._base import MONTHS
 
 I64 = npt.NDArray[np.int64]
@@ -76,23 +76,7 @@ def scan(lines: pa.Array | pa.ChunkedArray, year: YearRule) -> Scanned:
 
 def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.LargeStringArray:
     """One header part of every line as text; null where the line was not read."""
-    starts, ends = part
-    ok = s.kind != UNSURE
-    lengths = np.where(ok, ends - starts, 0)
-    out_offsets = np.zeros(len(starts) + 1, np.int64)
-    np.cumsum(lengths, out=out_offsets[1:])
-    out = np.empty(max(int(out_offsets[-1]), 1), np.uint8)
-    _gather(s.data, starts, out_offsets, out)
-    return text(out_offsets, out, ok)
-
-
-@njit(cache=True, nogil=True)
-def _gather(data: U8, starts: I64, out_offsets: I64, out: U8) -> None:
-    for i in range(starts.shape[0]):
-        a = starts[i]
-        o0 = out_offsets[i]
-        o1 = out_offsets[i + 1]
-        out[o0:o1] = data[a : a + (o1 - o0)]  # a slice copy: twice the speed of a byte loop
+    return slices(s.data, part[0], part[1], s.kind != UNSURE)
 
 
 @njit(cache=True, nogil=True, inline="always")

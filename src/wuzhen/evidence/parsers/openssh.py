@@ -26,6 +26,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from wuzhen.evidence.parsers._base import (
@@ -39,10 +40,14 @@ from wuzhen.evidence.parsers._base import (
     sample_records,
     skip,
 )
-from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
+from wuzhen.evidence.parsers._openssh_scan import NO_RULE, RULE_NAMES, UNSURE, groups, scan
+from wuzhen.evidence.parsers._rules import RULE, Applied, Rule, apply_rules, classification
 from wuzhen.evidence.parsers._syslog import split_syslog
 
-HOST = r"(?P<host>[0-9A-Fa-f:.]*[0-9A-Fa-f]|[A-Za-z0-9][\w.-]*)"
+# An address with a colon (IPv6), else a name or IPv4 address running to its last letter or
+# digit: tried the other way round, a name that starts with hex letters ("example.com") was
+# cut at its first other letter ("e").
+HOST = r"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]|[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)"
 PORT = r"(?: port (?P<port>\d+))?"
 USER = r"(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?)"
 SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"]
@@ -181,6 +186,7 @@ RULES: list[Rule] = [
     ),
 ]
 TYPE = classification(RULES)
+UNMATCHED = "sshd message not recognised as evidence"
 IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
 
 
@@ -207,17 +213,7 @@ class OpenSSH(Parser):
         lines = parsed.filter(pl.col("syslog_ok"))
         other = lines.filter(~pl.col("prog").is_in(SSHD_PROGRAMS))
         sshd = lines.filter(pl.col("prog").is_in(SSHD_PROGRAMS))
-        repeated = pl.col("msg").str.extract(r"^message repeated (\d+) times: \[ ?(.*)\]$", 1)
-        sshd = sshd.with_columns(
-            repeated.cast(pl.Int64, strict=False).alias("repeated"),
-            pl.when(repeated.is_not_null())
-            .then(pl.col("msg").str.extract(r"^message repeated \d+ times: \[ ?(.*)\]$", 1))
-            .otherwise(pl.col("msg"))
-            .alias("msg"),
-        )
-        applied = apply_rules(
-            sshd, RULES, "msg", unmatched_skip="sshd message not recognised as evidence"
-        )
+        applied = classify(sshd)
         ev = applied.events
         host_is_ip = pl.col("host").str.contains(IS_IP)
         events = ev.select(
@@ -226,9 +222,7 @@ class OpenSSH(Parser):
             pl.col("time.source"),
             pl.when(host_is_ip).then(pl.col("host")).alias("source.ip"),
             pl.when(~host_is_ip).then(pl.col("host")).alias("source.fqdn"),
-            pl.col("port").cast(pl.Int32, strict=False).alias("source.port")
-            if "port" in ev.columns
-            else pl.lit(None, pl.Int32).alias("source.port"),
+            pl.col("port").cast(pl.Int32, strict=False).alias("source.port"),
             pl.col("log_host").alias("destination.fqdn"),
             pl.lit("tcp").alias("protocol.transport"),
             pl.lit("ssh").alias("protocol.application"),
@@ -237,10 +231,8 @@ class OpenSSH(Parser):
             pl.col("msg").alias("event_description.text"),
             extra_json(
                 program=pl.col("prog"),
-                invalid_user=pl.col("invalid").is_not_null()
-                if "invalid" in ev.columns
-                else pl.lit(None, pl.Boolean),
-                method=pl.col("method") if "method" in ev.columns else pl.lit(None, pl.String),
+                invalid_user=pl.col("invalid").is_not_null(),
+                method=pl.col("method"),
                 repeated=pl.col("repeated"),
             ).alias("extra"),
         )
@@ -250,5 +242,58 @@ class OpenSSH(Parser):
             rejects=[applied.rejects, reject(not_syslog, "not a syslog line")],
         )
 
+
+def classify(sshd: pl.DataFrame) -> Applied:
+    """:data:`RULES` applied to sshd messages: by the compiled scanner where it is sure, by the
+    rule table (the reference) for the rest. Events carry every group of the rules'
+    expressions and ``repeated``."""
+    scanned = scan(sshd["msg"].to_arrow())
+    sure = scanned.rule != UNSURE
+    unsure = None if sure.all() else reference(sshd.filter(pl.Series(~sure)))
+    if unsure is not None and not sure.any():
+        return unsure
+    rows = np.flatnonzero(sure)
+    rule = scanned.rule[rows]
+    event = np.isin(rule, _EVENT_RULES)
+    taken = rows[event]
+    events = sshd[taken].with_columns(
+        _NAMES.gather(rule[event]).alias(RULE),
+        *(pl.Series(g, values) for g, values in groups(scanned, taken).items()),
+        pl.lit(None, pl.Int64).alias("repeated"),
+    )
+    not_event = rows[~event]
+    skipped = sshd.select(RECORD)[not_event].with_columns(
+        _SKIP_REASONS.gather(np.where(rule[~event] == NO_RULE, len(RULES), rule[~event]))
+    )
+    if unsure is None:
+        return Applied(events, skipped, reject(sshd.clear(), ""))
+    return Applied(
+        pl.concat([events, unsure.events], how="diagonal_relaxed"),
+        pl.concat([skipped, unsure.skipped]),
+        unsure.rejects,
+    )
+
+
+def reference(sshd: pl.DataFrame) -> Applied:
+    """:data:`RULES` applied by the rule table, ``message repeated N times: [ ... ]`` read as
+    the message it repeats."""
+    repeated = pl.col("msg").str.extract(r"^message repeated (\d+) times: \[ ?(.*)\]$", 1)
+    sshd = sshd.with_columns(
+        repeated.cast(pl.Int64, strict=False).alias("repeated"),
+        pl.when(repeated.is_not_null())
+        .then(pl.col("msg").str.extract(r"^message repeated \d+ times: \[ ?(.*)\]$", 1))
+        .otherwise(pl.col("msg"))
+        .alias("msg"),
+    )
+    return apply_rules(sshd, RULES, "msg", unmatched_skip=UNMATCHED)
+
+
+if tuple(r.name for r in RULES) != RULE_NAMES:
+    msg = "openssh.RULES and the compiled scanner's RULE_NAMES differ"
+    raise AssertionError(msg)
+_NAMES = pl.Series(RULE, RULE_NAMES)
+_EVENT_RULES = np.array([i for i, r in enumerate(RULES) if r.type is not None], np.int32)
+# the reason of each skip rule, then of no rule at all
+_SKIP_REASONS = pl.Series("reason", [r.skip for r in RULES] + [UNMATCHED], pl.String)
 
 PARSERS: tuple[Parser, ...] = (OpenSSH(),)

@@ -1,0 +1,518 @@
+"""sshd messages classified by one compiled pass over their bytes.
+
+:func:`scan` picks each message's rule exactly as :data:`wuzhen.evidence.parsers.openssh.RULES`
+does (the first rule whose test holds), and for the rules that make nearly every event of a
+real auth.log (failed passwords and methods, invalid users, PAM failures, disconnects before
+authentication, probes without identification) reads the groups their regular expressions
+capture. A message it is not sure of is left for the rule table, which stays the reference:
+a non-ASCII byte, a ``message repeated`` line, a rule it does not read, or text its rule's
+expression might read some other way than the scanner. The scanner only ever answers where the
+rule table would give the same answer (``tests/unit/evidence/test_openssh_scan.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+from numba import njit
+
+from wuzhen.arrowtext import buffers, text
+
+I32 = npt.NDArray[np.int32]
+I64 = npt.NDArray[np.int64]
+U8 = npt.NDArray[np.uint8]
+
+UNSURE = -2  # left for the rule table
+NO_RULE = -1  # no rule's test holds
+
+# The rules in the table's order: the scanner's rule numbers are indexes into it, and
+# ``openssh`` checks at import that its table still has these names in this order.
+RULE_NAMES = (
+    "ssh-failed-password",  # 0
+    "ssh-failed-auth",  # 1
+    "ssh-invalid-user",  # 2
+    "ssh-user-not-allowed",  # 3
+    "no-source",  # 4
+    "ssh-pam-failure",  # 5
+    "ssh-pam-failure",  # 6
+    "ssh-root-login-refused",  # 7
+    "ssh-max-auth-attempts",  # 8
+    "ssh-preauth-disconnect",  # 9
+    "ssh-preauth-timeout",  # 10
+    "ssh-no-identification",  # 11
+    "ssh-bad-protocol",  # 12
+    "ssh-negotiation-failed",  # 13
+    "ssh-bad-banner",  # 14
+    "accepted",  # 15
+    "session",  # 16
+    "disconnect",  # 17
+    "reverse-dns",  # 18
+    "service",  # 19
+    "no-address",  # 20
+)
+# The groups the rules' expressions capture, in the order of ``Scanned.spans``' rows.
+GROUPS = ("invalid", "user", "host", "port", "method")
+_INVALID, _USER, _HOST, _PORT, _METHOD = range(len(GROUPS))
+
+
+def _lit(s: str) -> U8:
+    return np.frombuffer(s.encode(), np.uint8)
+
+
+_REPEATED = _lit("message repeated ")
+_FAILED_PASSWORD = _lit("Failed password for ")
+_FAILED = _lit("Failed ")
+_INVALID_USER = _lit("Invalid user ")
+_ILLEGAL_USER = _lit("Illegal user ")
+_NOT_ALLOWED = _lit(" not allowed because ")
+_AUTH_FAILURE = _lit("authentication failure;")
+_RHOST = _lit("rhost=")
+_PAM_FAILURE = _lit("PAM: Authentication failure for ")
+_ROOT_REFUSED = _lit("ROOT LOGIN REFUSED")
+_MAX_ATTEMPTS = _lit("maximum authentication attempts exceeded")
+_PREAUTH = _lit("[preauth]")
+_DISCONNECT_FROM = _lit("disconnect from ")
+_DISCONNECTED_FROM = _lit("Disconnected from ")
+_CLOSED_BY = _lit("Connection closed by ")
+_RESET_BY = _lit("Connection reset by ")
+_TIMEOUT = _lit("Timeout before authentication for ")
+_NO_IDENT = _lit("Did not receive identification string from ")
+_BAD_PROTOCOL = _lit("Bad protocol version identification")
+_NEGOTIATE = _lit("Unable to negotiate with ")
+_BANNER = _lit("banner exchange: Connection from ")
+_ACCEPTED = _lit("Accepted ")
+_SESSION_OPENED = _lit("session opened")
+_SESSION_CLOSED = _lit("session closed")
+_ISCONNECT = _lit("isconnect")
+_CLOSED = _lit("Connection closed")
+_RESET = _lit("Connection reset")
+_REVERSE = _lit("reverse mapping checking")
+_BREAK_IN = _lit("POSSIBLE BREAK-IN ATTEMPT")
+_LISTENING = _lit("Server listening")
+_SIGNAL = _lit("Received signal")
+_STARTING = _lit("Starting ")
+_EXITING = _lit("Exiting ")
+_FROM_SP = _lit("from ")
+_BY_SP = _lit("by ")
+_SP_FROM_SP = _lit(" from ")
+_SP_FOR_SP = _lit(" for ")
+_SP_PORT_SP = _lit(" port ")
+# Text the tests look for anywhere in a message, each found by a byte of it that is rare in
+# sshd's messages (its anchor): one pass over a message looks up each byte in a table of the
+# anchors and checks the text around the few places it finds. The other tests' text is common
+# letters; it is searched for only when a test needs it.
+_NEEDLES = (  # (text, its anchor)
+    (" not allowed because ", "w"),
+    ("authentication failure;", ";"),
+    ("rhost=", "="),
+    ("PAM: Authentication failure for ", "M"),
+    ("maximum authentication attempts exceeded", "x"),
+    ("reverse mapping checking", "v"),
+    ("POSSIBLE BREAK-IN ATTEMPT", "K"),
+)
+(
+    _N_NOT_ALLOWED,
+    _N_AUTH_FAILURE,
+    _N_RHOST,
+    _N_PAM_FAILURE,
+    _N_MAX_ATTEMPTS,
+    _N_REVERSE,
+    _N_BREAK_IN,
+) = range(len(_NEEDLES))
+_NEEDLE_BYTES = np.zeros((len(_NEEDLES), max(len(t) for t, _ in _NEEDLES)), np.uint8)
+_NEEDLE_LENGTHS = np.array([len(t) for t, _ in _NEEDLES], np.int64)
+_ANCHOR_AT = np.array([t.index(c) for t, c in _NEEDLES], np.int64)  # the anchor's place
+_NOT_ASCII = -2
+_BY_ANCHOR = np.full(256, -1, np.int8)  # each byte: the needle it anchors, -1, or _NOT_ASCII
+_BY_ANCHOR[128:] = _NOT_ASCII
+for _j, (_t, _c) in enumerate(_NEEDLES):
+    _NEEDLE_BYTES[_j, : len(_t)] = np.frombuffer(_t.encode(), np.uint8)
+    _BY_ANCHOR[ord(_c)] = _j
+# after the needles: the place of some "rhost=" followed by a space or the end, and of some
+# followed by text (-1: none)
+_RHOST_SPACE = len(_NEEDLES)
+_RHOST_TEXT = len(_NEEDLES) + 1
+_FOUND = len(_NEEDLES) + 2
+_LOWER_INVALID_USER = _lit("invalid user ")
+_LOWER_ILLEGAL_USER = _lit("illegal user ")
+_AUTHENTICATING_USER = _lit("authenticating user ")
+
+
+@dataclass(frozen=True, slots=True)
+class Scanned:
+    """Per message: its rule (an index into the table, ``NO_RULE`` or ``UNSURE``) and where
+    each of :data:`GROUPS` lies in ``data`` (start and end byte; start -1: not captured)."""
+
+    rule: I32
+    spans: I64  # shape (n, 2 * len(GROUPS)): each group's start and end, group after group
+    data: U8
+
+
+def scan(messages: pa.Array | pa.ChunkedArray) -> Scanned:
+    t = buffers(messages)
+    n = len(t)
+    rule = np.full(n, UNSURE, np.int32)
+    spans = np.empty((n, 2 * len(GROUPS)), np.int64)  # the kernel writes every place
+    _scan(t.offsets, t.data, t.valid, rule, spans)
+    return Scanned(rule, spans, t.data)
+
+
+def groups(s: Scanned, rows: I64) -> dict[str, pa.LargeStringArray]:
+    """The text of each of :data:`GROUPS` in the messages ``rows`` (null where not captured),
+    all copied by one compiled pass into one buffer."""
+    spans = s.spans[rows]
+    offsets, out = _gather(s.data, spans)
+    return {g: text(offsets[j], out, spans[:, 2 * j] >= 0) for j, g in enumerate(GROUPS)}
+
+
+@njit(cache=True, nogil=True)
+def _gather(data: U8, spans: I64) -> tuple[I64, U8]:
+    """Each group's offsets (one row per group, into one buffer) and the buffer."""
+    rows = spans.shape[0]
+    count = spans.shape[1] // 2
+    offsets = np.empty((count, rows + 1), np.int64)
+    total = 0
+    for g in range(count):
+        offsets[g, 0] = total
+        for r in range(rows):
+            if spans[r, 2 * g] >= 0:
+                total += spans[r, 2 * g + 1] - spans[r, 2 * g]
+            offsets[g, r + 1] = total
+    out = np.empty(max(total, 1), np.uint8)
+    for g in range(count):
+        for r in range(rows):
+            o = offsets[g, r]
+            for k in range(spans[r, 2 * g], spans[r, 2 * g + 1]):  # short: bytes, not slices
+                out[o] = data[k]
+                o += 1
+    return offsets, out
+
+
+@njit(cache=True, nogil=True)
+def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans: I64) -> None:
+    found = np.empty(_FOUND, np.int64)
+    for i in range(valid.shape[0]):
+        spans[i, :] = -1
+        if not valid[i]:
+            continue
+        a = offsets[i]
+        b = offsets[i + 1]
+        r = _choose_by_start(data, a, b)  # rules 0-2 need no search through the message
+        if r == NO_RULE:
+            if _starts(data, a, b, _REPEATED) or not _locate(data, a, b, found):
+                continue
+            r = _choose(data, a, b, found)
+        elif not _ascii(data, a, b):
+            continue
+        if r == 0:
+            ok = _user_from_host(data, a + len(_FAILED_PASSWORD), b, True, spans, i)
+        elif r == 1:
+            m0 = a + len(_FAILED)
+            m1 = m0
+            while m1 < b and not _is_space(data[m1]):
+                m1 += 1
+            ok = m1 > m0 and _starts(data, m1, b, _SP_FOR_SP)
+            if ok:
+                spans[i, 2 * _METHOD] = m0
+                spans[i, 2 * _METHOD + 1] = m1
+                ok = _user_from_host(data, m1 + len(_SP_FOR_SP), b, True, spans, i)
+        elif r == 2:
+            ok = _user_from_host(data, a + len(_INVALID_USER), b, False, spans, i)
+        elif r == 5:  # rhost=(?P<host>\S+): no "rhost=" is followed by a space (rule 4)
+            h0 = found[_N_RHOST] + len(_RHOST)
+            h1 = h0
+            while h1 < b and not _is_space(data[h1]):
+                h1 += 1
+            ok = h1 > h0
+            spans[i, 2 * _HOST] = h0
+            spans[i, 2 * _HOST + 1] = h1
+        elif r == 9:
+            ok = _preauth_disconnect(data, a, b, spans, i)
+        elif r == 11:
+            p = _find(data, a, b, _FROM_SP)
+            ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, spans, i)
+        elif r in (3, 6, 7, 8, 10, 12, 13, 14):
+            ok = False  # rare messages: the rule table reads them
+        else:  # a skip rule, or none
+            ok = True
+        if ok:
+            rule[i] = r
+        else:
+            spans[i, :] = -1
+
+
+@njit(cache=True, nogil=True)
+def _locate(data: U8, a: int, b: int, found: I64) -> bool:
+    """Where each needle first occurs in ``data[a:b]`` (-1: nowhere), and the ``rhost=``
+    places; False (not sure) when the message has a byte that is not ASCII."""
+    found[:] = -1
+    for k in range(a, b):
+        j = _BY_ANCHOR[data[k]]
+        if j == -1:
+            continue
+        if j == _NOT_ASCII:
+            return False
+        start = k - _ANCHOR_AT[j]
+        if start < a or (found[j] >= 0 and j != _N_RHOST):
+            continue
+        n = _NEEDLE_LENGTHS[j]
+        if not _starts(data, start, b, _NEEDLE_BYTES[j, :n]):
+            continue
+        if found[j] < 0:
+            found[j] = start
+        if j == _N_RHOST:
+            q = start + n
+            found[_RHOST_SPACE if q >= b or _is_space(data[q]) else _RHOST_TEXT] = start
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _choose_by_start(data: U8, a: int, b: int) -> int:
+    """Rules 0-2, the first of the table, test how the message starts; else ``NO_RULE``."""
+    if b - a < 7:
+        return NO_RULE
+    c = data[a]
+    if c == 70:  # "F"
+        if _starts(data, a, b, _FAILED_PASSWORD):
+            return 0
+        if _starts(data, a, b, _FAILED):
+            return 1
+    elif c == 73 and (_starts(data, a, b, _INVALID_USER) or _starts(data, a, b, _ILLEGAL_USER)):
+        return 2
+    return NO_RULE
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ascii(data: U8, a: int, b: int) -> bool:
+    for k in range(a, b):  # noqa: SIM110 - a loop numba compiles
+        if data[k] >= 128:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _choose(data: U8, a: int, b: int, found: I64) -> int:
+    """The first rule after rules 0-2 whose test holds for ``data[a:b]``, or ``NO_RULE``."""
+    if found[_N_NOT_ALLOWED] >= 0:
+        return 3
+    if found[_N_AUTH_FAILURE] >= 0:
+        if found[_RHOST_SPACE] >= 0:
+            return 4
+        if found[_N_RHOST] >= 0:
+            return 5
+    if found[_N_PAM_FAILURE] >= 0:
+        return 6
+    if _starts(data, a, b, _ROOT_REFUSED):
+        return 7
+    if found[_N_MAX_ATTEMPTS] >= 0:
+        return 8
+    if _ends(data, a, b, _PREAUTH) and (
+        _find(data, a, b, _DISCONNECT_FROM) >= 0
+        or _starts(data, a, b, _DISCONNECTED_FROM)
+        or _starts(data, a, b, _CLOSED_BY)
+        or _starts(data, a, b, _RESET_BY)
+    ):
+        return 9
+    if _starts(data, a, b, _TIMEOUT):
+        return 10
+    if _starts(data, a, b, _NO_IDENT):
+        return 11
+    if _starts(data, a, b, _BAD_PROTOCOL):
+        return 12
+    if _starts(data, a, b, _NEGOTIATE):
+        return 13
+    if _starts(data, a, b, _BANNER):
+        return 14
+    if _starts(data, a, b, _ACCEPTED):
+        return 15
+    if _find(data, a, b, _SESSION_OPENED) >= 0 or _find(data, a, b, _SESSION_CLOSED) >= 0:
+        return 16
+    if (
+        _find(data, a, b, _ISCONNECT) >= 0
+        or _starts(data, a, b, _CLOSED)
+        or _starts(data, a, b, _RESET)
+    ):
+        return 17
+    if found[_N_REVERSE] >= 0 or found[_N_BREAK_IN] >= 0:
+        return 18
+    if (
+        _starts(data, a, b, _LISTENING)
+        or _starts(data, a, b, _SIGNAL)
+        or _starts(data, a, b, _STARTING)
+        or _starts(data, a, b, _EXITING)
+    ):
+        return 19
+    if not (found[_RHOST_TEXT] >= 0 or _has_address(data, a, b)):
+        return 20
+    return NO_RULE
+
+
+@njit(cache=True, nogil=True)
+def _has_address(data: U8, a: int, b: int) -> bool:
+    r"""``\d+\.\d+\.\d+\.\d+|[0-9A-Fa-f]*:[0-9A-Fa-f]*:|from \S`` occurs (ASCII)."""
+    p = _find(data, a, b, _FROM_SP)
+    while p >= 0:
+        q = p + len(_FROM_SP)
+        if q < b and not _is_space(data[q]):
+            return True
+        p = _find(data, p + 1, b, _FROM_SP)
+    for k in range(a, b):
+        if data[k] == 58:  # ":" then hex digits then ":"
+            j = k + 1
+            while j < b and _is_hex(data[j]):
+                j += 1
+            if j < b and data[j] == 58:
+                return True
+        elif _is_digit(data[k]) and (k == a or not _is_digit(data[k - 1])):
+            j = k
+            for dot in range(4):  # digits, then three times "." and digits
+                if dot > 0:
+                    if j >= b or data[j] != 46:
+                        break
+                    j += 1
+                d0 = j
+                while j < b and _is_digit(data[j]):
+                    j += 1
+                if j == d0:
+                    break
+                if dot == 3:
+                    return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _user_from_host(data: U8, p: int, b: int, invalid: bool, spans: I64, i: int) -> bool:
+    r"""``(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?) from HOST PORT`` at ``p`` (the
+    invalid group only when ``invalid``). Not sure (False) when the first reading fails: the
+    expression would then try without the invalid group."""
+    u = p
+    if invalid and (
+        _starts(data, p, b, _LOWER_INVALID_USER) or _starts(data, p, b, _LOWER_ILLEGAL_USER)
+    ):
+        u = p + len(_LOWER_INVALID_USER)
+        spans[i, 2 * _INVALID] = p
+        spans[i, 2 * _INVALID + 1] = u
+    k = _find(data, u, b, _SP_FROM_SP)
+    while k >= 0:  # the user is the shortest text before a " from " that a host follows
+        if _host_port(data, k + len(_SP_FROM_SP), b, spans, i):
+            spans[i, 2 * _USER] = u
+            spans[i, 2 * _USER + 1] = k
+            return True
+        k = _find(data, k + 1, b, _SP_FROM_SP)
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
+    r"""``(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?HOST PORT`` where
+    ``from``/``by`` first occurs. Not sure when that reading fails (the expression would go
+    on to later places, or read the user's words as the host)."""
+    p = _find(data, a, b, _FROM_SP)
+    q = _find(data, a, b if p < 0 else p, _BY_SP)  # only before "from " matters
+    if p < 0 or (0 <= q < p):
+        p = q
+        if p < 0:
+            return False
+        p += len(_BY_SP)
+    else:
+        p += len(_FROM_SP)
+    u = -1
+    if _starts(data, p, b, _LOWER_INVALID_USER):
+        u = p + len(_LOWER_INVALID_USER)
+    elif _starts(data, p, b, _AUTHENTICATING_USER):
+        u = p + len(_AUTHENTICATING_USER)
+    if u < 0:
+        return _host_port(data, p, b, spans, i)
+    k = u
+    while k < b and not _is_space(data[k]):
+        k += 1
+    if k >= b or data[k] != 32 or not _host_port(data, k + 1, b, spans, i):
+        return False
+    spans[i, 2 * _USER] = u
+    spans[i, 2 * _USER + 1] = k
+    return True
+
+
+@njit(cache=True, nogil=True)
+def _host_port(data: U8, p: int, b: int, spans: I64, i: int) -> bool:
+    r"""HOST then the optional `` port \d+`` at ``p``: the first alternative of HOST that
+    matches (an IPv6-like address, then a name or IPv4 address), each as long as it goes."""
+    end = -1
+    k = p
+    while k < b and _is_hex(data[k]):
+        k += 1
+    if k < b and data[k] == 58:  # [0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]
+        k += 1
+        while k < b and (_is_hex(data[k]) or data[k] == 58 or data[k] == 46):
+            if _is_hex(data[k]):
+                end = k + 1
+            k += 1
+    if end < 0 and p < b and _is_alnum(data[p]):  # [A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?
+        end = p + 1
+        k = p + 1
+        while k < b and (_is_alnum(data[k]) or data[k] == 95 or data[k] == 46 or data[k] == 45):
+            if _is_alnum(data[k]):
+                end = k + 1
+            k += 1
+    if end < 0:
+        return False
+    spans[i, 2 * _HOST] = p
+    spans[i, 2 * _HOST + 1] = end
+    if _starts(data, end, b, _SP_PORT_SP):
+        d0 = end + len(_SP_PORT_SP)
+        d1 = d0
+        while d1 < b and _is_digit(data[d1]):
+            d1 += 1
+        if d1 > d0:
+            spans[i, 2 * _PORT] = d0
+            spans[i, 2 * _PORT + 1] = d1
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _starts(data: U8, a: int, b: int, lit: U8) -> bool:
+    n = lit.shape[0]
+    if b - a < n:
+        return False
+    for k in range(n):  # noqa: SIM110 - a loop numba compiles
+        if data[a + k] != lit[k]:
+            return False
+    return True
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ends(data: U8, a: int, b: int, lit: U8) -> bool:
+    return b - a >= lit.shape[0] and _starts(data, b - lit.shape[0], b, lit)
+
+
+@njit(cache=True, nogil=True)
+def _find(data: U8, a: int, b: int, lit: U8) -> int:
+    """The first position of ``lit`` in ``data[a:b]``, or -1."""
+    first = lit[0]
+    for k in range(a, b - lit.shape[0] + 1):
+        if data[k] == first and _starts(data, k, b, lit):
+            return k
+    return -1
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_space(c: int) -> bool:
+    return c == 32 or 9 <= c <= 13
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_digit(c: int) -> bool:
+    return 48 <= c <= 57
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_hex(c: int) -> bool:
+    return 48 <= c <= 57 or 65 <= c <= 70 or 97 <= c <= 102
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _is_alnum(c: int) -> bool:
+    return 48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122

@@ -1,0 +1,254 @@
+"""sshd messages: the compiled scanner classifies them exactly as the rule table does.
+
+The rule table (``openssh.reference``: ``RULES`` through ``apply_rules``) is the reference.
+Each case is classified both ways; events (their rule and every captured group), skipped
+records (their reasons) and rejects must be equal.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from polars.testing import assert_frame_equal
+
+from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext
+from wuzhen.evidence.parsers._openssh_scan import UNSURE, scan
+from wuzhen.evidence.parsers._rules import Applied
+from wuzhen.evidence.parsers.openssh import OpenSSH, classify, reference
+
+NOW = datetime(2026, 6, 15, tzinfo=UTC)
+
+MESSAGES = [
+    # failed passwords and methods
+    "Failed password for root from 1.2.3.4 port 22 ssh2",
+    "Failed password for root from 1.2.3.4",
+    "Failed password for root from 1.2.3.4 port ssh2",
+    "Failed password for invalid user admin from 1.2.3.4 port 22 ssh2",
+    "Failed password for illegal user admin from 1.2.3.4 port 22 ssh2",
+    "Failed password for invalid user from 1.2.3.4 port 22 ssh2",
+    "Failed password for invalid user  from 1.2.3.4 port 22 ssh2",
+    "Failed password for  from 1.2.3.4 port 22 ssh2",
+    "Failed password for user from home from 1.2.3.4 port 22 ssh2",
+    "Failed password for a from : from 1.2.3.4 port 22 ssh2",
+    "Failed password for a from ::1 port 22 ssh2",
+    "Failed password for a from :: port 22 ssh2",
+    "Failed password for root from 2001:db8::1 port 22 ssh2",
+    "Failed password for root from ::ffff:192.0.2.1 port 22 ssh2",
+    "Failed password for root from fe80::1%eth0 port 22 ssh2",
+    "Failed password for root from example.com port 22 ssh2",
+    "Failed password for root from deadbeef.example.com port 22 ssh2",
+    "Failed password for root from host-1.example.com. port 22 ssh2",
+    "Failed password for root from host_1.example.com port 22 ssh2",
+    "Failed password for root from 1.2.3.4. port 22 ssh2",
+    "Failed password for root from beef: 11",
+    "Failed password for root from -x port 22",
+    "Failed password for root",
+    "Failed password for ",
+    "Failed publickey for root from 1.2.3.4 port 22 ssh2: RSA SHA256:abc",
+    "Failed none for invalid user test from 1.2.3.4 port 22 ssh2",
+    "Failed keyboard-interactive/pam for invalid user x from 1.2.3.4 port 22 ssh2",
+    "Failed  for root from 1.2.3.4",
+    "Failed publickey",
+    "Failed publickey for root",
+    "Failed password for root from 1.2.3.4 port 22\tssh2",
+    # invalid users
+    "Invalid user admin from 1.2.3.4 port 22",
+    "Invalid user admin from 1.2.3.4",
+    "Illegal user admin from 1.2.3.4",
+    "Invalid user  from 1.2.3.4",
+    "Invalid user from 1.2.3.4",
+    "Invalid user a from b from 1.2.3.4",
+    "Invalid user x",
+    "User root from 1.2.3.4 not allowed because not listed in AllowUsers",
+    "User root from 1.2.3.4 not allowed because",
+    # PAM
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+    "rhost=1.2.3.4  user=root",
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+    "rhost=host.example.com",
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= rhost=",
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+    "rhost= user=root",
+    "pam_unix(sshd:auth): authentication failure; rhost=1.2.3.4 rhost= user=root",
+    "pam_unix(sshd:auth): authentication failure; rhost=rhost=1.2.3.4",
+    "pam_unix(sshd:auth): authentication failure; logname= uid=0",
+    "pam_unix(sshd:auth): check pass; user unknown",
+    "PAM 2 more authentication failures; logname= uid=0 euid=0 tty=ssh ruser= rhost=1.2.3.4",
+    "PAM service(sshd) ignoring max retries; 6 > 3",
+    "error: PAM: Authentication failure for root from 1.2.3.4",
+    "error: PAM: Authentication failure for illegal user x from example.com",
+    "ROOT LOGIN REFUSED FROM 1.2.3.4",
+    "error: maximum authentication attempts exceeded for root from 1.2.3.4 port 22 ssh2 [preauth]",
+    # disconnects
+    "Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]",
+    "Received disconnect from 1.2.3.4 port 22:11: Bye Bye [preauth]",
+    "Received disconnect from 1.2.3.4: 11: Bye Bye",
+    "error: Received disconnect from 1.2.3.4: 3: com.jcraft.jsch.JSchException: Auth fail "
+    "[preauth]",
+    "Disconnected from invalid user admin 1.2.3.4 port 22 [preauth]",
+    "Disconnected from authenticating user root 1.2.3.4 port 22 [preauth]",
+    "Disconnected from authenticating user root  [preauth]",
+    "Disconnected from invalid user [preauth]",
+    "Disconnected from 1.2.3.4 port 22 [preauth]",
+    "Disconnected from user root 1.2.3.4 port 22",
+    "Connection closed by 1.2.3.4 [preauth]",
+    "Connection closed by 1.2.3.4 port 22 [preauth]",
+    "Connection closed by authenticating user root 1.2.3.4 port 22 [preauth]",
+    "Connection closed by invalid user  1.2.3.4 port 22 [preauth]",
+    "Connection closed by ruby  from 1.2.3.4 [preauth]",
+    "Connection reset by 1.2.3.4 port 22 [preauth]",
+    "Connection closed by 1.2.3.4",
+    "Connection reset by peer",
+    "Received disconnect from : 11: [preauth]",
+    "Timeout before authentication for 1.2.3.4 port 22",
+    "Did not receive identification string from 1.2.3.4",
+    "Did not receive identification string from 1.2.3.4 port 22",
+    "Did not receive identification string from unknown",
+    "Did not receive identification string from  x",
+    "Bad protocol version identification 'GET / HTTP/1.1' from 1.2.3.4 port 22",
+    "Unable to negotiate with 1.2.3.4 port 22: no matching key exchange method found.",
+    "banner exchange: Connection from 1.2.3.4 port 22: invalid format",
+    # skipped
+    "Accepted password for root from 1.2.3.4 port 22 ssh2",
+    "pam_unix(sshd:session): session opened for user root by (uid=0)",
+    "pam_unix(sshd:session): session closed for user root",
+    "Received disconnect from 10.0.0.5 port 22:11: disconnected by user",
+    "reverse mapping checking getaddrinfo for x.example.com [1.2.3.4] failed - POSSIBLE "
+    "BREAK-IN ATTEMPT!",
+    "Address 1.2.3.4 maps to x.example.com, but this does not map back to the address - "
+    "POSSIBLE BREAK-IN ATTEMPT!",
+    "Server listening on 0.0.0.0 port 22.",
+    "Received signal 15; terminating.",
+    "input_userauth_request: invalid user admin [preauth]",
+    "fatal: Read from socket failed: Connection reset by peer [preauth]",
+    "subsystem request for sftp by user root",
+    "Connection from 1.2.3.4 port 22 on 10.0.0.1 port 22",
+    "error: connect_to 10.0.0.1 port 22: failed.",
+    "key: fe80::1:2:",
+    "x 1.2.3",
+    "rhost=x",
+    "",
+    # left to the rule table
+    "message repeated 3 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]",
+    "message repeated 2 times: [ Invalid user x from 1.2.3.4]",
+    "Failed password for ünïcödé from 1.2.3.4 port 22 ssh2",
+    "Invalid user admin from 1.2.3.4\u00a0port 22",
+]
+
+
+def _frame(messages: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            RECORD: range(1, len(messages) + 1),
+            LINE: [f"Jan  5 01:31:41 host sshd[1]: {m}" for m in messages],
+            "msg": messages,
+        },
+        schema={RECORD: pl.Int64, LINE: pl.String, "msg": pl.String},
+    )
+
+
+def _sorted(frame: pl.DataFrame) -> pl.DataFrame:
+    return frame.select(sorted(frame.columns)).sort(RECORD)
+
+
+def _same(got: Applied, want: Applied) -> None:
+    assert_frame_equal(_sorted(got.events), _sorted(want.events))
+    assert_frame_equal(_sorted(got.skipped), _sorted(want.skipped))
+    assert_frame_equal(_sorted(got.rejects), _sorted(want.rejects))
+
+
+def _same_as_reference(sshd: pl.DataFrame) -> None:
+    _same(classify(sshd), reference(sshd))
+
+
+@pytest.mark.parametrize("message", MESSAGES)
+def test_each_message_is_classified_as_the_rule_table_does(message: str) -> None:
+    _same_as_reference(_frame([message]))
+
+
+def test_all_messages_together() -> None:
+    _same_as_reference(_frame(MESSAGES))
+
+
+def test_the_scanner_reads_common_messages_itself() -> None:
+    """The fast path is taken, not only the fallback, for the messages of a real auth.log."""
+    common = [
+        "Failed password for root from 1.2.3.4 port 22 ssh2",
+        "Failed password for invalid user admin from 2001:db8::1 port 22 ssh2",
+        "Failed publickey for root from 1.2.3.4 port 22 ssh2: RSA SHA256:abc",
+        "Invalid user admin from 1.2.3.4 port 22",
+        "pam_unix(sshd:auth): authentication failure; logname= uid=0 euid=0 tty=ssh ruser= "
+        "rhost=1.2.3.4  user=root",
+        "pam_unix(sshd:auth): check pass; user unknown",
+        "Received disconnect from 1.2.3.4 port 22:11: Bye Bye [preauth]",
+        "Connection closed by authenticating user root 1.2.3.4 port 22 [preauth]",
+        "Did not receive identification string from 1.2.3.4",
+        "input_userauth_request: invalid user admin [preauth]",
+        "Accepted password for root from 1.2.3.4 port 22 ssh2",
+    ]
+    assert (scan(_frame(common)["msg"].to_arrow()).rule != UNSURE).all()
+    left = MESSAGES[-4:]
+    assert (scan(_frame(left)["msg"].to_arrow()).rule == UNSURE).all()
+
+
+def test_no_message_and_null_messages() -> None:
+    _same_as_reference(_frame([]))
+    frame = _frame(["x", "y"]).with_columns(pl.lit(None, pl.String).alias("msg"))
+    assert (scan(frame["msg"].to_arrow()).rule == UNSURE).all()
+
+
+def test_a_source_name_is_read_whole() -> None:
+    """A host name starting with hex letters was cut at its first other letter ("e")."""
+    names = ["example.com", "deadbeef.example.com", "host-1.example.com"]
+    frame = _frame([f"Failed password for root from {n} port 22 ssh2" for n in names])
+    events = OpenSSH().parse(frame.drop("msg"), None, ParseContext(now=NOW)).events.sort(RECORD)
+    assert events["source.fqdn"].to_list() == [
+        "example.com",
+        "deadbeef.example.com",
+        "host-1.example.com",
+    ]
+    assert events["source.port"].to_list() == [22, 22, 22]
+
+
+PIECES = st.sampled_from(
+    [
+        "Failed ", "password ", "for ", "Invalid ", "Illegal ", "invalid ", "illegal ",
+        "authenticating ", "user ", "User ", " not allowed because ", "from ", " from ", "by ",
+        "ruby ", "1.2.3.4", "10.0.0.1:", "::1", "2001:db8::", ":", "::", "deadbeef", "example",
+        ".com", ".", "-", "_", " port ", "22", " ", "  ", "\t", "root", "x", "[preauth]",
+        "authentication failure;", "rhost=", "PAM: Authentication failure for ", "Received ",
+        "disconnect from ", "Disconnected from ", "Connection closed by ", "Connection reset by ",
+        "Did not receive identification string from ", "Timeout before authentication for ",
+        "Accepted ", "session opened", "isconnect", "reverse mapping checking", "Starting ",
+        "message repeated 2 times: [ ", "]", "é", "\u00a0", "9", "a:b:", "ROOT LOGIN REFUSED",
+    ]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(PIECES, max_size=12).map("".join), min_size=1, max_size=20))
+def test_random_messages_are_classified_as_the_rule_table_does(messages: list[str]) -> None:
+    _same_as_reference(_frame(messages))
+
+
+CORPUS_FILES = [
+    "syslog/loghub/OpenSSH_2k.log",
+    "syslog/fail2ban_testlogs/sshd",
+    "syslog/fail2ban_testlogs/sshd-journal",
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", CORPUS_FILES)
+def test_corpus_messages_are_classified_as_the_rule_table_does(corpus: Path, name: str) -> None:
+    """Every sshd message of the corpus' auth.log and of fail2ban's sshd test logs (syslog and
+    journal forms, with many variants of each message)."""
+    lines = pl.Series((corpus / name).read_text(encoding="utf-8", errors="replace").splitlines())
+    messages = lines.str.extract(r"\bsshd(?:-session|-auth)?(?:\[\d+\])?: ?(.*)$").drop_nulls()
+    assert messages.len() > 100
+    _same_as_reference(_frame(messages.to_list()))
