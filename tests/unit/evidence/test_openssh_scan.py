@@ -133,6 +133,50 @@ MESSAGES = [
     "x 1.2.3",
     "rhost=x",
     "",
+    # user names that hold " from ADDRESS port N" (log injection), and what sshd writes after
+    "Failed password for invalid user from 10.10.1.1 from 127.0.0.1 port 58946 ssh2",
+    "Failed password for invalid user test from 10.10.1.2 port 55555 ssh2 from 127.0.0.1 port "
+    "58946 ssh2",
+    "Failed password for invalid user test from 127.0.0.1 port 58946 ssh2: from 10.10.1.2 port "
+    "55555 ssh2",
+    "Failed password for user from 127.0.0.1 port 20000 ssh1: ruser from 1.2.3.4",
+    "Failed password for x from 1.2.3.4 port 22 ssh22",
+    "Failed password for x from 1.2.3.4 port 22 sshx",
+    "Failed password for x from 1.2.3.4 port 22 ssh",
+    "Failed password for x from 1.2.3.4 port 22:",
+    "Failed password for x from a:b-c port 22",
+    "Failed password for x from a:b-c port 22 ssh2",
+    "Failed password for x from 1.2.3.4 port 5 from 5.6.7.8 port 6",
+    "Failed password for invalid user from from 5.6.7.8 port 6 ssh2",
+    "Invalid user a from 10.0.0.1 port 1 from 127.0.0.1 port 2",
+    "Invalid user a from 10.0.0.1 from 127.0.0.1",
+    "Connection closed by authenticating user test 127.0.0.1 192.0.2.11 port 46039 [preauth]",
+    "Connection closed by authenticating user test 127.0.0.1 port 12345 192.0.2.11 port 46039 "
+    "[preauth]",
+    "Disconnected from invalid user a 6.6.6.6 1.2.3.4 port 5 [preauth]",
+    "Received disconnect from 1.2.3.4: 11: by 5.6.7.8 port 9: [preauth]",
+    "Received disconnect from a:b:c.x: 11: Bye [preauth]",
+    "Received disconnect from 1:2.x: 11: Bye [preauth]",
+    "Received disconnect from fe80::1:22:11: Bye [preauth]",
+    "Received disconnect from 1.2.3.4 port 22 [preauth] [preauth]",
+    "Received disconnect from 1.2.3.4 port x [preauth]",
+    "Connection reset by 1.2.3.4 port 22 [preauth]",
+    "Connection closed by 1.2.3.4 port 22 extra [preauth]",
+    "Bad protocol version identification 'x from 192.0.2.1' from 69.61.56.115 port 39833",
+    # a level or a message id before the message
+    "error: Failed password for root from 1.2.3.4 port 22 ssh2",
+    "fatal: Timeout before authentication for 1.2.3.4 port 22",
+    "Timeout before authentication for connection from 192.0.2.17 to 127.0.0.1, pid = 29098",
+    "fatal: Unable to negotiate with 1.2.3.4 port 5: no matching key exchange method found.",
+    "fatal: error: Failed password for root from 1.2.3.4",
+    "error: PAM: authentication error for james from 1.2.3.4 via 192.168.1.201",
+    "error: PAM: User not known to the underlying authentication module for illegal user x "
+    "from 10.1.2.3",
+    "PAM: nothing",
+    "User root not allowed because account is locked",
+    "[ID 800047 auth.info] Failed keyboard-interactive for <invalid username> from 1.2.3.4 "
+    "port 22 ssh2",
+    "error: message repeated 2 times: [ Invalid user x from 1.2.3.4]",
     # left to the rule table
     "message repeated 3 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]",
     "message repeated 2 times: [ Invalid user x from 1.2.3.4]",
@@ -186,6 +230,8 @@ def test_the_scanner_reads_common_messages_itself() -> None:
         "rhost=1.2.3.4  user=root",
         "pam_unix(sshd:auth): check pass; user unknown",
         "Received disconnect from 1.2.3.4 port 22:11: Bye Bye [preauth]",
+        "error: Received disconnect from 1.2.3.4: 14: No more user authentication methods "
+        "available. [preauth]",
         "Connection closed by authenticating user root 1.2.3.4 port 22 [preauth]",
         "Did not receive identification string from 1.2.3.4",
         "input_userauth_request: invalid user admin [preauth]",
@@ -226,6 +272,9 @@ PIECES = st.sampled_from(
         "Did not receive identification string from ", "Timeout before authentication for ",
         "Accepted ", "session opened", "isconnect", "reverse mapping checking", "Starting ",
         "message repeated 2 times: [ ", "]", "é", "\u00a0", "9", "a:b:", "ROOT LOGIN REFUSED",
+        "error: ", "fatal: ", "[ID 1 auth.info] ", "PAM: ", "Timeout ", "connection from ",
+        " ssh2", " ssh", ": ", "ssh1", " port 5", " from 127.0.0.1 port 9 ssh2", " [preauth]",
+        "Received disconnect from ", "a:b:c.", "Bye",
     ]
 )  # fmt: skip
 

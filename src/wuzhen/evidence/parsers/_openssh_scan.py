@@ -63,6 +63,9 @@ def _lit(s: str) -> U8:
 
 
 _REPEATED = _lit("message repeated ")
+_MESSAGE_ID = _lit("[ID ")  # Solaris: left to the rule table
+_ERROR = _lit("error: ")  # the level before some messages, which the rules do not read
+_FATAL = _lit("fatal: ")
 _FAILED_PASSWORD = _lit("Failed password for ")
 _FAILED = _lit("Failed ")
 _INVALID_USER = _lit("Invalid user ")
@@ -76,6 +79,8 @@ _MAX_ATTEMPTS = _lit("maximum authentication attempts exceeded")
 _PREAUTH = _lit("[preauth]")
 _DISCONNECT_FROM = _lit("disconnect from ")
 _DISCONNECTED_FROM = _lit("Disconnected from ")
+_RECEIVED_DISCONNECT = _lit("Received disconnect from ")
+_SP_PREAUTH = _lit(" [preauth]")
 _CLOSED_BY = _lit("Connection closed by ")
 _RESET_BY = _lit("Connection reset by ")
 _TIMEOUT = _lit("Timeout before authentication for ")
@@ -100,6 +105,7 @@ _BY_SP = _lit("by ")
 _SP_FROM_SP = _lit(" from ")
 _SP_FOR_SP = _lit(" for ")
 _SP_PORT_SP = _lit(" port ")
+_SP_SSH = _lit(" ssh")
 # Text the tests look for anywhere in a message, each found by a byte of it that is rare in
 # sshd's messages (its anchor): one pass over a message looks up each byte in a table of the
 # anchors and checks the text around the few places it finds. The other tests' text is common
@@ -108,7 +114,7 @@ _NEEDLES = (  # (text, its anchor)
     (" not allowed because ", "w"),
     ("authentication failure;", ";"),
     ("rhost=", "="),
-    ("PAM: Authentication failure for ", "M"),
+    ("PAM: ", "M"),  # rule 6 tests for more after it: not sure when found
     ("maximum authentication attempts exceeded", "x"),
     ("reverse mapping checking", "v"),
     ("POSSIBLE BREAK-IN ATTEMPT", "K"),
@@ -200,6 +206,10 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
             continue
         a = offsets[i]
         b = offsets[i + 1]
+        if _starts(data, a, b, _MESSAGE_ID):
+            continue
+        if _starts(data, a, b, _ERROR) or _starts(data, a, b, _FATAL):
+            a += len(_ERROR)
         r = _choose_by_start(data, a, b)  # rules 0-2 need no search through the message
         if r == NO_RULE:
             if _starts(data, a, b, _REPEATED) or not _locate(data, a, b, found):
@@ -233,7 +243,7 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
             ok = _preauth_disconnect(data, a, b, spans, i)
         elif r == 11:
             p = _find(data, a, b, _FROM_SP)
-            ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, spans, i)
+            ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, False, spans, i)
         elif r in (3, 6, 7, 8, 10, 12, 13, 14):
             ok = False  # rare messages: the rule table reads them
         else:  # a skip rule, or none
@@ -385,28 +395,97 @@ def _has_address(data: U8, a: int, b: int) -> bool:
 
 @njit(cache=True, nogil=True)
 def _user_from_host(data: U8, p: int, b: int, invalid: bool, spans: I64, i: int) -> bool:
-    r"""``(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?) from HOST PORT`` at ``p`` (the
-    invalid group only when ``invalid``). Not sure (False) when the first reading fails: the
-    expression would then try without the invalid group."""
+    r"""``(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?) from HOST`` at ``p`` (the invalid
+    group only when ``invalid``), then as the rule's first expression `` port \d+`` ending the
+    message as sshd ends it (``ENDED`` in ``openssh``), else as its second an optional port.
+    Not sure (False) when the reading with the invalid group fails, or when the text after it
+    starts with ``from ``: the expressions would then read the group as part of the user."""
     u = p
     if invalid and (
         _starts(data, p, b, _LOWER_INVALID_USER) or _starts(data, p, b, _LOWER_ILLEGAL_USER)
     ):
         u = p + len(_LOWER_INVALID_USER)
+        if _starts(data, u, b, _FROM_SP):
+            return False
         spans[i, 2 * _INVALID] = p
         spans[i, 2 * _INVALID + 1] = u
-    k = _find(data, u, b, _SP_FROM_SP)
-    while k >= 0:  # the user is the shortest text before a " from " that a host follows
-        if _host_port(data, k + len(_SP_FROM_SP), b, spans, i):
-            spans[i, 2 * _USER] = u
-            spans[i, 2 * _USER + 1] = k
-            return True
-        k = _find(data, k + 1, b, _SP_FROM_SP)
+    for ended in (True, False):
+        k = _find(data, u, b, _SP_FROM_SP)
+        while k >= 0:  # the user is the shortest text before a " from " that a host follows
+            if _host_port(data, k + len(_SP_FROM_SP), b, ended, spans, i):
+                spans[i, 2 * _USER] = u
+                spans[i, 2 * _USER + 1] = k
+                return True
+            k = _find(data, k + 1, b, _SP_FROM_SP)
     return False
 
 
 @njit(cache=True, nogil=True)
 def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
+    """The rule's first expression (a message as sshd writes it), else its second."""
+    p = -1
+    for opening in (_RECEIVED_DISCONNECT, _DISCONNECTED_FROM, _CLOSED_BY, _RESET_BY):
+        if _starts(data, a, b, opening):
+            p = a + len(opening)
+    if p < 0:
+        return _preauth_disconnect_anywhere(data, a, b, spans, i)
+    u = -1
+    if _starts(data, p, b, _LOWER_INVALID_USER):
+        u = p + len(_LOWER_INVALID_USER)
+    elif _starts(data, p, b, _AUTHENTICATING_USER):
+        u = p + len(_AUTHENTICATING_USER)
+    if u < 0:
+        found = _host_then_end(data, p, b, spans, i)
+    else:  # the user is the shortest text before a space that a host and the end follow
+        found = 0
+        k = u
+        while k < b and found == 0:
+            if data[k] == 32:
+                found = _host_then_end(data, k + 1, b, spans, i)
+                if found == 1:
+                    spans[i, 2 * _USER] = u
+                    spans[i, 2 * _USER + 1] = k
+            k += 1
+    if found == 0:
+        return _preauth_disconnect_anywhere(data, a, b, spans, i)
+    return found == 1
+
+
+@njit(cache=True, nogil=True)
+def _host_then_end(data: U8, p: int, b: int, spans: I64, i: int) -> int:
+    r"""``HOST(?: port (?P<port>\d+))?(?:$| \[preauth\]$|:)`` at ``p``: 1 (read), 0 (does not
+    match) or -1 (not sure: an address that does not end there might end earlier, at a
+    ":")."""
+    colon, name = _host_ends(data, p, b)
+    for end in (colon, name):
+        if end < 0:
+            continue
+        tail = end
+        d0 = end + len(_SP_PORT_SP)
+        d1 = d0
+        if _starts(data, end, b, _SP_PORT_SP):
+            while d1 < b and _is_digit(data[d1]):
+                d1 += 1
+            if d1 > d0:
+                tail = d1
+        if (
+            tail == b
+            or data[tail] == 58
+            or (_starts(data, tail, b, _SP_PREAUTH) and tail + 10 == b)
+        ):
+            spans[i, 2 * _HOST] = p
+            spans[i, 2 * _HOST + 1] = end
+            if tail > end:
+                spans[i, 2 * _PORT] = d0
+                spans[i, 2 * _PORT + 1] = d1
+            return 1
+        if end == colon:
+            return -1
+    return 0
+
+
+@njit(cache=True, nogil=True)
+def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
     r"""``(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?HOST PORT`` where
     ``from``/``by`` first occurs. Not sure when that reading fails (the expression would go
     on to later places, or read the user's words as the host)."""
@@ -425,11 +504,11 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
     elif _starts(data, p, b, _AUTHENTICATING_USER):
         u = p + len(_AUTHENTICATING_USER)
     if u < 0:
-        return _host_port(data, p, b, spans, i)
+        return _host_port(data, p, b, False, spans, i)
     k = u
     while k < b and not _is_space(data[k]):
         k += 1
-    if k >= b or data[k] != 32 or not _host_port(data, k + 1, b, spans, i):
+    if k >= b or data[k] != 32 or not _host_port(data, k + 1, b, False, spans, i):
         return False
     spans[i, 2 * _USER] = u
     spans[i, 2 * _USER + 1] = k
@@ -437,39 +516,69 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
 
 
 @njit(cache=True, nogil=True)
-def _host_port(data: U8, p: int, b: int, spans: I64, i: int) -> bool:
-    r"""HOST then the optional `` port \d+`` at ``p``: the first alternative of HOST that
-    matches (an IPv6-like address, then a name or IPv4 address), each as long as it goes."""
-    end = -1
-    k = p
-    while k < b and _is_hex(data[k]):
-        k += 1
-    if k < b and data[k] == 58:  # [0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]
-        k += 1
-        while k < b and (_is_hex(data[k]) or data[k] == 58 or data[k] == 46):
-            if _is_hex(data[k]):
-                end = k + 1
-            k += 1
-    if end < 0 and p < b and _is_alnum(data[p]):  # [A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?
-        end = p + 1
-        k = p + 1
-        while k < b and (_is_alnum(data[k]) or data[k] == 95 or data[k] == 46 or data[k] == 45):
-            if _is_alnum(data[k]):
-                end = k + 1
-            k += 1
-    if end < 0:
-        return False
-    spans[i, 2 * _HOST] = p
-    spans[i, 2 * _HOST + 1] = end
-    if _starts(data, end, b, _SP_PORT_SP):
+def _host_port(data: U8, p: int, b: int, ended: bool, spans: I64, i: int) -> bool:
+    r"""HOST then `` port \d+`` at ``p``: the port optional, or (``ended``) required and followed
+    by ``(?: ssh\d?)?(?:$|: )``. HOST's alternatives are tried in order (an IPv6-like address,
+    then a name or IPv4 address), each as long as it goes: a shorter one would be followed by
+    more of itself, never by a space."""
+    for end in _host_ends(data, p, b):
+        if end < 0:
+            continue
         d0 = end + len(_SP_PORT_SP)
         d1 = d0
-        while d1 < b and _is_digit(data[d1]):
-            d1 += 1
+        if _starts(data, end, b, _SP_PORT_SP):
+            while d1 < b and _is_digit(data[d1]):
+                d1 += 1
+        if ended and (d1 == d0 or not _ends_as_sshd(data, d1, b)):
+            continue
+        spans[i, 2 * _HOST] = p
+        spans[i, 2 * _HOST + 1] = end
         if d1 > d0:
             spans[i, 2 * _PORT] = d0
             spans[i, 2 * _PORT + 1] = d1
-    return True
+        return True
+    return False
+
+
+@njit(cache=True, nogil=True)
+def _host_ends(data: U8, p: int, b: int) -> tuple[int, int]:
+    """Where each alternative of HOST ends at ``p`` (-1: it does not match)."""
+    colon = -1  # [0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]
+    k = p
+    while k < b and _is_hex(data[k]):
+        k += 1
+    if k < b and data[k] == 58:
+        k += 1
+        while k < b and (_is_hex(data[k]) or data[k] == 58 or data[k] == 46):
+            if _is_hex(data[k]):
+                colon = k + 1
+            k += 1
+    name = -1  # [A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?
+    if p < b and _is_alnum(data[p]):
+        name = p + 1
+        k = p + 1
+        while k < b and (_is_alnum(data[k]) or data[k] == 95 or data[k] == 46 or data[k] == 45):
+            if _is_alnum(data[k]):
+                name = k + 1
+            k += 1
+    return colon, name
+
+
+@njit(cache=True, nogil=True)
+def _ends_as_sshd(data: U8, k: int, b: int) -> bool:
+    r"""``(?: ssh\d?)?(?:$|: )`` matches at ``k``, trying each way the optional parts read."""
+    if _starts(data, k, b, _SP_SSH):
+        e = k + len(_SP_SSH)
+        if e < b and _is_digit(data[e]) and _ends_message(data, e + 1, b):
+            return True
+        if _ends_message(data, e, b):
+            return True
+    return _ends_message(data, k, b)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _ends_message(data: U8, k: int, b: int) -> bool:
+    return k == b or (k + 1 < b and data[k] == 58 and data[k + 1] == 32)  # end, or ": "
 
 
 @njit(cache=True, nogil=True, inline="always")

@@ -1,10 +1,11 @@
 """Rule tables for text formats: cheap tests pick a rule per record, one regex per rule.
 
 Each record is tested against the rules' literal conditions in order (the first that holds
-wins); then each rule's regular expression runs only over the records that chose it. A rule
-either makes events (it names a classification) or skips records (it names a reason). A
-record whose chosen rule's expression does not match is rejected: it looked like that message
-but not in the expected form.
+wins); then each rule's regular expression runs only over the records that chose it (a rule
+may give several, tried in order: each runs over the records the ones before it did not
+match). A rule either makes events (it names a classification) or skips records (it names a
+reason). A record no expression of its chosen rule matches is rejected: it looked like that
+message but not in the expected form.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ MATCH = "__match"  # the whole match of a rule's expression
 class Rule:
     name: str  # becomes classification.identifier for event rules
     when: pl.Expr  # cheap test on the record's columns (literal contains/starts_with)
-    pattern: str | None = None  # regex with named groups, applied to ``text``
+    pattern: str | tuple[str, ...] | None = None  # regex(es) with named groups, on ``text``
     type: str | None = None  # classification.type: an event rule
     skip: str | None = None  # reason: a skip rule
     description: str | None = None
@@ -81,23 +82,25 @@ def apply_rules(
         if rule.pattern is None:
             events.append(part)
             continue
-        # One pass of the expression: a group around all of it tells whether it matched.
-        groups = part.select(
-            pl.col(text).str.extract_groups(f"(?P<{MATCH}>{rule.pattern})").alias("__g")
-        ).unnest("__g")
-        matched = groups[MATCH].is_not_null()
-        good = pl.concat([part, groups.drop(MATCH)], how="horizontal").filter(matched)
-        bad = part.filter(~matched)
-        if bad.height:
-            rejects.append(reject(bad, f"{rule.name}: message not in the expected form"))
-        events.append(good)
+        for pattern in _patterns(rule):
+            if part.height == 0:
+                break
+            # One pass of the expression: a group around all of it tells whether it matched.
+            groups = part.select(
+                pl.col(text).str.extract_groups(f"(?P<{MATCH}>{pattern})").alias("__g")
+            ).unnest("__g")
+            matched = groups[MATCH].is_not_null()
+            events.append(pl.concat([part, groups.drop(MATCH)], how="horizontal").filter(matched))
+            part = part.filter(~matched)
+        if part.height:
+            rejects.append(reject(part, f"{rule.name}: message not in the expected form"))
     out = (
         pl.concat(events, how="diagonal_relaxed")
         if events
         else tagged.clear().with_columns(pl.col(RULE).cast(pl.String))
     )
     # Every group of every pattern is a column, even when no record matched its rule.
-    group_names = {g for r in rules if r.pattern for g in re.compile(r.pattern).groupindex}
+    group_names = {g for r in rules for p in _patterns(r) for g in re.compile(p).groupindex}
     out = out.with_columns(
         pl.lit(None, pl.String).alias(g) for g in sorted(group_names - set(out.columns))
     )
@@ -110,6 +113,12 @@ def apply_rules(
         if rejects
         else pl.DataFrame(schema={RECORD: pl.Int64, "raw": pl.String, "reason": pl.String}),
     )
+
+
+def _patterns(rule: Rule) -> tuple[str, ...]:
+    if rule.pattern is None:
+        return ()
+    return (rule.pattern,) if isinstance(rule.pattern, str) else rule.pattern
 
 
 def _choose(frame: pl.DataFrame, rules: list[Rule]) -> pl.Series:

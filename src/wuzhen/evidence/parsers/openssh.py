@@ -15,10 +15,14 @@ Evidence (events), all ``intrusion-attempts/brute-force`` unless noted:
   ``Unable to negotiate with H``, ``banner exchange: Connection from H``
 
 ``message repeated N times: [ ... ]`` lines are read as the message they repeat; the count is
-kept in ``extra.repeated``. Skipped: successful logins, session open/close, disconnects after
-login, reverse-DNS mismatch warnings, service messages, sshd messages that carry no address
-(the same session's address is logged on another line), other programs' lines. Rejected: lines
-that are not syslog lines, and evidence messages not in the documented form.
+kept in ``extra.repeated``. The rules read a message after its level (``error:``, ``fatal:``)
+and Solaris' message id (``PREFIX``). A user name can hold a forged ``from ADDRESS port N``:
+the source is the address sshd's own ending follows (``ENDED``), not the first ``from``.
+
+Skipped: successful logins, session open/close, disconnects after login, reverse-DNS mismatch
+warnings, service messages, sshd messages that carry no address (the same session's address is
+logged on another line), other programs' lines. Rejected: lines that are not syslog lines, and
+evidence messages not in the documented form. See ``docs/user/formats/openssh.md``.
 """
 
 from __future__ import annotations
@@ -49,8 +53,19 @@ from wuzhen.evidence.parsers._syslog import split_syslog
 # cut at its first other letter ("e").
 HOST = r"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]|[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)"
 PORT = r"(?: port (?P<port>\d+))?"
+# How sshd ends these messages: the port, the protocol, and nothing or ": " and more. A user
+# name can hold " from ADDRESS port N": the first " from " this follows is the source, not the
+# first " from " (fail2ban's test logs have such lines).
+ENDED = r" port (?P<port>\d+)(?: ssh\d?)?(?:$|: )"
 USER = r"(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?)"
 SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"]
+PAM_FAILURE = (
+    r"PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying "
+    r"authentication module) for "
+)
+# Read before the rules: the level OpenSSH 7+ writes before some messages, and the message id
+# Solaris and illumos write before all of them (the message keeps them).
+PREFIX = r"^(?:\[ID \d+ [\w.]+\] )?(?:error: |fatal: )?"
 
 m = pl.col("msg")
 PREAUTH = m.str.ends_with("[preauth]")
@@ -58,24 +73,35 @@ RULES: list[Rule] = [
     Rule(
         "ssh-failed-password",
         m.str.starts_with("Failed password for "),
-        rf"^Failed password for {USER} from {HOST}{PORT}",
+        (
+            rf"^Failed password for {USER} from {HOST}{ENDED}",
+            rf"^Failed password for {USER} from {HOST}{PORT}",
+        ),
         type="brute-force",
     ),
     Rule(
         "ssh-failed-auth",
         m.str.starts_with("Failed "),
-        rf"^Failed (?P<method>\S+) for {USER} from {HOST}{PORT}",
+        (
+            rf"^Failed (?P<method>\S+) for {USER} from {HOST}{ENDED}",
+            rf"^Failed (?P<method>\S+) for {USER} from {HOST}{PORT}",
+        ),
         type="brute-force",
     ),
     Rule(
         "ssh-invalid-user",
         m.str.starts_with("Invalid user ") | m.str.starts_with("Illegal user "),
-        rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{PORT}",
+        (
+            rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{ENDED}",
+            rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{PORT}",
+        ),
         type="brute-force",
     ),
     Rule(
         "ssh-user-not-allowed",
-        m.str.contains(" not allowed because ", literal=True),
+        m.str.starts_with("User ")
+        & m.str.contains(" not allowed because ", literal=True)
+        & m.str.contains(" from ", literal=True),
         rf"^User (?P<user>.*?) from {HOST} not allowed",
         type="brute-force",
     ),
@@ -93,8 +119,8 @@ RULES: list[Rule] = [
     ),
     Rule(
         "ssh-pam-failure",
-        m.str.contains("PAM: Authentication failure for ", literal=True),
-        rf"Authentication failure for {USER} from {HOST}",
+        m.str.contains(PAM_FAILURE),
+        rf"{PAM_FAILURE}{USER} from {HOST}",
         type="brute-force",
     ),
     Rule(
@@ -118,13 +144,19 @@ RULES: list[Rule] = [
             | m.str.starts_with("Connection closed by ")
             | m.str.starts_with("Connection reset by ")
         ),
-        rf"(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?{HOST}{PORT}",
+        (
+            # as sshd writes them: a user name may hold spaces and addresses
+            r"^(?:Received disconnect from|Disconnected from|Connection (?:closed|reset) by) "
+            rf"(?:(?:invalid|authenticating) user (?P<user>.*?) )?{HOST}"
+            r"(?: port (?P<port>\d+))?(?:$| \[preauth\]$|:)",
+            rf"(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?{HOST}{PORT}",
+        ),
         type="brute-force",
     ),
     Rule(
         "ssh-preauth-timeout",
         m.str.starts_with("Timeout before authentication for "),
-        rf"for {HOST}{PORT}",
+        rf"for (?:connection from )?{HOST}{PORT}",
         type="brute-force",
     ),
     Rule(
@@ -136,7 +168,7 @@ RULES: list[Rule] = [
     Rule(
         "ssh-bad-protocol",
         m.str.starts_with("Bad protocol version identification"),
-        rf"from {HOST}{PORT}",
+        (rf"from {HOST}{ENDED}", rf"from {HOST}{PORT}"),  # the quoted banner may hold "from"
         type="scanner",
     ),
     Rule(
@@ -187,6 +219,7 @@ RULES: list[Rule] = [
 ]
 TYPE = classification(RULES)
 UNMATCHED = "sshd message not recognised as evidence"
+MESSAGE = "__message"  # the message as logged, while the rules read it without PREFIX
 IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
 
 
@@ -275,8 +308,8 @@ def classify(sshd: pl.DataFrame) -> Applied:
 
 
 def reference(sshd: pl.DataFrame) -> Applied:
-    """:data:`RULES` applied by the rule table, ``message repeated N times: [ ... ]`` read as
-    the message it repeats."""
+    """:data:`RULES` applied by the rule table to the message after :data:`PREFIX`, and
+    ``message repeated N times: [ ... ]`` read as the message it repeats."""
     repeated = pl.col("msg").str.extract(r"^message repeated (\d+) times: \[ ?(.*)\]$", 1)
     sshd = sshd.with_columns(
         repeated.cast(pl.Int64, strict=False).alias("repeated"),
@@ -285,7 +318,12 @@ def reference(sshd: pl.DataFrame) -> Applied:
         .otherwise(pl.col("msg"))
         .alias("msg"),
     )
-    return apply_rules(sshd, RULES, "msg", unmatched_skip=UNMATCHED)
+    sshd = sshd.with_columns(
+        pl.col("msg").alias(MESSAGE), pl.col("msg").str.replace(PREFIX, "").alias("msg")
+    )
+    applied = apply_rules(sshd, RULES, "msg", unmatched_skip=UNMATCHED)
+    events = applied.events.with_columns(pl.col(MESSAGE).alias("msg")).drop(MESSAGE)
+    return Applied(events, applied.skipped, applied.rejects)
 
 
 if tuple(r.name for r in RULES) != RULE_NAMES:
