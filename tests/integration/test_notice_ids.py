@@ -188,3 +188,28 @@ def test_the_migration_moves_notice_ids_into_the_store_and_back(
         assert restored == {"CN": sorted(ids["CN"]), "US": ids["US"]}
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("width", [None, 32])
+def test_digests_across_batches_and_id_lengths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, width: int | None
+) -> None:
+    """A member's ids running over several batches hash as one list, whether the ids are all
+    as long (event ids: one buffer) or not (joined as text)."""
+    rng = np.random.default_rng(3)
+    ids = {
+        m: sorted(
+            (f"{rng.integers(1 << 62):032x}" if width else "x" * int(rng.integers(1, 9)) + str(i))
+            for i in range(n)
+        )
+        for m, n in (("CN", 7), ("FR", 1), ("US", 5))
+    }
+    path = tmp_path / "ids.parquet"
+    pl.DataFrame(
+        {
+            "member": [m for m, v in ids.items() for _ in v],
+            "event.id": [i for v in ids.values() for i in v],
+        }
+    ).write_parquet(path)
+    monkeypatch.setattr(notice_ids, "BATCH", 3)
+    assert list(notice_ids.digests(path)) == [(m, len(v), digest(v)) for m, v in ids.items()]

@@ -21,11 +21,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from wuzhen.arrowtext import buffers
 from wuzhen.evidence.store import NOTICES
 from wuzhen.evidence.tables import StoreFile
 from wuzhen.notices.tables import Notice
@@ -86,7 +89,9 @@ def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Fro
             row = con.execute(
                 f'COPY (SELECT member, "event.id" FROM ({routed}) ORDER BY member, "event.id") '
                 f"TO {_literal(str(target))} "
-                "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 131072)"
+                # level 1: the ids are random hex, which higher levels barely shrink more
+                # (27 -> 25 MB for 1.45M ids) at half the speed
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 131072)"
             ).fetchone()
             if not (row and row[0]):
                 target.unlink(missing_ok=True)
@@ -130,20 +135,37 @@ def digests(path: Path) -> Iterator[tuple[str, int, str]]:
     for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=["member", ID]):
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
-        runs = frame.group_by("member", maintain_order=True).agg(
-            pl.len().alias("n"), pl.col(ID).str.join("\n").alias("ids")
+        runs = (  # the file is sorted by member: each member's ids are one run
+            frame.with_row_index("__at")
+            .group_by("member", maintain_order=True)
+            .agg(pl.col("__at").first().alias("at"), pl.len().alias("n"))
         )
-        for who, n, ids in runs.iter_rows():
+        ids = batch.column(ID)
+        for who, at, n in runs.iter_rows():
             if who == member:
                 sha.update(b"\n")
             else:
                 if member is not None:
                     yield member, events, sha.hexdigest()
                 member, events, sha = who, 0, hashlib.sha256()
-            sha.update(ids.encode())
+            sha.update(_lines(ids.slice(at, n)))
             events += n
     if member is not None:
         yield member, events, sha.hexdigest()
+
+
+def _lines(ids: pa.Array) -> bytes | memoryview:
+    """``ids`` one per line, without a last line end: each id and a line end side by side in
+    one buffer when the ids are all as long (event ids are), else joined as text."""
+    t = buffers(ids)
+    lengths = np.diff(t.offsets)
+    width = int(lengths[0]) if len(lengths) else 0
+    if not len(lengths) or not (lengths == width).all() or not t.valid.all():
+        return "\n".join(ids.to_pylist()).encode()
+    table = np.empty((len(lengths), width + 1), np.uint8)
+    table[:, :width] = t.data[t.offsets[0] : t.offsets[-1]].reshape(-1, width)
+    table[:, width] = ord("\n")
+    return table.reshape(-1)[:-1].data
 
 
 def of_notice(session: Session, root: Path, notice: Notice) -> pl.LazyFrame:
