@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers
+from wuzhen.arrowtext import buffers, text
 
 U64 = npt.NDArray[np.uint64]
 
@@ -160,8 +160,9 @@ def event_ids(
 _HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
 
 
-def hex_ids(h1: U64, h2: U64) -> pa.StringArray:
-    """Lower-case hex of the 16 digest bytes (h1 then h2, little-endian), as Arrow strings."""
+def hex_ids(h1: U64, h2: U64) -> pa.LargeStringArray:
+    """Lower-case hex of the 16 digest bytes (h1 then h2, little-endian), as Arrow strings
+    whose buffers are the hex digits as computed (no copy)."""
     n = h1.shape[0]
     raw = np.empty((n, 2), "<u8")
     raw[:, 0] = h1
@@ -170,5 +171,5 @@ def hex_ids(h1: U64, h2: U64) -> pa.StringArray:
     out = np.empty((n, 32), np.uint8)
     out[:, 0::2] = _HEX[digest >> 4]
     out[:, 1::2] = _HEX[digest & 15]
-    fixed = pa.FixedSizeBinaryArray.from_buffers(pa.binary(32), n, [None, pa.py_buffer(out)])
-    return fixed.cast(pa.binary()).cast(pa.string())
+    offsets = np.arange(0, 32 * n + 1, 32, dtype=np.int64)
+    return text(offsets, out.reshape(-1), np.ones(n, np.bool_))
