@@ -13,11 +13,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -25,17 +24,6 @@ pytestmark = pytest.mark.corpus
 FEODO_CSV = "threatfeeds/abusech_feodotracker_ipblocklist_2024-04-04.csv"
 URLHAUS = "threatfeeds/abusech_urlhaus_dump_elastic-integrations.ndjson"
 FEODO_JSON = "threatfeeds/intelmq_fixtures/abusech_feodotracker_ipblocklist.json"
-
-
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
 
 
 FEODO = {
@@ -50,7 +38,7 @@ FEODO = {
 
 
 def test_feodotracker_csv(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / FEODO_CSV)
+    f, rows = ingest(sqlite_node, corpus / FEODO_CSV)
     assert f.format == "feodotracker-csv"
     # grep -c . FILE                                                                    -> 38
     assert f.records == 38
@@ -65,7 +53,7 @@ def test_feodotracker_csv(corpus: Path, sqlite_node: Node) -> None:
     }
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 10p FILE: "2023-05-23 17:51:44","192.9.135.73","1194","online","2024-04-01","Pikabot"
-    _check(
+    check(
         rows[10],
         {
             **FEODO,
@@ -80,7 +68,7 @@ def test_feodotracker_csv(corpus: Path, sqlite_node: Node) -> None:
     )
     # sed -n 11p FILE: "2024-02-08 19:20:49","85.239.243.155","5000","offline","2024-03-11",...
     # (registered in DE, used in the US: routed by registration)
-    _check(
+    check(
         rows[11],
         {
             **FEODO,
@@ -95,7 +83,7 @@ def test_feodotracker_csv(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 37p FILE (the last row): "2024-04-04 07:03:03","172.233.221.61","5938",...
-    _check(
+    check(
         rows[37],
         {
             **FEODO,
@@ -109,7 +97,7 @@ def test_feodotracker_csv(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_urlhaus_ndjson(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / URLHAUS)
+    f, rows = ingest(sqlite_node, corpus / URLHAUS)
     assert f.format == "urlhaus-ndjson"
     # jq -c . FILE | wc -l (two objects; the file has no final newline)               -> 2
     assert f.records == 2
@@ -127,7 +115,7 @@ def test_urlhaus_ndjson(corpus: Path, sqlite_node: Node) -> None:
     }
     # jq -r '[.id,.url,.dateadded]|@tsv' FILE, line 1:
     #   2786904  http://115.55.244.160:41619/Mozi.m  2024-03-19 11:34:09 UTC
-    _check(
+    check(
         rows[1],
         {
             **common,
@@ -143,7 +131,7 @@ def test_urlhaus_ndjson(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # line 2: 2786903  http://27.206.236.188:59429/i  2024-03-19 11:33:08 UTC
-    _check(
+    check(
         rows[2],
         {
             **common,
@@ -160,7 +148,7 @@ def test_urlhaus_ndjson(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_feodotracker_json(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / FEODO_JSON)
+    f, rows = ingest(sqlite_node, corpus / FEODO_JSON)
     assert f.format == "feodotracker-json"
     # jq length FILE                                                                    -> 4
     assert f.records == 4
@@ -169,7 +157,7 @@ def test_feodotracker_json(corpus: Path, sqlite_node: Node) -> None:
     assert (f.skipped, f.rejects, f.duplicates) == (0, 0, 0)
     # jq -r '.[]|[.ip_address,.port,.first_seen,.last_online,.malware]|@tsv' FILE, line 1:
     #   51.178.161.32  4643  2021-01-17 07:44:46  2022-11-15  Dridex  (hostname srv-web...)
-    _check(
+    check(
         rows[1],
         {
             **FEODO,
@@ -185,7 +173,7 @@ def test_feodotracker_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # line 2: 142.44.247.57  4043  2021-01-26 03:22:41  2022-10-17  Dridex  (country CA)
-    _check(
+    check(
         rows[2],
         {
             **FEODO,
@@ -198,7 +186,7 @@ def test_feodotracker_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # line 4: 1.234.21.73  6601  (no first_seen)  2022-11-15  Dridex: the day last online
-    _check(
+    check(
         rows[4],
         {
             **FEODO,

@@ -19,7 +19,8 @@ from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
+from wuzhen.evidence.ingest import FileSummary
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -29,14 +30,7 @@ BAD_DATAPLANE = "not a dataplane record (ASN | ASname | ipaddr | [firstseen |] l
 
 
 def _ingest(node: Node, name: str, corpus: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([corpus / FIXTURES / name], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
+    return ingest(node, corpus / FIXTURES / name)
 
 
 def test_blocklistde(corpus: Path, sqlite_node: Node) -> None:
@@ -47,7 +41,7 @@ def test_blocklistde(corpus: Path, sqlite_node: Node) -> None:
     # sed -n '1p;2p;6p' FILE: 192.0.2.4, 192.0.2.45, 203.0.113.254 (documentation addresses:
     # no country, unrouted)
     for record, ip in ((1, "192.0.2.4"), (2, "192.0.2.45"), (6, "203.0.113.254")):
-        _check(
+        check(
             rows[record],
             {
                 "source.ip": ip,
@@ -76,7 +70,7 @@ def test_bambenek(corpus: Path, sqlite_node: Node) -> None:
     assert dict(f.skipped_reasons) == {"comment line": 16}
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 17p FILE: 213.247.47.190,IP used by shiotob/urlzone/bebloh C&C,2016-11-12 18:02,...
-    _check(
+    check(
         rows[17],
         {
             "time.source": datetime(2016, 11, 12, 18, 2, tzinfo=UTC),
@@ -121,7 +115,7 @@ def test_dshield_block(corpus: Path, sqlite_node: Node) -> None:
     }
     # sed -n 32p FILE: 43.229.53.0 43.229.53.255 24 788 Japan Inet JP admin@v6nic.net
     # (the block is registered in HK today: attribution wins over the stated JP; HK is CN's)
-    _check(
+    check(
         rows[32],
         {
             **common,
@@ -133,7 +127,7 @@ def test_dshield_block(corpus: Path, sqlite_node: Node) -> None:
     )
     assert "v6nic" not in (rows[32]["extra"] or "")  # the contact address is not kept
     # sed -n 33p FILE: 194.63.140.0 194.63.140.255 24 585 (no name, country, e-mail)
-    _check(
+    check(
         rows[33],
         {
             **common,
@@ -165,7 +159,7 @@ def test_dataplane_sshpwauth(corpus: Path, sqlite_node: Node) -> None:
         "feed.name": "sshpwauth",
     }
     # sed -n 71p FILE: NA | NA | 170.239.104.183 | 2016-12-01 04:26:48 | sshpwauth
-    _check(
+    check(
         rows[71],
         {
             **common,
@@ -177,7 +171,7 @@ def test_dataplane_sshpwauth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 72p FILE: 4134 | CHINANET-BACKBONE No.31,Jin-ro | 117.21.224.121 | 2016-12-06 ...
-    _check(
+    check(
         rows[72],
         {
             **common,
@@ -190,7 +184,7 @@ def test_dataplane_sshpwauth(corpus: Path, sqlite_node: Node) -> None:
     )
     # sed -n 73p FILE: 1 | TEST-AS company | With | pipe | 1.2.3.4 | 2024-04-02 12:00:00 | ...
     # (awk -F'|' '{print NF}' gives 7: the AS name holds two "|"; it is read whole)
-    _check(
+    check(
         rows[73],
         {
             **common,
@@ -224,7 +218,7 @@ def test_dataplane_sshclient(corpus: Path, sqlite_node: Node) -> None:
         "feed.name": "sshclient",
     }
     # sed -n 66p FILE: NA | NA | 5.157.7.82 | 2016-12-01 20:41:09 | sshclient
-    _check(
+    check(
         rows[66],
         {
             **common,
@@ -236,7 +230,7 @@ def test_dataplane_sshclient(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 67p FILE: 394472 | SWOI-ASN - SWOI, US | 104.241.232.238 | 2016-12-05 01:49:19 | ...
-    _check(
+    check(
         rows[67],
         {
             **common,
@@ -317,4 +311,4 @@ def test_dataplane_single_row_reports(
         0,
     )
     assert dict(f.skipped_reasons) == {"comment line": record - 1}
-    _check(rows[record], {**DATAPLANE, **expected})
+    check(rows[record], {**DATAPLANE, **expected})

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.evidence import parsers
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -29,19 +29,8 @@ TESTLOG_COPIES = ["honeypot/cowrie_fail2ban_testlog.json", "syslog/fail2ban_test
 BOOKKEEPING = "session bookkeeping (the session's connect record is its evidence)"
 
 
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
-
-
 def test_kareiva_json(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / KAREIVA_JSON)
+    f, rows = ingest(sqlite_node, corpus / KAREIVA_JSON)
     assert f.format == "cowrie"
     # grep -c . honeypot/cowrie_kareiva/cowrie.json.2018-05-07                          -> 417
     assert f.records == 417
@@ -54,7 +43,7 @@ def test_kareiva_json(corpus: Path, sqlite_node: Node) -> None:
     # jq -c . FILE > /dev/null && echo ok (every line is JSON)                            -> ok
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 1p FILE: session.connect 122.226.181.164:40476 -> 172.17.0.3:2222
-    _check(
+    check(
         rows[1],
         {
             "time.source": datetime(2018, 5, 7, 0, 8, 26, 713576, tzinfo=UTC),
@@ -74,7 +63,7 @@ def test_kareiva_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 12p FILE: login.success from 42.7.26.60 (system HoneyPotSSHTransport)
-    _check(
+    check(
         rows[12],
         {
             "time.source": datetime(2018, 5, 7, 0, 26, 21, 922026, tzinfo=UTC),
@@ -91,7 +80,7 @@ def test_kareiva_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 44p FILE: login.failed from 202.137.154.160 (the first: grep -n login.failed)
-    _check(
+    check(
         rows[44],
         {
             "time.source": datetime(2018, 5, 7, 1, 12, 47, 91032, tzinfo=UTC),
@@ -107,7 +96,7 @@ def test_kareiva_json(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_kareiva_text_log(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / KAREIVA_LOG)
+    f, rows = ingest(sqlite_node, corpus / KAREIVA_LOG)
     assert f.format == "cowrie-log"
     # grep -c . honeypot/cowrie_kareiva/cowrie.log.2018-05-07                          -> 1744
     assert f.records == 1744
@@ -126,7 +115,7 @@ def test_kareiva_text_log(corpus: Path, sqlite_node: Node) -> None:
     }
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 3p FILE: New connection: 122.226.181.164:40476 (172.17.0.3:2222)
-    _check(
+    check(
         rows[3],
         {
             "time.source": datetime(2018, 5, 7, 0, 8, 26, 713576, tzinfo=UTC),
@@ -144,7 +133,7 @@ def test_kareiva_text_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 51p FILE: [... HoneyPotSSHTransport,67,42.7.26.60] login attempt [...] succeeded
-    _check(
+    check(
         rows[51],
         {
             "time.source": datetime(2018, 5, 7, 0, 26, 21, 922026, tzinfo=UTC),
@@ -157,7 +146,7 @@ def test_kareiva_text_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 192p FILE: [... HoneyPotSSHTransport,77,202.137.154.160] login attempt [...] failed
-    _check(
+    check(
         rows[192],
         {
             "time.source": datetime(2018, 5, 7, 1, 12, 47, 91032, tzinfo=UTC),
@@ -190,7 +179,7 @@ def test_json_and_text_logs_of_the_same_day_agree(corpus: Path, sqlite_node: Nod
 
 @pytest.mark.parametrize("name", TESTLOG_COPIES)
 def test_fail2ban_cowrie_testlog(corpus: Path, sqlite_node: Node, name: str) -> None:
-    f, rows = _ingest(sqlite_node, corpus / name)
+    f, rows = ingest(sqlite_node, corpus / name)
     assert f.format == "cowrie"
     # grep -c . FILE                                                                     -> 21
     assert f.records == 21
@@ -202,7 +191,7 @@ def test_fail2ban_cowrie_testlog(corpus: Path, sqlite_node: Node, name: str) -> 
     assert f.rejects == 15
     assert dict(f.reject_reasons) == {"not JSON": 15}
     # sed -n 4p FILE: session.connect 137.184.154.9:37416 -> 172.18.0.2:2222
-    _check(
+    check(
         rows[4],
         {
             "time.source": datetime(2026, 8, 13, 0, 0, 34, 803989, tzinfo=UTC),
@@ -219,7 +208,7 @@ def test_fail2ban_cowrie_testlog(corpus: Path, sqlite_node: Node, name: str) -> 
         },
     )
     # sed -n 16p FILE: login.success, same session
-    _check(
+    check(
         rows[16],
         {
             "time.source": datetime(2026, 8, 13, 0, 0, 35, 273750, tzinfo=UTC),
@@ -234,7 +223,7 @@ def test_fail2ban_cowrie_testlog(corpus: Path, sqlite_node: Node, name: str) -> 
     )
     assert "brun" not in str({k: v for k, v in rows[16].items() if k != "raw"})
     # sed -n 24p FILE: telnet connect from 203.0.113.9 (documentation block: no country)
-    _check(
+    check(
         rows[24],
         {
             "time.source": datetime(2026, 8, 13, 0, 5, tzinfo=UTC),

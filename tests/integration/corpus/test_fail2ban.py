@@ -14,12 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.evidence import parsers
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -29,21 +28,8 @@ RECIDIVE = "syslog/fail2ban_testlogs/recidive"
 TESTLOGS = "syslog/fail2ban_testlogs"
 
 
-def _ingest(
-    node: Node, path: Path, timezone: str = "UTC"
-) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN", timezone=timezone)).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
-
-
 def test_real_log(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / REAL)
+    f, rows = ingest(sqlite_node, corpus / REAL)
     assert f.format == "fail2ban"
     # grep -c . syslog/fail2ban_real/dairelad_fail2ban.log                                -> 37
     assert f.records == 37
@@ -51,7 +37,7 @@ def test_real_log(corpus: Path, sqlite_node: Node) -> None:
     assert f.events == 37
     assert (f.skipped, f.rejects, f.duplicates) == (0, 0, 0)
     # sed -n 1p FILE: Found 203.228.100.41 - 2021-11-25 08:27:05 (the failure's own time)
-    _check(
+    check(
         rows[1],
         {
             "time.source": datetime(2021, 11, 25, 8, 27, 5, tzinfo=UTC),
@@ -70,7 +56,7 @@ def test_real_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 4p FILE: 2021-11-25 08:27:07,942 ... NOTICE  [sshd] Ban 203.228.100.41
-    _check(
+    check(
         rows[4],
         {
             "time.source": datetime(2021, 11, 25, 8, 27, 7, 942000, tzinfo=UTC),
@@ -83,7 +69,7 @@ def test_real_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 29p FILE: 2021-11-25 10:59:49,112 ... Ban 110.42.132.70
-    _check(
+    check(
         rows[29],
         {
             "time.source": datetime(2021, 11, 25, 10, 59, 49, 112000, tzinfo=UTC),
@@ -97,13 +83,13 @@ def test_real_log(corpus: Path, sqlite_node: Node) -> None:
 
 def test_real_log_in_its_local_zone(corpus: Path, sqlite_node: Node) -> None:
     """fail2ban writes local time: --timezone shifts every event the same way."""
-    _, rows = _ingest(sqlite_node, corpus / REAL, timezone="Asia/Seoul")
+    _, rows = ingest(sqlite_node, corpus / REAL, timezone="Asia/Seoul")
     assert rows[1]["time.source"] == datetime(2021, 11, 24, 23, 27, 5, tzinfo=UTC)
     assert rows[29]["time.source"] == datetime(2021, 11, 25, 1, 59, 49, 112000, tzinfo=UTC)
 
 
 def test_recidive_testlog(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / RECIDIVE)
+    f, rows = ingest(sqlite_node, corpus / RECIDIVE)
     assert f.format == "fail2ban"
     # grep -c . syslog/fail2ban_testlogs/recidive                                         -> 20
     assert f.records == 20
@@ -115,7 +101,7 @@ def test_recidive_testlog(corpus: Path, sqlite_node: Node) -> None:
     assert dict(f.reject_reasons) == {"not a fail2ban log line": 11}
     assert f.duplicates == 0
     # sed -n 2p FILE: 0.8 layout, "2006-02-13 15:52:30,388 fail2ban.actions: NOTICE [sendmail] Ban"
-    _check(
+    check(
         rows[2],
         {
             "time.source": datetime(2006, 2, 13, 15, 52, 30, 388000, tzinfo=UTC),
@@ -131,7 +117,7 @@ def test_recidive_testlog(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 8p FILE: [recidive] Ban 1.2.3.4
-    _check(
+    check(
         rows[8],
         {
             "source.ip": "1.2.3.4",
@@ -144,7 +130,7 @@ def test_recidive_testlog(corpus: Path, sqlite_node: Node) -> None:
     )
     # sed -n 19p FILE: syslog "Mar 05 08:41:28 test.org fail2ban-server[11524]: fail2ban.actions
     # [11524]: NOTICE  [postfix-auth] Ban 192.0.2.2" (no year: the clock's, 2026)
-    _check(
+    check(
         rows[19],
         {
             "time.source": datetime(2026, 3, 5, 8, 41, 28, tzinfo=UTC),

@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.evidence import parsers
 from wuzhen.evidence.ingest import FileSummary, IngestOptions
 from wuzhen.node import Node
@@ -49,16 +50,10 @@ def _type(kind: str) -> str:
 
 
 def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
+    summary, rows = ingest(node, path)
     assert summary.format == "misp"
     assert summary.duplicates == 0
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
+    return summary, rows
 
 
 def test_xorist_has_no_network_observable(corpus: Path, sqlite_node: Node) -> None:
@@ -112,7 +107,7 @@ def test_sednit_bare_event_with_objects(corpus: Path, sqlite_node: Node) -> None
     # jq -c "$A | .[2] | {type, category, value, timestamp, uuid}" FILE
     #   -> domain, Network activity, movieultimate.com, 1513893957 (2017-12-21 22:05:57 UTC),
     #      5a3c3045-ab0c-4d38-8efe-459002de0b81
-    _check(
+    check(
         rows[3],
         {
             **event,
@@ -132,7 +127,7 @@ def test_sednit_bare_event_with_objects(corpus: Path, sqlite_node: Node) -> None
     # jq -c "$A | .[106] | {type, category, value, timestamp, uuid}" FILE
     #   -> ip-dst (in a domain-ip object), Network activity, 87.236.211.182, 1513940542,
     #      5a3ce63e-66d4-483f-bae6-44f6950d210f
-    _check(
+    check(
         rows[107],
         {
             **event,
@@ -150,7 +145,7 @@ def test_sednit_bare_event_with_objects(corpus: Path, sqlite_node: Node) -> None
     assert '"object":"domain-ip"' in rows[107]["extra"]
     # jq -c "$A | .[121] | {type, value, timestamp, uuid}" FILE
     #   -> domain, webviewres.net, 1513940654, 5a3ce6ae-3b00-420a-82fd-45fb950d210f
-    _check(
+    check(
         rows[122],
         {
             **event,
@@ -194,7 +189,7 @@ def test_asert_event_with_scheme_less_urls(corpus: Path, sqlite_node: Node) -> N
     # jq -c "$A | .[3] | {type, value, timestamp, uuid}" FILE
     #   -> hostname, akm.epac.to, 1461067951 (2016-04-19 12:12:31 UTC),
     #      571620af-e57c-4008-80f2-4933950d210f
-    _check(
+    check(
         rows[4],
         {
             **event,
@@ -208,7 +203,7 @@ def test_asert_event_with_scheme_less_urls(corpus: Path, sqlite_node: Node) -> N
     # jq -c "$A | .[14] | {type, value, timestamp, uuid, comment}" FILE
     #   -> ip-dst, 103.240.203.232, 1461067319, 57161e37-fe5c-4f2a-b9ec-4eea950d210f,
     #      "On port 8080; Located in Honk Kong"
-    _check(
+    check(
         rows[15],
         {
             **event,
@@ -229,7 +224,7 @@ def test_asert_event_with_scheme_less_urls(corpus: Path, sqlite_node: Node) -> N
     # jq -c "$A | .[312] | {type, value, timestamp, uuid}" FILE
     #   -> url, http://www.whitewall.top:995/5724DD3DCC4A19E8416E5691, 1461144197,
     #      57174a85-8a24-41d6-bc55-4eef950d210f
-    _check(
+    check(
         rows[313],
         {
             **event,
@@ -293,7 +288,7 @@ def test_fallchill_c2_addresses(corpus: Path, sqlite_node: Node) -> None:
     # jq -c "$A | .[0] | {type, category, value, timestamp, uuid}" FILE
     #   -> ip-dst, Network activity, 98.101.211.162, 1510922092 (2017-11-17 12:34:52 UTC),
     #      5a0d5cac-2ef4-4bae-baa4-4a91950d210f
-    _check(
+    check(
         rows[1],
         {
             **event,
@@ -309,7 +304,7 @@ def test_fallchill_c2_addresses(corpus: Path, sqlite_node: Node) -> None:
     # jq -c "$A | .[96] | {type, category, value, timestamp, uuid}" FILE
     #   -> ip-dst|port, Payload delivery, 125.212.132.222|443, 1510922094,
     #      5a0d6a76-7878-4cec-ad85-76fa950d210f
-    _check(
+    check(
         rows[97],
         {
             **event,
@@ -326,7 +321,7 @@ def test_fallchill_c2_addresses(corpus: Path, sqlite_node: Node) -> None:
     # jq -c "$A | .[122] | {type, value, timestamp, uuid}" FILE
     #   -> ip-dst (in an ip-port object), 10.10.30.110, 1510828762,
     #      5a0d6ada-0ee0-406e-8722-21c1950d210f
-    _check(
+    check(
         rows[123],
         {
             **event,
@@ -352,7 +347,7 @@ def test_intelmq_fixtures(corpus: Path, sqlite_node: Node) -> None:
     #      575c8598-f1f0-4c16-a94a-0612c0a83866; ["ecsirt:malicious-code=\"ransomware\"",
     #      "for_intelmq_processing"]; ORGNAME. The "Payload type" attribute says Locky (as
     #      IntelMQ reads it). No TLP tag: the feed's default (AMBER here).
-    _check(
+    check(
         rows[1],
         {
             "time.source": datetime(2016, 6, 11, 21, 41, 44, tzinfo=UTC),
@@ -371,7 +366,7 @@ def test_intelmq_fixtures(corpus: Path, sqlite_node: Node) -> None:
     # jq -c '{type, category, value, uuid}' FILE
     #   -> url, Payload delivery, http://fake.example.com/malware/is/here, 575c8598-...
     assert (f.records, f.events, f.skipped, f.rejects) == (1, 1, 0, 0)
-    _check(
+    check(
         rows[1],
         {
             "time.source": datetime(2016, 6, 11, 21, 41, 44, tzinfo=UTC),

@@ -19,29 +19,19 @@ from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
 
 LOGHUB = "syslog/loghub/OpenSSH_2k.log"
 TESTLOG = "syslog/fail2ban_testlogs/sshd"
-
-
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    # BSD syslog times carry no year: give one, so the test does not depend on today's date
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN", year=2017)).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
+# BSD syslog times carry no year: give one, so the tests do not depend on today's date
+YEAR = 2017
 
 
 def test_loghub_auth_log(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / LOGHUB)
+    f, rows = ingest(sqlite_node, corpus / LOGHUB, year=YEAR)
     assert f.format == "openssh"
     # grep -c '' syslog/loghub/OpenSSH_2k.log                                           -> 2000
     assert f.records == 2000
@@ -85,7 +75,7 @@ def test_loghub_auth_log(corpus: Path, sqlite_node: Node) -> None:
         "sshd message without a source address (its session's address is on another line)": 256,
     }
     # sed -n 2p FILE: Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186
-    _check(
+    check(
         rows[2],
         {
             "raw": "Dec 10 06:55:46 LabSZ sshd[24200]: Invalid user webmaster from 173.234.31.186",
@@ -107,7 +97,7 @@ def test_loghub_auth_log(corpus: Path, sqlite_node: Node) -> None:
     )
     # sed -n 6p FILE: ... Failed password for invalid user webmaster from 173.234.31.186 port
     # 38926 ssh2
-    _check(
+    check(
         rows[6],
         {
             "time.source": datetime(2017, 12, 10, 6, 55, 48, tzinfo=UTC),
@@ -119,7 +109,7 @@ def test_loghub_auth_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 139p FILE: ... Did not receive identification string from 123.235.32.19
-    _check(
+    check(
         rows[139],
         {
             "time.source": datetime(2017, 12, 10, 7, 34, 33, tzinfo=UTC),
@@ -147,7 +137,7 @@ def _oracle(path: Path) -> dict[int, dict[str, Any]]:
 
 
 def test_fail2ban_sshd_testlog(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOG)
+    f, rows = ingest(sqlite_node, corpus / TESTLOG, year=YEAR)
     assert f.format == "openssh"
     # grep -c . syslog/fail2ban_testlogs/sshd                                           -> 348
     # (records are the non-blank lines)

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
+from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -26,19 +26,6 @@ pytestmark = pytest.mark.corpus
 FIXTURES = "threatfeeds/intelmq_fixtures"
 LISTS = "threatfeeds/spamhaus"
 MODIFIED_2015 = datetime(2015, 9, 14, 4, 39, 22, tzinfo=UTC)  # "; Last-Modified: Mon, 14 Sep..."
-
-
-def _ingest(
-    node: Node, path: Path, fmt: str | None = None
-) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN", format=fmt)).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
 
 
 BLACKLIST = {
@@ -50,7 +37,7 @@ BLACKLIST = {
 
 
 def test_drop_text(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / FIXTURES / "spamhaus_drop.txt")
+    f, rows = ingest(sqlite_node, corpus / FIXTURES / "spamhaus_drop.txt")
     assert f.format == "spamhaus-drop"
     # grep -c . FILE                                                                    -> 6
     assert f.records == 6
@@ -60,7 +47,7 @@ def test_drop_text(corpus: Path, sqlite_node: Node) -> None:
     assert dict(f.skipped_reasons) == {"comment line": 4}
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 5p FILE: 1.4.0.0/17 ; SBL256893 (the block spans several registrations)
-    _check(
+    check(
         rows[5],
         {
             **BLACKLIST,
@@ -74,7 +61,7 @@ def test_drop_text(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 6p FILE: 2a06:e480::/29 ; SBL301771
-    _check(
+    check(
         rows[6],
         {
             **BLACKLIST,
@@ -89,7 +76,7 @@ def test_drop_text(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_asndrop_text(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / FIXTURES / "spamhaus_asndrop.txt")
+    f, rows = ingest(sqlite_node, corpus / FIXTURES / "spamhaus_asndrop.txt")
     assert f.format == "spamhaus-drop"
     # grep -c . FILE                                                                    -> 6
     assert f.records == 6
@@ -99,7 +86,7 @@ def test_asndrop_text(corpus: Path, sqlite_node: Node) -> None:
     assert dict(f.skipped_reasons) == {"comment line": 4}
     assert (f.rejects, f.duplicates) == (0, 0)
     # sed -n 5p FILE: AS260 ; AE | XCONNECT24 - Xconnect24 Inc., US (the stated country routes)
-    _check(
+    check(
         rows[5],
         {
             **BLACKLIST,
@@ -113,7 +100,7 @@ def test_asndrop_text(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 6p FILE: AS10516 ; | Orb-bit Design Group (no country: unrouted)
-    _check(
+    check(
         rows[6],
         {
             **BLACKLIST,
@@ -127,7 +114,7 @@ def test_asndrop_text(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_asndrop_json(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / LISTS / "asn_drop.json")
+    f, rows = ingest(sqlite_node, corpus / LISTS / "asn_drop.json")
     assert f.format == "spamhaus-drop-json"
     # grep -c . FILE                                                                    -> 202
     assert f.records == 202
@@ -138,7 +125,7 @@ def test_asndrop_json(corpus: Path, sqlite_node: Node) -> None:
     assert (f.rejects, f.duplicates) == (0, 0)
     common = {**BLACKLIST, "classification.identifier": "spamhaus-asndrop", "time.source": None}
     # sed -n 1p FILE: {"asn":932,"rir":"arin","domain":"xn.net","cc":"US","asname":"XNNET"}
-    _check(
+    check(
         rows[1],
         {
             **common,
@@ -150,7 +137,7 @@ def test_asndrop_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 2p FILE: {"asn":6060,...,"domain":"management-alliance-group",...,"MAGI-NET-GW"}
-    _check(
+    check(
         rows[2],
         {
             **common,
@@ -160,7 +147,7 @@ def test_asndrop_json(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 201p FILE: {"asn":400506,"rir":"arin","domain":"black-apple","cc":"US",...}
-    _check(rows[201], {**common, "source.asn": 400506, "source.as_name": "BAIAS"})
+    check(rows[201], {**common, "source.asn": 400506, "source.as_name": "BAIAS"})
 
 
 @pytest.mark.parametrize(
@@ -201,11 +188,11 @@ def test_bare_drop_copies(
     checked: list[tuple[int, str, str | None]],
 ) -> None:
     path = corpus / LISTS / name
-    f, rows = _ingest(sqlite_node, path)
+    f, rows = ingest(sqlite_node, path)
     assert f.format == "blocklist"  # nothing in the file names Spamhaus
     assert (f.records, f.events, f.skipped, f.rejects) == (lines, lines, 0, 0)
     for record, network, cc in checked:
-        _check(
+        check(
             rows[record],
             {
                 "source.network": network,
@@ -223,7 +210,7 @@ def test_bare_drop_copies(
 
 
 def test_bare_copy_as_drop_list(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / LISTS / "edrop.txt", "spamhaus-drop")
+    f, rows = ingest(sqlite_node, corpus / LISTS / "edrop.txt", format="spamhaus-drop")
     # grep -cE '^[0-9a-f:.]+/[0-9]+ *$' FILE                                            -> 322
     assert (f.format, f.records, f.events, f.skipped, f.rejects) == (
         "spamhaus-drop",
@@ -238,7 +225,7 @@ def test_bare_copy_as_drop_list(corpus: Path, sqlite_node: Node) -> None:
         (2, "2.57.122.0/24", "RO"),
         (322, "221.227.188.0/22", "CN"),
     ):
-        _check(
+        check(
             rows[record],
             {
                 **BLACKLIST,
@@ -253,7 +240,7 @@ def test_bare_copy_as_drop_list(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_cert(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / FIXTURES / "spamhaus_cert.txt")
+    f, rows = ingest(sqlite_node, corpus / FIXTURES / "spamhaus_cert.txt")
     assert f.format == "spamhaus-cert"
     # grep -c . FILE                                                                    -> 21
     assert f.records == 21
@@ -277,7 +264,7 @@ def test_cert(corpus: Path, sqlite_node: Node) -> None:
     }
     # sed -n 3p FILE: 109.90.233.19,AS6830,AT,1441008351,patcher,dxxt.sinkhole.dk,
     #                 212.227.20.19,80,1036,tcp (registered in DE: attribution wins over "AT")
-    _check(
+    check(
         rows[3],
         {
             "time.source": datetime(2015, 8, 31, 8, 5, 51, tzinfo=UTC),
@@ -298,7 +285,7 @@ def test_cert(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 5p FILE: 111.111.111.183,AS11178,LV,1471111139,iotmirai,-,?,?,?,?
-    _check(
+    check(
         rows[5],
         {
             "time.source": datetime(2016, 8, 13, 17, 58, 59, tzinfo=UTC),
@@ -316,7 +303,7 @@ def test_cert(corpus: Path, sqlite_node: Node) -> None:
     )
     # sed -n 13p FILE: 192.168.46.8,AS64496,AT,1523192708,l_spamlink,http://example.com/,
     #                  http://example.com/,,192.168.46.8:1660:darkmailer2,tcp (a private address)
-    _check(
+    check(
         rows[13],
         {
             "time.source": datetime(2018, 4, 8, 13, 5, 8, tzinfo=UTC),

@@ -24,7 +24,8 @@ from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
+from wuzhen.evidence.ingest import FileSummary
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -37,15 +38,9 @@ TIME_2015 = datetime(2015, 5, 15, 9, 12, 16, 432678, tzinfo=UTC)
 
 
 def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
+    summary, rows = ingest(node, path)
     assert summary.format == "stix"
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
+    return summary, rows
 
 
 def _counts(f: FileSummary) -> tuple[int, int, int, int, int]:
@@ -103,7 +98,7 @@ def test_apt1(corpus: Path, sqlite_node: Node) -> None:
         (12, "58.246.0.0/15", "indicator--da1d061b-2bc9-467a-b16f-8d14f468e1f0"),
         (13, "112.64.0.0/15", "indicator--2173d108-5714-42fd-8213-4f3790259fda"),
     ]:
-        _check(rows[record], {**common, "source.network": network, "evidence.ref": ref})
+        check(rows[record], {**common, "source.network": network, "evidence.ref": ref})
     # jq -r '.objects[] | select(.type=="indicator") | .pattern' oasis_apt1.json | grep domain
     #   -> hugesoft.org, arrowservice.net, msnhome.org
     assert sorted(r["source.fqdn"] for r in rows.values() if r["source.fqdn"]) == [
@@ -121,7 +116,7 @@ def test_indicator_for_c2_ip_address(corpus: Path, sqlite_node: Node) -> None:
     #   -> indicator--33fe3b22-0201-47cf-85d0-97c02164528d  2014-05-08T09:00:00.000000Z
     #      IP Address for known C2 channel  [ipv4-addr:value = '10.0.0.0']
     # 10.0.0.0 is private (RFC 1918): no country, not routed.
-    _check(
+    check(
         rows[1],
         {
             "time.source": datetime(2014, 5, 8, 9, 0, tzinfo=UTC),
@@ -168,7 +163,7 @@ def test_indicators_for_c2_with_coa(corpus: Path, sqlite_node: Node) -> None:
     # jq -r '.objects[] | select(.relationship_type=="indicates" and .source_ref==
     #   "indicator--53fe3b22-0201-47cf-85d0-97c02164528d") | .target_ref' -> malware--fdd60b30...
     #   (name "Poison Ivy")
-    _check(
+    check(
         rows[3],
         {
             "time.source": datetime(2014, 5, 8, 9, 0, tzinfo=UTC),
@@ -256,7 +251,7 @@ def test_poisonivy(corpus: Path, sqlite_node: Node) -> None:
         "tlp": "AMBER",
         "feed.provider": None,
     }
-    _check(
+    check(
         rows[34],
         {
             **common,
@@ -281,7 +276,7 @@ def test_poisonivy(corpus: Path, sqlite_node: Node) -> None:
     assert [json.loads(rows[r]["extra"])["observable_index"] for r in range(35, 41)] == list(
         range(6)
     )
-    _check(
+    check(
         rows[38],
         {
             **common,
@@ -293,7 +288,7 @@ def test_poisonivy(corpus: Path, sqlite_node: Node) -> None:
     )
     # The domain is not routed: names are never routed on by default.
     assert (rows[35]["route.state"], rows[35]["source.tld.cc"]) == ("unrouted", None)
-    _check(
+    check(
         rows[74],
         {
             **common,
@@ -337,7 +332,7 @@ def test_pymisp_stix2(corpus: Path, sqlite_node: Node) -> None:
     #      identity--5d397c4b...
     # jq -r '.objects[0] | [.name, .identity_class] | @tsv' -> ORGNAME  organization
     # python -c "import iptocc; print(iptocc.country_code('8.8.8.8'))" -> US
-    _check(
+    check(
         rows[3],
         {
             "time.source": datetime(2021, 8, 24, 10, 53, 13, tzinfo=UTC),

@@ -16,7 +16,8 @@ from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
+from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -27,17 +28,6 @@ W2017 = "frankhassanabad_wrccdc-2017_alerts-only"
 W2018 = "frankhassanabad_wrccdc-2018_alerts-only"
 ELASTIC = "elastic-beats_eve-small.log"
 VERIFY = "suricata-verify_output-eve-fileinfo_expected_eve.json"
-
-
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
 
 
 def _utc(year: int, month: int, day: int, hour: int, minute: int, second: int, us: int) -> datetime:
@@ -63,7 +53,7 @@ ALERT_SETS = [(FIRST, 136), (W2017, 161), (W2018, 207)]
 def test_alert_set_counts(
     corpus: Path, sqlite_node: Node, stem: str, count: int, suffix: str, fmt: str
 ) -> None:
-    f, rows = _ingest(sqlite_node, corpus / DIR / f"{stem}{suffix}")
+    f, rows = ingest(sqlite_node, corpus / DIR / f"{stem}{suffix}")
     assert f.format == fmt
     assert (f.records, f.events, f.duplicates, f.skipped, f.rejects) == (count, count, 0, 0, 0)
     assert {r["classification.type"] for r in rows.values()} == {"ids-alert"}
@@ -211,9 +201,9 @@ EXPECTED: dict[str, dict[int, dict[str, Any]]] = {
 @pytest.mark.parametrize("stem", [FIRST, W2017, W2018])
 @pytest.mark.parametrize("suffix", [".json", ".ndjson"])
 def test_alert_set_records(corpus: Path, sqlite_node: Node, stem: str, suffix: str) -> None:
-    _, rows = _ingest(sqlite_node, corpus / DIR / f"{stem}{suffix}")
+    _, rows = ingest(sqlite_node, corpus / DIR / f"{stem}{suffix}")
     for record, expected in EXPECTED[stem].items():
-        _check(rows[record], expected)
+        check(rows[record], expected)
 
 
 @pytest.mark.parametrize(("stem", "count"), ALERT_SETS)
@@ -233,7 +223,7 @@ def test_array_and_lines_are_the_same_events(
 
 
 def test_elastic_eve_small(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / DIR / ELASTIC)
+    f, rows = ingest(sqlite_node, corpus / DIR / ELASTIC)
     assert f.format == "suricata-eve"
     # wc -l < elastic-beats_eve-small.log                                             -> 8
     assert f.records == 8
@@ -258,7 +248,7 @@ def test_elastic_eve_small(corpus: Path, sqlite_node: Node) -> None:
     # -> ["2018-07-05T15:07:20.910626-0400","192.168.86.85",55641,"192.168.156.70",443,"TCP",
     #     "tls",1,2024833,"ET POLICY Observed IP Lookup Domain (l2 .io in TLS SNI)"]
     # (the file's only evidence; its other records are checked by their skip reasons above)
-    _check(
+    check(
         rows[2],
         {
             "time.source": _utc(2018, 7, 5, 19, 7, 20, 910626),
@@ -281,7 +271,7 @@ def test_elastic_eve_small(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_suricata_verify_fileinfo(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / DIR / VERIFY)
+    f, rows = ingest(sqlite_node, corpus / DIR / VERIFY)
     # The name ends in .json but the file is one EVE object per line, not an array.
     assert f.format == "suricata-eve"
     # wc -l < FILE -> 1; jq -r .event_type FILE -> fileinfo

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from tests.integration.corpus.helpers import check, ingest
 from wuzhen.node import Node
 
 pytestmark = pytest.mark.corpus
@@ -31,18 +31,6 @@ TESTLOGS = "syslog/fail2ban_testlogs"
 NOT_ACCESS = "not an access log line"
 NOT_APACHE = "not an Apache error log line"
 NOT_NGINX = "not an nginx error log line"
-
-
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    assert summary.records == summary.events + summary.skipped + summary.rejects
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
 
 
 def _utc(
@@ -67,7 +55,7 @@ def _routed(cc: str, member: str | None = None) -> dict[str, Any]:
 
 
 def test_elastic_apache_access_log(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / ELASTIC)
+    f, rows = ingest(sqlite_node, corpus / ELASTIC)
     assert f.format == "weblog"
     # grep -c '' syslog/elastic-examples_apache_logs                                      -> 10000
     assert f.records == 10000
@@ -87,7 +75,7 @@ def test_elastic_apache_access_log(corpus: Path, sqlite_node: Node) -> None:
     # (line 8899 ends in a user agent cut before its closing quote: read, skipped)
     assert f.rejects == 0
     # sed -n 379p FILE
-    _check(
+    check(
         rows[379],
         {
             "time.source": _utc(2015, 5, 17, 13, 5, 28),
@@ -104,7 +92,7 @@ def test_elastic_apache_access_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 5087p FILE
-    _check(
+    check(
         rows[5087],
         {
             "time.source": _utc(2015, 5, 19, 4, 5, 26),
@@ -117,7 +105,7 @@ def test_elastic_apache_access_log(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 7641p FILE: the Referer is kept as its host only
-    _check(
+    check(
         rows[7641],
         {
             "time.source": _utc(2015, 5, 20, 1, 5, 51),
@@ -134,7 +122,7 @@ def test_elastic_apache_access_log(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_loghub_apache_error_log(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / APACHE_2K)
+    f, rows = ingest(sqlite_node, corpus / APACHE_2K)
     assert f.format == "apache-error"
     # grep -c '' syslog/loghub/Apache_2k.log                                              -> 2000
     assert f.records == 2000
@@ -152,7 +140,7 @@ def test_loghub_apache_error_log(corpus: Path, sqlite_node: Node) -> None:
         "extra": '{"level":"error"}',
     }
     # grep -n '\[client ' FILE | head -3
-    _check(
+    check(
         rows[132],
         {
             "time.source": _utc(2005, 12, 4, 5, 15, 9),
@@ -161,7 +149,7 @@ def test_loghub_apache_error_log(corpus: Path, sqlite_node: Node) -> None:
             **_routed("HK", "CN"),
         },
     )
-    _check(
+    check(
         rows[580],
         {
             "time.source": _utc(2005, 12, 4, 7, 45, 45),
@@ -170,7 +158,7 @@ def test_loghub_apache_error_log(corpus: Path, sqlite_node: Node) -> None:
             **_routed("US"),
         },
     )
-    _check(
+    check(
         rows[581],
         {
             "time.source": _utc(2005, 12, 4, 8, 54, 17),
@@ -182,7 +170,7 @@ def test_loghub_apache_error_log(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "apache-auth")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "apache-auth")
     assert f.format == "apache-error"
     # grep -c . syslog/fail2ban_testlogs/apache-auth                                       -> 113
     assert f.records == 113
@@ -193,7 +181,7 @@ def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE                                                                    -> 68
     assert dict(f.reject_reasons) == {NOT_APACHE: 68}
     # sed -n 3p FILE: the [client] quoted inside the message is not the source
-    _check(
+    check(
         rows[3],
         {
             "source.ip": "192.168.33.1",
@@ -203,7 +191,7 @@ def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 7p FILE
-    _check(
+    check(
         rows[7],
         {
             "time.source": _utc(2013, 7, 11, 1, 21, 41),
@@ -217,7 +205,7 @@ def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 25p FILE
-    _check(
+    check(
         rows[25],
         {
             "time.source": _utc(2014, 9, 14, 21, 44, 43, 8606),
@@ -230,7 +218,7 @@ def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 151p FILE: ErrorLog syslog; the BSD header has no year (the ingest's is taken)
-    _check(
+    check(
         rows[151],
         {
             "time.source": _utc(2026, 2, 15, 16, 23, 0),
@@ -244,7 +232,7 @@ def test_apache_auth(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_apache_botsearch(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "apache-botsearch")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "apache-botsearch")
     assert f.format == "apache-error"
     # grep -c . syslog/fail2ban_testlogs/apache-botsearch                                  -> 38
     assert f.records == 38
@@ -254,7 +242,7 @@ def test_apache_botsearch(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE                                                                    -> 19
     assert dict(f.reject_reasons) == {NOT_APACHE: 19}
     # sed -n 5p FILE
-    _check(
+    check(
         rows[5],
         {
             "time.source": _utc(2013, 12, 23, 9, 49, 10),
@@ -266,7 +254,7 @@ def test_apache_botsearch(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 14p FILE
-    _check(
+    check(
         rows[14],
         {
             "time.source": _utc(2013, 12, 31, 9, 13, 47),
@@ -277,7 +265,7 @@ def test_apache_botsearch(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 29p FILE
-    _check(
+    check(
         rows[29],
         {
             "time.source": _utc(2013, 12, 23, 21, 21, 39),
@@ -289,7 +277,7 @@ def test_apache_botsearch(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_apache_noscript(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "apache-noscript")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "apache-noscript")
     assert f.format == "apache-error"
     # grep -c . syslog/fail2ban_testlogs/apache-noscript                                   -> 27
     assert f.records == 27
@@ -299,7 +287,7 @@ def test_apache_noscript(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE                                                                    -> 14
     assert dict(f.reject_reasons) == {NOT_APACHE: 14}
     # sed -n 2p FILE
-    _check(
+    check(
         rows[2],
         {
             "time.source": _utc(2013, 6, 9, 7, 57, 47),
@@ -310,7 +298,7 @@ def test_apache_noscript(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 18p FILE
-    _check(
+    check(
         rows[18],
         {
             "time.source": _utc(2013, 12, 23, 7, 49, 1, 981912),
@@ -322,7 +310,7 @@ def test_apache_noscript(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 20p FILE
-    _check(
+    check(
         rows[20],
         {
             "time.source": _utc(2018, 3, 11, 8, 56, 20, 913548),
@@ -336,7 +324,7 @@ def test_apache_noscript(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_apache_overflows(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "apache-overflows")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "apache-overflows")
     assert f.format == "apache-error"
     # grep -c . syslog/fail2ban_testlogs/apache-overflows                                  -> 28
     assert f.records == 28
@@ -353,7 +341,7 @@ def test_apache_overflows(corpus: Path, sqlite_node: Node) -> None:
     # grep -cE 'Invalid method|erroneous characters' FILE                                  -> 3
     assert ids.count("apache:invalid-request") == 3
     # sed -n 3p FILE
-    _check(
+    check(
         rows[3],
         {
             "time.source": _utc(2010, 3, 16, 15, 39, 29),
@@ -365,7 +353,7 @@ def test_apache_overflows(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 13p FILE
-    _check(
+    check(
         rows[13],
         {
             "time.source": _utc(2010, 10, 27, 23, 16, 37),
@@ -376,7 +364,7 @@ def test_apache_overflows(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 23p FILE
-    _check(
+    check(
         rows[23],
         {
             "time.source": _utc(2007, 11, 15, 3, 9, 59),
@@ -389,7 +377,7 @@ def test_apache_overflows(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_apache_shellshock(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "apache-shellshock")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "apache-shellshock")
     assert f.format == "apache-error"
     # grep -c . syslog/fail2ban_testlogs/apache-shellshock                                 -> 4
     assert f.records == 4
@@ -404,7 +392,7 @@ def test_apache_shellshock(corpus: Path, sqlite_node: Node) -> None:
         "extra": '{"module":"cgi","level":"error","code":"AH01215"}',
     }
     # sed -n 2p FILE; sed -n 4p FILE
-    _check(
+    check(
         rows[2],
         {
             "time.source": _utc(2014, 9, 25, 9, 27, 18, 813902),
@@ -414,7 +402,7 @@ def test_apache_shellshock(corpus: Path, sqlite_node: Node) -> None:
             **_routed("NL"),
         },
     )
-    _check(
+    check(
         rows[4],
         {
             "time.source": _utc(2014, 9, 25, 9, 29, 56, 141832),
@@ -427,7 +415,7 @@ def test_apache_shellshock(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_nginx_bad_request(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "nginx-bad-request")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "nginx-bad-request")
     assert f.format == "weblog"
     # grep -c . syslog/fail2ban_testlogs/nginx-bad-request                                 -> 16
     assert f.records == 16
@@ -437,7 +425,7 @@ def test_nginx_bad_request(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE                                                                    -> 8
     assert dict(f.reject_reasons) == {NOT_ACCESS: 8}
     # sed -n 8p FILE: an RDP cookie sent to the web server
-    _check(
+    check(
         rows[8],
         {
             "time.source": _utc(2015, 1, 20, 18, 53, 28),
@@ -451,7 +439,7 @@ def test_nginx_bad_request(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 20p FILE
-    _check(
+    check(
         rows[20],
         {
             "time.source": _utc(2015, 1, 20, 0, 17, 7),
@@ -465,7 +453,7 @@ def test_nginx_bad_request(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 23p FILE
-    _check(
+    check(
         rows[23],
         {
             "time.source": _utc(2014, 12, 12, 21, 59, 2),
@@ -479,7 +467,7 @@ def test_nginx_bad_request(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_nginx_botsearch(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "nginx-botsearch")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "nginx-botsearch")
     assert f.format == "weblog"
     # grep -c . syslog/fail2ban_testlogs/nginx-botsearch                                   -> 29
     assert f.records == 29
@@ -489,7 +477,7 @@ def test_nginx_botsearch(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE -> 15;  grep -cE '^([0-9]{4}/|host nginx)' FILE (error-log lines)  -> 6
     assert dict(f.reject_reasons) == {NOT_ACCESS: 21}
     # sed -n 2p FILE
-    _check(
+    check(
         rows[2],
         {
             "time.source": _utc(2015, 1, 20, 18, 53, 28),
@@ -503,7 +491,7 @@ def test_nginx_botsearch(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 20p FILE
-    _check(
+    check(
         rows[20],
         {
             "time.source": _utc(2015, 1, 20, 0, 17, 7),
@@ -514,7 +502,7 @@ def test_nginx_botsearch(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 23p FILE
-    _check(
+    check(
         rows[23],
         {
             "time.source": _utc(2014, 12, 12, 21, 59, 2),
@@ -527,7 +515,7 @@ def test_nginx_botsearch(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_nginx_http_auth(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "nginx-http-auth")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "nginx-http-auth")
     assert f.format == "nginx-error"
     # grep -c . syslog/fail2ban_testlogs/nginx-http-auth                                   -> 40
     assert f.records == 40
@@ -538,7 +526,7 @@ def test_nginx_http_auth(corpus: Path, sqlite_node: Node) -> None:
     # grep -c '^#' FILE -> 22;  grep -c '^host nginx' FILE                                  -> 2
     assert dict(f.reject_reasons) == {NOT_NGINX: 24}
     # sed -n 4p FILE
-    _check(
+    check(
         rows[4],
         {
             "time.source": _utc(2012, 4, 9, 11, 53, 29),
@@ -553,7 +541,7 @@ def test_nginx_http_auth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 14p FILE: a user name forged to look like context; the last client is the real one
-    _check(
+    check(
         rows[14],
         {
             "time.source": _utc(2014, 4, 3, 22, 20, 40),
@@ -564,7 +552,7 @@ def test_nginx_http_auth(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 32p FILE
-    _check(
+    check(
         rows[32],
         {
             "time.source": _utc(2020, 11, 25, 15, 47, 47),
@@ -579,7 +567,7 @@ def test_nginx_http_auth(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_nginx_limit_req(corpus: Path, sqlite_node: Node) -> None:
-    f, rows = _ingest(sqlite_node, corpus / TESTLOGS / "nginx-limit-req")
+    f, rows = ingest(sqlite_node, corpus / TESTLOGS / "nginx-limit-req")
     assert f.format == "nginx-error"
     # grep -c . syslog/fail2ban_testlogs/nginx-limit-req                                   -> 19
     assert f.records == 19
@@ -591,7 +579,7 @@ def test_nginx_limit_req(corpus: Path, sqlite_node: Node) -> None:
     assert dict(f.reject_reasons) == {NOT_NGINX: 11}
     dos = {"classification.taxonomy": "availability", "classification.type": "dos"}
     # sed -n 3p FILE
-    _check(
+    check(
         rows[3],
         {
             "time.source": _utc(2015, 10, 29, 20, 1, 2),
@@ -606,7 +594,7 @@ def test_nginx_limit_req(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 9p FILE
-    _check(
+    check(
         rows[9],
         {
             "time.source": _utc(2016, 9, 30, 8, 36, 6),
@@ -616,7 +604,7 @@ def test_nginx_limit_req(corpus: Path, sqlite_node: Node) -> None:
         },
     )
     # sed -n 24p FILE
-    _check(
+    check(
         rows[24],
         {
             "time.source": _utc(2025, 8, 3, 13, 56, 22),

@@ -15,14 +15,14 @@ import gzip
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 import pytest
 
+from tests.integration.corpus.helpers import check, ingest
 from tests.unit.evidence.conformance import CTX, records_of
 from wuzhen.evidence import parsers
-from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.parsers._base import RECORD
 from wuzhen.node import Node
 
@@ -202,16 +202,9 @@ def test_every_zeek_file_of_the_corpus_is_listed(corpus: Path) -> None:
     assert len(found) == 21
 
 
-def _ingest(node: Node, path: Path) -> tuple[FileSummary, dict[int, dict[str, Any]]]:
-    summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
-    events = node.store.scan("events").collect()
-    assert events.height == summary.events
-    return summary, {r["evidence.record"]: r for r in events.to_dicts()}
-
-
 @pytest.mark.parametrize("expected", EXPECTED, ids=lambda e: e.path)
 def test_counts(corpus: Path, sqlite_node: Node, expected: Expected) -> None:
-    f, _ = _ingest(sqlite_node, corpus / expected.path)
+    f, _ = ingest(sqlite_node, corpus / expected.path)
     assert f.format == expected.format
     assert f.records == expected.records
     assert (f.events, f.duplicates) == (expected.events, 0)
@@ -220,10 +213,6 @@ def test_counts(corpus: Path, sqlite_node: Node, expected: Expected) -> None:
     assert f.rejects == sum(expected.rejects.values())
     assert dict(f.reject_reasons) == expected.rejects
     assert f.records == f.events + f.duplicates + f.skipped + f.rejects
-
-
-def _check(row: dict[str, Any], expected: dict[str, Any]) -> None:
-    assert {k: row[k] for k in expected} == expected
 
 
 PRIVATE = {
@@ -235,11 +224,11 @@ PRIVATE = {
 
 
 def test_ssh_records(corpus: Path, sqlite_node: Node) -> None:
-    _, rows = _ingest(sqlite_node, corpus / W / "ssh.log.gz")
+    _, rows = ingest(sqlite_node, corpus / W / "ssh.log.gz")
     assert sorted(rows) == [11, 13]
     # zcat ssh.log.gz | sed -n 11p: 1521911958.864751 CJqhXL1pzFV2qOuS1b 10.128.0.233 36040
     #   10.47.26.186 22 2 F 1 - SSH-2.0-OpenSSH_7.6p1 Debian-4 SSH-2.0-OpenSSH_6.7p1 ...
-    _check(
+    check(
         rows[11],
         {
             "time.source": datetime(2018, 3, 24, 17, 19, 18, 864751, tzinfo=UTC),
@@ -260,7 +249,7 @@ def test_ssh_records(corpus: Path, sqlite_node: Node) -> None:
     )
     # zcat ssh.log.gz | sed -n 13p: 1521911968.699016 ClGx2e3BpgqmkBvWJh 10.128.0.233 56772
     #   10.47.24.186 22 2 F 1 ...
-    _check(
+    check(
         rows[13],
         {
             "time.source": datetime(2018, 3, 24, 17, 19, 28, 699016, tzinfo=UTC),
@@ -277,10 +266,10 @@ def test_ssh_records(corpus: Path, sqlite_node: Node) -> None:
 
 
 def test_rdp_records(corpus: Path, sqlite_node: Node) -> None:
-    _, rows = _ingest(sqlite_node, corpus / W / "rdp.log.gz")
+    _, rows = ingest(sqlite_node, corpus / W / "rdp.log.gz")
     # zcat rdp.log.gz | sed -n 1720p: 1521911780.205136 CFfNjB3imS1NCODufj 10.164.94.120 42479
     #   10.47.3.142 3389 - SSL_NOT_ALLOWED_BY_SERVER - ...
-    _check(
+    check(
         rows[1720],
         {
             "time.source": datetime(2018, 3, 24, 17, 16, 20, 205136, tzinfo=UTC),
@@ -300,7 +289,7 @@ def test_rdp_records(corpus: Path, sqlite_node: Node) -> None:
     )
     # zcat rdp.log.gz | sed -n 1721p: ... 10.164.94.120 33341 10.47.3.142 3389
     #   rdp_logon_screen.nbin SSL_NOT_ALLOWED_BY_SERVER -   (the cookie names Nessus' plugin)
-    _check(
+    check(
         rows[1721],
         {
             "time.source": datetime(2018, 3, 24, 17, 16, 20, 211484, tzinfo=UTC),
@@ -315,7 +304,7 @@ def test_rdp_records(corpus: Path, sqlite_node: Node) -> None:
     )
     # zcat rdp.log.gz | sed -n 2744p: 1521911880.565330 Ct55nB3LAAyBQFmzrb 10.128.0.241 44524
     #   10.47.1.208 3389 nmap - - ...
-    _check(
+    check(
         rows[2744],
         {
             "time.source": datetime(2018, 3, 24, 17, 18, 0, 565330, tzinfo=UTC),
