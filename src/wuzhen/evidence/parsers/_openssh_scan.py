@@ -95,6 +95,8 @@ _LISTENING = _lit("Server listening")
 _SIGNAL = _lit("Received signal")
 _STARTING = _lit("Starting ")
 _EXITING = _lit("Exiting ")
+# rules 10 to 15, in order, each tested by how the message starts
+_STARTS_10_TO_15 = (_TIMEOUT, _NO_IDENT, _BAD_PROTOCOL, _NEGOTIATE, _BANNER, _ACCEPTED)
 _FROM_SP = _lit("from ")
 _BY_SP = _lit("by ")
 _SP_FROM_SP = _lit(" from ")
@@ -322,18 +324,9 @@ def _choose(data: U8, a: int, b: int, found: I64) -> int:
         or _starts(data, a, b, _RESET_BY)
     ):
         return 9
-    if _starts(data, a, b, _TIMEOUT):
-        return 10
-    if _starts(data, a, b, _NO_IDENT):
-        return 11
-    if _starts(data, a, b, _BAD_PROTOCOL):
-        return 12
-    if _starts(data, a, b, _NEGOTIATE):
-        return 13
-    if _starts(data, a, b, _BANNER):
-        return 14
-    if _starts(data, a, b, _ACCEPTED):
-        return 15
+    for j, start in enumerate(_STARTS_10_TO_15):
+        if _starts(data, a, b, start):
+            return 10 + j
     if _find(data, a, b, _SESSION_OPENED) >= 0 or _find(data, a, b, _SESSION_CLOSED) >= 0:
         return 16
     if (
