@@ -418,11 +418,7 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
             p = a + len(opening)
     if p < 0:
         return _preauth_disconnect_anywhere(data, a, b, spans, i)
-    u = -1
-    if _starts(data, p, b, _LOWER_INVALID_USER):
-        u = p + len(_LOWER_INVALID_USER)
-    elif _starts(data, p, b, _AUTHENTICATING_USER):
-        u = p + len(_AUTHENTICATING_USER)
+    u = _after_user_word(data, p, b)
     if u < 0:
         found = _host_then_end(data, p, b, spans, i)
     else:  # the user is the shortest text before a space that a host and the end follow
@@ -438,6 +434,17 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
     if found == 0:
         return _preauth_disconnect_anywhere(data, a, b, spans, i)
     return found == 1
+
+
+@njit(cache=True, nogil=True)
+def _after_user_word(data: U8, p: int, b: int) -> int:
+    """Where the user name starts after ``invalid user `` or ``authenticating user `` at ``p``,
+    or -1."""
+    if _starts(data, p, b, _LOWER_INVALID_USER):
+        return p + len(_LOWER_INVALID_USER)
+    if _starts(data, p, b, _AUTHENTICATING_USER):
+        return p + len(_AUTHENTICATING_USER)
+    return -1
 
 
 @njit(cache=True, nogil=True)
@@ -487,11 +494,7 @@ def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -
         p += len(_BY_SP)
     else:
         p += len(_FROM_SP)
-    u = -1
-    if _starts(data, p, b, _LOWER_INVALID_USER):
-        u = p + len(_LOWER_INVALID_USER)
-    elif _starts(data, p, b, _AUTHENTICATING_USER):
-        u = p + len(_AUTHENTICATING_USER)
+    u = _after_user_word(data, p, b)
     if u < 0:
         return _host_port(data, p, b, False, spans, i)
     k = u
