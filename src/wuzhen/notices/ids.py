@@ -155,13 +155,14 @@ def digests(path: Path) -> Iterator[tuple[str, int, str]]:
 
 
 def _lines(ids: pa.Array) -> bytes | memoryview:
-    """``ids`` one per line, without a last line end: each id and a line end side by side in
-    one buffer when the ids are all as long (event ids are), else joined as text."""
+    """``ids`` (one run: never empty) one per line, without a last line end: each id and a line
+    end side by side in one buffer when the ids are all as long (event ids are), else joined
+    as text."""
     t = buffers(ids)
     lengths = np.diff(t.offsets)
-    width = int(lengths[0]) if len(lengths) else 0
-    if not len(lengths) or not (lengths == width).all() or not t.valid.all():
-        return "\n".join(ids.to_pylist()).encode()
+    if not (lengths == lengths[0]).all():  # not event ids: rare, and small
+        return "\n".join(ids.drop_null().to_pylist()).encode()
+    width = int(lengths[0])
     table = np.empty((len(lengths), width + 1), np.uint8)
     table[:, :width] = t.data[t.offsets[0] : t.offsets[-1]].reshape(-1, width)
     table[:, width] = ord("\n")

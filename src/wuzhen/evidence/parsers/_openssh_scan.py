@@ -103,6 +103,8 @@ _SP_FROM_SP = _lit(" from ")
 _SP_FOR_SP = _lit(" for ")
 _SP_PORT_SP = _lit(" port ")
 _SP_SSH = _lit(" ssh")
+# What must follow HOST and its port (see ``_host_port``)
+_ANY, _SSHD, _PREAUTH_END = range(3)
 # Text the tests look for anywhere in a message, each found by a byte of it that is rare in
 # sshd's messages (its anchor): one pass over a message looks up each byte in a table of the
 # anchors and checks the text around the few places it finds. The other tests' text is common
@@ -241,7 +243,7 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
             ok = _preauth_disconnect(data, a, b, spans, i)
         elif r == 11:
             p = _find(data, a, b, _FROM_SP)
-            ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, False, spans, i)
+            ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, _ANY, spans, i) == 1
         elif r in (3, 6, 7, 8, 10, 12, 13, 14):
             ok = False  # rare messages: the rule table reads them
         else:  # a skip rule, or none
@@ -398,10 +400,10 @@ def _user_from_host(data: U8, p: int, b: int, invalid: bool, spans: I64, i: int)
             return False
         spans[i, 2 * _INVALID] = p
         spans[i, 2 * _INVALID + 1] = u
-    for ended in (True, False):
+    for tail in (_SSHD, _ANY):  # the rule's two expressions
         k = _find(data, u, b, _SP_FROM_SP)
         while k >= 0:  # the user is the shortest text before a " from " that a host follows
-            if _host_port(data, k + len(_SP_FROM_SP), b, ended, spans, i):
+            if _host_port(data, k + len(_SP_FROM_SP), b, tail, spans, i) == 1:
                 spans[i, 2 * _USER] = u
                 spans[i, 2 * _USER + 1] = k
                 return True
@@ -420,13 +422,13 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
         return _preauth_disconnect_anywhere(data, a, b, spans, i)
     u = _after_user_word(data, p, b)
     if u < 0:
-        found = _host_then_end(data, p, b, spans, i)
+        found = _host_port(data, p, b, _PREAUTH_END, spans, i)
     else:  # the user is the shortest text before a space that a host and the end follow
         found = 0
         k = u
         while k < b and found == 0:
             if data[k] == 32:
-                found = _host_then_end(data, k + 1, b, spans, i)
+                found = _host_port(data, k + 1, b, _PREAUTH_END, spans, i)
                 if found == 1:
                     spans[i, 2 * _USER] = u
                     spans[i, 2 * _USER + 1] = k
@@ -448,39 +450,6 @@ def _after_user_word(data: U8, p: int, b: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _host_then_end(data: U8, p: int, b: int, spans: I64, i: int) -> int:
-    r"""``HOST(?: port (?P<port>\d+))?(?:$| \[preauth\]$|:)`` at ``p``: 1 (read), 0 (does not
-    match) or -1 (not sure: an address that does not end there might end earlier, at a
-    ":")."""
-    colon, name = _host_ends(data, p, b)
-    for end in (colon, name):
-        if end < 0:
-            continue
-        tail = end
-        d0 = end + len(_SP_PORT_SP)
-        d1 = d0
-        if _starts(data, end, b, _SP_PORT_SP):
-            while d1 < b and _is_digit(data[d1]):
-                d1 += 1
-            if d1 > d0:
-                tail = d1
-        if (
-            tail == b
-            or data[tail] == 58
-            or (_starts(data, tail, b, _SP_PREAUTH) and tail + 10 == b)
-        ):
-            spans[i, 2 * _HOST] = p
-            spans[i, 2 * _HOST + 1] = end
-            if tail > end:
-                spans[i, 2 * _PORT] = d0
-                spans[i, 2 * _PORT + 1] = d1
-            return 1
-        if end == colon:
-            return -1
-    return 0
-
-
-@njit(cache=True, nogil=True)
 def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
     r"""``(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?HOST PORT`` where
     ``from``/``by`` first occurs. Not sure when that reading fails (the expression would go
@@ -496,11 +465,11 @@ def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -
         p += len(_FROM_SP)
     u = _after_user_word(data, p, b)
     if u < 0:
-        return _host_port(data, p, b, False, spans, i)
+        return _host_port(data, p, b, _ANY, spans, i) == 1
     k = u
     while k < b and not _is_space(data[k]):
         k += 1
-    if k >= b or data[k] != 32 or not _host_port(data, k + 1, b, False, spans, i):
+    if k >= b or data[k] != 32 or _host_port(data, k + 1, b, _ANY, spans, i) != 1:
         return False
     spans[i, 2 * _USER] = u
     spans[i, 2 * _USER + 1] = k
@@ -508,12 +477,16 @@ def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -
 
 
 @njit(cache=True, nogil=True)
-def _host_port(data: U8, p: int, b: int, ended: bool, spans: I64, i: int) -> bool:
-    r"""HOST then `` port \d+`` at ``p``: the port optional, or (``ended``) required and followed
-    by ``(?: ssh\d?)?(?:$|: )``. HOST's alternatives are tried in order (an IPv6-like address,
-    then a name or IPv4 address), each as long as it goes: a shorter one would be followed by
-    more of itself, never by a space."""
-    for end in _host_ends(data, p, b):
+def _host_port(data: U8, p: int, b: int, tail: int, spans: I64, i: int) -> int:
+    r"""HOST, then `` port \d+``, then what ``tail`` asks: nothing more (``_ANY``, the port
+    optional); the port and ``(?: ssh\d?)?(?:$|: )`` (``_SSHD``); or the end, `` [preauth]``
+    and the end, or ``:`` (``_PREAUTH_END``, the port optional). HOST's alternatives are tried
+    in order (an IPv6-like address, then a name or IPv4 address), each as long as it goes: a
+    shorter one would be followed by more of itself, never by a space. Returns 1 (read), 0 (no
+    match) or -1 (not sure: with ``_PREAUTH_END`` an address could also end earlier, at a
+    ``:``)."""
+    colon, name = _host_ends(data, p, b)
+    for end in (colon, name):
         if end < 0:
             continue
         d0 = end + len(_SP_PORT_SP)
@@ -521,15 +494,27 @@ def _host_port(data: U8, p: int, b: int, ended: bool, spans: I64, i: int) -> boo
         if _starts(data, end, b, _SP_PORT_SP):
             while d1 < b and _is_digit(data[d1]):
                 d1 += 1
-        if ended and (d1 == d0 or not _ends_as_sshd(data, d1, b)):
-            continue
-        spans[i, 2 * _HOST] = p
-        spans[i, 2 * _HOST + 1] = end
-        if d1 > d0:
-            spans[i, 2 * _PORT] = d0
-            spans[i, 2 * _PORT + 1] = d1
-        return True
-    return False
+        after = d1 if d1 > d0 else end
+        if tail == _SSHD:
+            ok = d1 > d0 and _ends_as_sshd(data, d1, b)
+        elif tail == _PREAUTH_END:
+            ok = (
+                after == b
+                or data[after] == 58
+                or (_starts(data, after, b, _SP_PREAUTH) and after + len(_SP_PREAUTH) == b)
+            )
+        else:
+            ok = True
+        if ok:
+            spans[i, 2 * _HOST] = p
+            spans[i, 2 * _HOST + 1] = end
+            if d1 > d0:
+                spans[i, 2 * _PORT] = d0
+                spans[i, 2 * _PORT + 1] = d1
+            return 1
+        if tail == _PREAUTH_END and end == colon:
+            return -1
+    return 0
 
 
 @njit(cache=True, nogil=True)
