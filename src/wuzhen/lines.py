@@ -229,6 +229,33 @@ def split_block(block: Block, max_line: int = MAX_LINE) -> LineBatch:
     return LineBatch(text, block.first_line, block.bytes_done, invalid, too_long)
 
 
+def marked_lines(block: Block, marker: bytes) -> tuple[Block, npt.NDArray[np.int64]] | None:
+    """The lines of ``block`` that hold ``marker`` (one starting with ``\\n``: lines that start
+    with the rest), as a block of their own, with each one's line number in the input; None if
+    there are none. For the few structural lines (headers) a parser's state comes from."""
+    data, end = block.data, block.end
+    at_start = marker.startswith(b"\n")
+    starts: list[int] = [0] if at_start and data.startswith(marker[1:], 0, end) else []
+    stops: list[int] = [data.find(b"\n", 0, end)] if starts else []
+    k = stops[0] if starts else 0
+    while (k := data.find(marker, k, end)) >= 0:  # a loop over marked lines, not records
+        start = k + 1 if at_start else data.rfind(b"\n", 0, k) + 1
+        stop = data.find(b"\n", k + 1 if at_start else k, end)  # data[:end] ends with one
+        starts.append(start)
+        stops.append(stop)
+        k = stop
+    if not starts:
+        return None
+    numbers = np.empty(len(starts), np.int64)
+    line, counted = block.first_line, 0
+    for i, start in enumerate(starts):
+        line += data.count(b"\n", counted, start)
+        numbers[i], counted = line, start
+    lines = b"\n".join(data[a:b] for a, b in zip(starts, stops, strict=True)) + b"\n"
+    cut = block.cut and starts[0] == 0  # the first line is the rest of one cut before
+    return Block(lines, len(lines), 1, block.bytes_done, cut), numbers
+
+
 def iter_lines(
     stream: BinaryIO, *, block_size: int = BLOCK_SIZE, max_line: int = MAX_LINE
 ) -> Iterator[LineBatch]:

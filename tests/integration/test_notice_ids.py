@@ -45,10 +45,24 @@ def _blocklist(path: Path, n: int, seed: int = 7) -> Path:
     return path
 
 
+def _counts(routed: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    """Per member, value -> events, as a notice counts them (most first, ties by value)."""
+    out: dict[str, dict[str, int]] = {}
+    grouped = routed.group_by("route.member", column).len().drop_nulls(column)
+    ordered = grouped.sort(["route.member", "len", column], descending=[False, True, False])
+    for member, value, n in ordered.iter_rows():
+        out.setdefault(member, {})[str(value)] = n
+    return out
+
+
+@pytest.mark.parametrize(
+    "budget", [notice_ids.MEMORY_BUDGET, 0], ids=["from-memory", "from-the-written-events"]
+)
 def test_each_notice_freezes_exactly_its_members_routed_events(
-    compact: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    compact: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, budget: int
 ) -> None:
     monkeypatch.setattr(notice_ids, "BATCH", 97)  # members' ids run across batches
+    monkeypatch.setattr(notice_ids, "MEMORY_BUDGET", budget)
     path = _blocklist(tmp_path / "list.txt", 3000)
     report = compact.pipeline.ingest([path], IngestOptions(owner="CN", format="blocklist"))
     events = compact.store.scan("events").collect()
@@ -64,12 +78,24 @@ def test_each_notice_freezes_exactly_its_members_routed_events(
     assert kept.rows == routed.height
     assert kept.path == f"notices/day=2026-11-29/{report.ingest_id}.parquet"
     assert {n.member for n in notices} == set(expected)
+    day = pl.coalesce("time.source", "time.observation").dt.date()
+    routed = routed.with_columns(day.alias("day"))
+    by = {
+        "by_classification": _counts(routed, "classification.type"),
+        "by_asn": _counts(routed, "source.asn"),
+        "by_day": _counts(routed, "day"),
+    }
     for n in notices:
         ids = notice_events(compact, n)
         assert ids == expected[n.member]
         assert n.events == n.counts["events"] == len(ids)
         assert n.digest == digest(ids)
         assert sum(n.counts["by_classification"].values()) == n.events
+        for name, per in by.items():
+            want = per.get(n.member, {})
+            if name == "by_asn":  # the largest only
+                want = dict(list(want.items())[: notice_ids.TOP_ASNS])
+            assert n.counts[name] == want, name
     assert not any((compact.store.root / ".tmp").glob("*"))  # DuckDB's spill files
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wuzhen.lines import iter_lines, open_input
+from wuzhen.lines import iter_blocks, iter_lines, marked_lines, open_input, split_block
 
 
 def _read(data: bytes, **kwargs: int) -> tuple[list[str], list[int], list[bool], list[bool]]:
@@ -88,3 +88,28 @@ def test_gzip_and_plain_files(tmp_path: Path) -> None:
     for path in (plain, packed):
         with open_input(path) as stream:
             assert [x for b in iter_lines(stream) for x in b.lines.to_pylist()] == ["one", "two"]
+
+
+@given(
+    st.lists(st.text(alphabet="ab#\r", max_size=6), max_size=30),
+    st.sampled_from([b"#", b"a#", b"\n#", b"\na"]),
+    st.integers(1, 64),
+)
+def test_marked_lines_are_the_lines_holding_the_marker(
+    lines: list[str], marker: bytes, block_size: int
+) -> None:
+    data = "".join(line + "\n" for line in lines).encode()
+    text = marker.decode()
+    expected = [
+        (number, line.removesuffix("\r"))
+        for number, line in enumerate(lines, start=1)
+        if (line.startswith(text[1:]) if text[0] == "\n" else text in line)
+    ]
+    got: list[tuple[int, str]] = []
+    for block in iter_blocks(io.BytesIO(data), block_size=block_size):
+        found = marked_lines(block, marker)
+        if found is not None:
+            part, numbers = found
+            texts = split_block(part).lines.to_pylist()
+            got += list(zip(numbers.tolist(), texts, strict=True))
+    assert got == expected

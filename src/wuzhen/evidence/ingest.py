@@ -8,6 +8,7 @@ All files of a run are committed at once (see :mod:`wuzhen.evidence.store`).
 
 from __future__ import annotations
 
+import copy
 import gzip
 import hashlib
 import logging
@@ -35,8 +36,9 @@ from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
-from wuzhen.lines import Block, LineBatch, iter_blocks, split_block
+from wuzhen.lines import Block, LineBatch, iter_blocks, marked_lines, split_block
 from wuzhen.members.service import routing_table
+from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.service import make_notices
 from wuzhen.schema import conform, validate
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
@@ -196,6 +198,7 @@ class Pipeline:
         with self.store.writer_lock():
             writer = StagedWriter(self.store, ingest_id)
             seen_ids = KeySet()  # event ids written by this run's earlier files
+            routed = notice_ids.Routed(options.owner)  # what the notices freeze
             try:
                 for i, name in enumerate(files):
                     summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
@@ -203,23 +206,45 @@ class Pipeline:
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)
                     _FileRun(
-                        self, options, summary, writer, seen_ids, started, last, routing
+                        self, options, summary, writer, seen_ids, routed, started, last, routing
                     ).execute(name, progress)
-                manifest = writer.finish()
-                self._commit(report, options, started, manifest)
+                now = self.clock.now()
+                manifest, members = self._finish(writer, routed, ingest_id, now)
+                self._commit(report, options, started, now, manifest, members)
             except BaseException:
                 writer.abort()
                 raise
         return report
+
+    def _finish(
+        self, writer: StagedWriter, routed: notice_ids.Routed, ingest_id: str, at: datetime
+    ) -> tuple[list[dict[str, Any]], list[notice_ids.Frozen]]:
+        """Close the written files, and freeze the notices' ids: from memory while the files
+        close (when the routed events fit there), else from the files once closed."""
+        root = self.store.root
+        rel = notice_ids.path_of(ingest_id, at.date().isoformat())
+        try:
+            if routed.in_memory:
+                with ThreadPoolExecutor(max_workers=1, thread_name_prefix="notices") as pool:
+                    frozen = pool.submit(routed.freeze, root, rel)
+                    manifest = writer.finish()
+                    return manifest, frozen.result()
+            manifest = writer.finish()
+            events = [root / row["path"] for row in manifest if row["dataset"] == EVENTS]
+            return manifest, notice_ids.freeze(root, rel, events, routed.owner)
+        except BaseException:
+            (root / rel).unlink(missing_ok=True)
+            raise
 
     def _commit(
         self,
         report: IngestReport,
         options: IngestOptions,
         started: datetime,
+        now: datetime,
         manifest: list[dict[str, Any]],
+        members: list[notice_ids.Frozen],
     ) -> None:
-        now = self.clock.now()
         with self.db.session() as s:
             s.add(
                 Ingest(
@@ -257,9 +282,7 @@ class Pipeline:
                 owner=options.owner,
                 at=now,
                 root=self.store.root,
-                files=[
-                    self.store.root / row["path"] for row in manifest if row["dataset"] == EVENTS
-                ],
+                members=members,
             )
             manifest.extend(notice_files)  # the writer's own list: an abort removes them too
             for row in manifest:
@@ -288,6 +311,7 @@ class _FileRun:
         summary: FileSummary,
         writer: StagedWriter,
         seen_ids: KeySet,
+        routed: notice_ids.Routed,
         observed: datetime,
         last: bool,
         routing: Routing,
@@ -298,6 +322,7 @@ class _FileRun:
         self.summary = summary
         self.writer = writer
         self.seen_ids = seen_ids
+        self.routed = routed
         self.observed = observed
         self.last = last
         self.occurrences = Occurrences()
@@ -368,25 +393,42 @@ class _FileRun:
     def _run_batches(self, parser: Parser, body: Any, done: Callable[[], None]) -> None:
         """Prepare batches on worker threads (in order of reading), finish them in order.
 
-        Preparing (parse, validate, attribute, route, hash) is independent per batch, unless
-        the parser keeps state from one batch to the next (it overrides ``new_state``): then
-        batches are prepared one after another, in file order, by a single worker (still
-        overlapping the finishing of the batch before). Finishing (occurrence numbers,
-        fingerprints, deduplication, writing) always runs in file order on this thread.
+        Preparing (parse, validate, attribute, route, hash) is independent per batch. A parser
+        that keeps state from one batch to the next (it overrides ``new_state``) gets each
+        batch's state from its ``state_marker`` lines: this thread parses the marked lines of
+        each batch in order, and the batch is prepared from a copy of the state before them.
+        Without a marker, batches are prepared one after another, in file order, by a single
+        worker (still overlapping the finishing of the batch before). Finishing (occurrence
+        numbers, fingerprints, deduplication, writing) always runs in file order on this
+        thread.
         """
         state = parser.new_state()
         stateful = type(parser).new_state is not Parser.new_state
-        workers = 1 if stateful else WORKERS
+        workers = 1 if stateful and parser.state_marker is None else WORKERS
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
             pending: deque[Future[_Prepared | None]] = deque()
             for records in self._records(parser, body):
-                pending.append(pool.submit(self._prepare, parser, state, records))
+                batch_state = state
+                if workers > 1 and stateful and isinstance(records, Block):
+                    batch_state = copy.deepcopy(state)
+                    self._advance(parser, state, records)
+                pending.append(pool.submit(self._prepare, parser, batch_state, records))
                 while len(pending) > workers:
                     self._finish(pending.popleft().result())
                     done()
             while pending:
                 self._finish(pending.popleft().result())
                 done()
+
+    def _advance(self, parser: Parser, state: Any, block: Block) -> None:
+        """Bring ``state`` past ``block``: parse its lines that can change it (the rest of the
+        result is not kept: the batch is parsed whole on a worker)."""
+        assert parser.state_marker is not None
+        found = marked_lines(block, parser.state_marker)
+        if found is not None:
+            lines, numbers = found
+            records = _batch_frame(split_block(lines)).with_columns(pl.Series(RECORD, numbers))
+            parser.parse(_readable(records)[1], state, self.ctx)
 
     # -- one batch -----------------------------------------------------------------------
 
@@ -396,12 +438,10 @@ class _FileRun:
         """Everything about a batch that does not depend on the batches before it."""
         if isinstance(records, Block):
             records = _batch_frame(split_block(records))
-        records = records.filter(pl.col(LINE).str.strip_chars() != "")
-        n_records = records.height
+        unreadable, readable = _readable(records)
+        n_records = unreadable.height + readable.height
         if n_records == 0:
             return None
-        unreadable = records.filter(pl.col("__bad").is_not_null())
-        readable = records.filter(pl.col("__bad").is_null()).drop("__bad")
         result = parser.parse(readable, state, self.ctx)
         rejects = [
             unreadable.select(RECORD, pl.col(LINE).alias("raw"), pl.col("__bad").alias("reason")),
@@ -535,7 +575,10 @@ class _FileRun:
         fresh = frame.filter(pl.Series(keep))
         if fresh.height:
             rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
-            self.writer.write(dataset, DAY, rows.with_columns(fresh[DAY]))
+            rows = rows.with_columns(fresh[DAY])
+            self.writer.write(dataset, DAY, rows)
+            if dataset == EVENTS:
+                self.routed.add(rows, DAY, h1[keep], h2[keep])
         if not self.last:  # later files of the run deduplicate against these
             self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())
@@ -565,6 +608,14 @@ _REJECT_COLUMNS = [
     "reason",
     "raw",
 ]
+
+
+def _readable(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A batch's records without blank lines: (those that cannot be read, with ``__bad`` the
+    reason; those a parser reads)."""
+    records = records.filter(pl.col(LINE).str.strip_chars() != "")
+    bad = pl.col("__bad").is_not_null()
+    return records.filter(bad), records.filter(~bad).drop("__bad")
 
 
 def _batch_frame(batch: LineBatch) -> pl.DataFrame:

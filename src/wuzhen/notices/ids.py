@@ -5,18 +5,22 @@ member and id, and counts them (by classification, source ASN and day)::
 
     notices/day=<day of the ingest>/<ingest id>.parquet      columns: member, event.id
 
-A notice is the rows of its member in its ingest's file. DuckDB writes the file, sorting under
-a memory limit (spilling to a temporary directory in the store), so a notice of any size is
-made in bounded memory; the relational store keeps each notice's count and digest, and lists
-the file in the store's manifest (dataset ``notices``) in the transaction that commits the
-ingest. Readers get the ids as a lazy frame, to join with the events or to page through.
+A notice is the rows of its member in its ingest's file. The ingest collects its routed events
+as it writes them (:class:`Routed`: the member, what is counted, and the id as its two
+numbers); while they fit in ``MEMORY_BUDGET`` the file is written from memory, sorting the ids
+as numbers, while the events' last files are still being written. Beyond it, DuckDB reads the
+written events back and sorts under a memory limit (spilling to a temporary directory in the
+store), so a notice of any size is made in bounded memory. The relational store keeps each
+notice's count and digest, and lists the file in the store's manifest (dataset ``notices``) in
+the transaction that commits the ingest. Readers get the ids as a lazy frame, to join with the
+events or to page through.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,11 +33,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from wuzhen.arrowtext import buffers
+from wuzhen.evidence.fingerprint import U64
 from wuzhen.evidence.store import NOTICES
 from wuzhen.evidence.tables import StoreFile
 from wuzhen.notices.tables import Notice
 
 MEMORY_LIMIT = "512MB"  # DuckDB's sort spills to disk beyond this
+MEMORY_BUDGET = 128 * 1024 * 1024  # bytes of routed events an ingest keeps to freeze from memory
+ROW_GROUP = 131072
 TOP_ASNS = 20
 BATCH = 1 << 20  # ids hashed at a time
 ID = "event.id"
@@ -64,6 +71,67 @@ COUNTS = {
 }
 
 
+class Routed:
+    """An ingest's events routed to members other than its owner, collected as they are
+    written: member, classification, source ASN, day, the event id, and the id's two numbers
+    byte-swapped (sorting them as numbers sorts the ids' hex text, at a third of the cost).
+    Collecting stops (``in_memory`` turns false) once they exceed ``MEMORY_BUDGET``:
+    :func:`freeze` then reads the written events back instead."""
+
+    def __init__(self, owner: str) -> None:
+        self.owner = owner
+        self._parts: list[pl.DataFrame] | None = []
+        self._size = 0
+
+    @property
+    def in_memory(self) -> bool:
+        return self._parts is not None
+
+    def add(self, events: pl.DataFrame, day: str, h1: U64, h2: U64) -> None:
+        """Note the routed ones of ``events`` (stored rows, ``day`` the column of their day),
+        whose ids are ``h1``, ``h2``."""
+        if self._parts is None:
+            return
+        routed = (pl.col("route.state") == "routed") & (pl.col("route.member") != self.owner)
+        mask = events.select(routed.fill_null(False)).to_series()
+        if not mask.any():
+            return
+        part = events.select(
+            pl.col("route.member").alias("member"),
+            "classification.type",
+            "source.asn",
+            pl.col(day).alias("day"),
+            pl.Series("__k1", h1.byteswap()),
+            pl.Series("__k2", h2.byteswap()),
+            ID,
+        ).filter(mask)
+        self._parts.append(part)
+        self._size += int(part.estimated_size())
+        if self._size > MEMORY_BUDGET:
+            self._parts = None
+
+    def freeze(self, root: Path, rel: str) -> list[Frozen]:
+        """As :func:`freeze`, from memory (``in_memory`` must hold)."""
+        assert self._parts is not None
+        if not self._parts:
+            return []
+        routed = pl.concat(self._parts)
+        members = pl.Enum(routed["member"].unique().sort())  # sorts as their text, faster
+        routed = routed.with_columns(pl.col("member").cast(members)).sort("member", "__k1", "__k2")
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        table = routed.select(pl.col("member").cast(pl.String), ID).to_arrow()
+        pq.write_table(
+            table, target, row_group_size=ROW_GROUP, compression="zstd", compression_level=1
+        )
+        routed = routed.with_columns(pl.col("day").cast(pl.String))
+        counts = {
+            name: _by_member(routed.group_by("member", column).len(), column)
+            for name, (_g, column) in COUNTS.items()
+        }
+        return _frozen(table.to_batches(BATCH), counts)
+
+
 def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Frozen]:
     """Write the ids of the events in ``events`` routed to members other than ``owner`` into
     ``root / rel``, sorted by member and id (no file when there are none), and count them:
@@ -91,7 +159,8 @@ def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Fro
                 f"TO {_literal(str(target))} "
                 # level 1: the ids are random hex, which higher levels barely shrink more
                 # (27 -> 25 MB for 1.45M ids) at half the speed
-                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, ROW_GROUP_SIZE 131072)"
+                "(FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1, "
+                f"ROW_GROUP_SIZE {ROW_GROUP})"
             ).fetchone()
             if not (row and row[0]):
                 target.unlink(missing_ok=True)
@@ -105,18 +174,28 @@ def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Fro
             ).pl()
     finally:
         shutil.rmtree(spill, ignore_errors=True)
-    counts = {name: _by_member(grouped, g, column) for name, (g, column) in COUNTS.items()}
+    counts = {
+        name: _by_member(grouped.filter(pl.col("g") == g), column)
+        for name, (g, column) in COUNTS.items()
+    }
+    return _frozen(_batches(target), counts)
+
+
+def _frozen(
+    batches: Iterable[pa.RecordBatch], counts: dict[str, dict[str, dict[str, int]]]
+) -> list[Frozen]:
+    """Each member's in ``batches`` (as :func:`digests` reads them), with its ``counts`` (name
+    -> member -> value -> events)."""
     return [
         Frozen(member, n, sha, {name: per.get(member, {}) for name, per in counts.items()})
-        for member, n, sha in digests(target)
+        for member, n, sha in _digests(batches)
     ]
 
 
-def _by_member(grouped: pl.DataFrame, g: int, column: str) -> dict[str, dict[str, int]]:
-    """One grouping set's counts: per member, value -> events, most first (ties by value)."""
-    part = grouped.filter(pl.col("g") == g).sort(
-        ["member", "len", column], descending=[False, True, False]
-    )
+def _by_member(grouped: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
+    """One grouping set's counts (member, ``column``, len): per member, value -> events, most
+    first (ties by value)."""
+    part = grouped.sort(["member", "len", column], descending=[False, True, False])
     if column == "source.asn":  # the largest; events without an AS number are not counted
         part = part.filter(pl.col(column).is_not_null())
         part = part.group_by("member", maintain_order=True).head(TOP_ASNS)
@@ -129,10 +208,22 @@ def _by_member(grouped: pl.DataFrame, g: int, column: str) -> dict[str, dict[str
 def digests(path: Path) -> Iterator[tuple[str, int, str]]:
     """Each member's count and digest (sha256 of its sorted ids, one per line), read from a
     file :func:`freeze` wrote, in member order, a batch of ids at a time."""
+    return _digests(_batches(path))
+
+
+def _batches(path: Path) -> Iterator[pa.RecordBatch]:
+    batches: Iterator[pa.RecordBatch] = pq.ParquetFile(path).iter_batches(
+        batch_size=BATCH, columns=["member", ID]
+    )
+    return batches
+
+
+def _digests(batches: Iterable[pa.RecordBatch]) -> Iterator[tuple[str, int, str]]:
+    """:func:`digests` of the rows of ``batches`` (member, id), sorted by member and id."""
     member: str | None = None
     events = 0
     sha = hashlib.sha256()
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=BATCH, columns=["member", ID]):
+    for batch in batches:
         frame = pl.from_arrow(batch)
         assert isinstance(frame, pl.DataFrame)
         runs = (  # the file is sorted by member: each member's ids are one run

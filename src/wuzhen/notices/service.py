@@ -42,20 +42,18 @@ def make_notices(
     ingest_id: str,
     owner: str,
     root: Path,
-    files: Sequence[Path],
+    members: Sequence[notice_ids.Frozen],
     at: datetime,
 ) -> list[dict[str, Any]]:
     """One notice per member other than the owner that events of this ingest are routed to.
 
-    The ids go to a file in the event store (:mod:`wuzhen.notices.ids`); the notices hold
-    their counts and digests. Returns the store manifest row of the file (none when nothing
-    is routed to another member); the caller commits it with the notices."""
-    if not files:
-        return []
+    ``members``: what :mod:`wuzhen.notices.ids` froze for this ingest, at ``at``, into its file
+    under ``root``. Returns the store manifest row of that file (none when nothing is routed
+    to another member); the caller commits it with the notices. On failure the file is
+    removed."""
     day = at.date().isoformat()
     rel = notice_ids.path_of(ingest_id, day)
     try:
-        members = notice_ids.freeze(root, rel, files, owner)
         changes = []
         for frozen in members:
             notice = Notice(

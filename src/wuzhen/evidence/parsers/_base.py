@@ -80,6 +80,12 @@ class Parser(ABC):
     def sniff(self, sample: list[str]) -> int:
         """How sure (0-100) this parser is that ``sample`` (the first lines) is its format."""
 
+    #: Parsers with state: a byte string every line that can change the state holds (starting
+    #: with ``\n``: every such line starts with the rest). Then batches are parsed in parallel,
+    #: each from the state that :meth:`parse` of the marked lines of the batches before it left.
+    #: None: batches are parsed one after another.
+    state_marker: ClassVar[bytes | None] = None
+
     def new_state(self) -> Any:
         """Per-file state carried from batch to batch (headers, for example)."""
         return None

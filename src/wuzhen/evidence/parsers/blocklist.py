@@ -387,6 +387,7 @@ DSHIELD_TIME = ["%a %b %d %H:%M:%S %Y UTC", "%a %b %e %H:%M:%S %Y UTC"]
 class DShieldBlock(Parser):
     name = "dshield-block"
     title = "DShield recommended block list (block.txt)"
+    state_marker = b"\n#"  # the "# updated:" comment
 
     def new_state(self) -> dict[str, Any]:
         return {"updated": None}

@@ -607,6 +607,7 @@ def _is_header() -> pl.Expr:
 class Shadowserver(Parser):
     name = "shadowserver"
     title = "Shadowserver reports (CSV, every report type)"
+    state_marker = b"timestamp"  # in every header line
 
     def sniff(self, sample: list[str]) -> int:
         lines = [ln for ln in sample if ln.strip()]

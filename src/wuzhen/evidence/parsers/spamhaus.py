@@ -86,6 +86,7 @@ DROP_HEADER = r"(?i)^;.*(?:spamhaus .*drop list|/drop/drop\.txt|/drop/dropv6\.tx
 class SpamhausDrop(Parser):
     name = "spamhaus-drop"
     title = "Spamhaus DROP / EDROP / ASN-DROP (text)"
+    state_marker = b"\n;"  # the comments naming the list and its time
 
     def new_state(self) -> dict[str, Any]:
         return {"modified": None, "list": None}

@@ -696,6 +696,7 @@ def _split(group: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 class ZeekTsv(Parser):
     name = "zeek-tsv"
     title = "Zeek logs (TSV with #fields headers)"
+    state_marker = b"\n#"  # headers
 
     def sniff(self, sample: list[str]) -> int:
         headers = sum(
