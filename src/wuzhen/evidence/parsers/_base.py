@@ -16,7 +16,7 @@ import re
 import threading
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import duckdb
@@ -37,6 +37,14 @@ class ParseContext:
     now: datetime  # the ingest's observation time (UTC)
     year: int | None = None  # year for timestamps that carry none (syslog); None: infer
     timezone: str = "UTC"  # zone of timestamps that carry none
+    #: reading a detection sample: a few lines, read without the compiled passes (loading
+    #: one into a process costs more than reading those lines with expressions)
+    sample: bool = False
+
+
+def sample_context() -> ParseContext:
+    """The context sniffers read their sample in."""
+    return ParseContext(now=datetime.now(UTC), sample=True)
 
 
 @dataclass(frozen=True, slots=True)

@@ -41,8 +41,10 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
     Fast path: BSD and ISO headers are read by one compiled pass over the bytes
     (:mod:`wuzhen.evidence.parsers._syslog_scan`); only the lines it is not sure of go
-    through the full regular expressions.
+    through the full regular expressions (all of a sniffer's sample: ``ctx.sample``).
     """
+    if ctx.sample:
+        return _ok(_slow(frame, ctx))
     s = scan(frame[LINE].to_arrow(), _year_rule(ctx))
     out = frame.with_columns(
         _times(s, ctx.timezone).alias("time.source"),
@@ -55,6 +57,11 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     if slow_rows.any():
         slow = _slow(frame.filter(slow_rows), ctx)
         out = pl.concat([out.filter(~slow_rows), slow]).sort(RECORD)
+    return _ok(out)
+
+
+def _ok(out: pl.DataFrame) -> pl.DataFrame:
+    """With ``syslog_ok``: a header and a time were read."""
     return out.with_columns(
         (pl.col("msg").is_not_null() & pl.col("time.source").is_not_null()).alias("syslog_ok")
     )

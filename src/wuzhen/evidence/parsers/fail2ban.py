@@ -28,7 +28,6 @@ and ``Found``/``Ban`` messages whose address is not an address.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -42,6 +41,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_context,
     skip,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules
@@ -207,7 +207,7 @@ class Fail2ban(Parser):
         if frame.height == 0:
             return 0
         frame = frame.with_row_index(RECORD).with_columns(pl.col(RECORD).cast(pl.Int64))
-        layout = _headers(frame, ParseContext(now=datetime.now(UTC)))["layout"]
+        layout = _headers(frame, sample_context())["layout"]
         hits = int(layout.is_in(["native", "syslog", "journal"]).sum())
         if hits == 0:
             return 0

@@ -42,7 +42,6 @@ interfaces, direction, TCP flags, TTL (hop limit for IPv6), IP length and ICMP t
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -56,6 +55,7 @@ from wuzhen.evidence.parsers._base import (
     as_int,
     extra_json,
     reject,
+    sample_context,
     sample_records,
     skip,
 )
@@ -234,7 +234,7 @@ class Netfilter(Parser):
         frame = sample_records(sample)
         if frame.height == 0:
             return 0
-        lines = _kernel_lines(frame, ParseContext(now=datetime.now(UTC)))
+        lines = _kernel_lines(frame, sample_context())
         packets = lines.filter(
             pl.col("kind").is_not_null()
             & (pl.col("prog") == "kernel")

@@ -27,7 +27,6 @@ evidence messages not in the documented form. See ``docs/user/formats/openssh.md
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -41,6 +40,7 @@ from wuzhen.evidence.parsers._base import (
     ParseResult,
     extra_json,
     reject,
+    sample_context,
     sample_records,
     skip,
 )
@@ -231,7 +231,7 @@ class OpenSSH(Parser):
         frame = sample_records(sample)
         if frame.height == 0:
             return 0
-        parsed = split_syslog(frame, ParseContext(now=datetime.now(UTC)))
+        parsed = split_syslog(frame, sample_context())
         syslog = parsed.filter(pl.col("syslog_ok"))
         if syslog.height * 2 < frame.height:
             return 0

@@ -86,7 +86,6 @@ messages without a client. Rejected: lines in neither form.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 import polars as pl
@@ -101,6 +100,7 @@ from wuzhen.evidence.parsers._base import (
     extra_json,
     parse_time,
     reject,
+    sample_context,
     sample_records,
     skip,
 )
@@ -295,7 +295,7 @@ def _share(sample: list[str], hits: Callable[[pl.DataFrame, ParseContext], int])
     records = sample_records(sample)
     if records.height == 0:
         return 0
-    found = hits(records, ParseContext(now=datetime.now(UTC)))
+    found = hits(records, sample_context())
     return 0 if found == 0 else 40 + 55 * found // records.height
 
 
