@@ -41,12 +41,19 @@ def as_large_string(values: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
 
 
 def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
-    """The buffers of a text column (no copy when it is one ``large_string`` array already)."""
+    """The buffers of a text column (no copy when it is one ``large_string`` array already).
+
+    ``offsets`` and ``data`` are always read-only, as they are over Polars' and Arrow's
+    immutable buffers: numba compiles a kernel once per argument type, and read-only is part
+    of the type, so text built in Python (mutable buffers) would otherwise compile every
+    kernel it reaches a second time, seconds each, in the middle of an ingest."""
     arr = as_large_string(values)
     n = len(arr)
     bufs = arr.buffers()
     offsets = np.frombuffer(bufs[1], np.int64, count=n + 1, offset=arr.offset * 8)
     data = np.frombuffer(bufs[2], np.uint8) if bufs[2] is not None else np.zeros(1, np.uint8)
+    offsets.flags.writeable = False
+    data.flags.writeable = False
     valid = (
         arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else np.ones(n, np.bool_)
     )
