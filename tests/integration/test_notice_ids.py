@@ -239,3 +239,25 @@ def test_digests_across_batches_and_id_lengths(
     ).write_parquet(path)
     monkeypatch.setattr(notice_ids, "BATCH", 3)
     assert list(notice_ids.digests(path)) == [(m, len(v), digest(v)) for m, v in ids.items()]
+
+
+@pytest.mark.parametrize(
+    ("members", "ties"), [(3, False), (3, True), (300, False)], ids=["key", "ties", "many"]
+)
+def test_the_in_memory_order_is_by_member_then_id(members: int, ties: bool) -> None:
+    """One 64-bit key sorts the ids; equal keys (ids sharing their first 56 bits, forced
+    here) and more than 256 members fall back to the three keys, never to a wrong order."""
+    rng = np.random.default_rng(members)
+    n = 5000
+    k1 = rng.integers(0, 2**63, n).astype(np.uint64)
+    if ties:
+        k1[1::2] = k1[::2] ^ np.uint64(0x3F)  # pairs equal but for the last 8 bits
+    routed = pl.DataFrame(
+        {
+            "member": pl.Series([f"M{m:03d}" for m in rng.integers(0, members, n)]),
+            "__k1": k1,
+            "__k2": rng.integers(0, 2**63, n).astype(np.uint64),
+        }
+    )
+    order = notice_ids._order(routed)
+    assert routed[order].equals(routed.sort("member", "__k1", "__k2"))

@@ -45,10 +45,10 @@ REJECTS = "rejects"
 NOTICES = "notices"  # the event ids notices freeze, one file per ingest
 DATASETS = (EVENTS, REJECTS)
 ROWS_PER_FILE = 2_000_000
-ROW_GROUP = 250_000  # rows, or
-ROW_GROUP_BYTES = 64 * 1024 * 1024  # of rows in memory, whichever comes first
+ROW_GROUP = 125_000  # rows, or
+ROW_GROUP_BYTES = 32 * 1024 * 1024  # of rows in memory, whichever comes first
 MAX_BUFFERED = 256 * 1024 * 1024  # bytes of rows waiting to fill a row group
-MAX_QUEUED = 2  # row groups waiting for the writing thread
+MAX_QUEUED = 1  # row groups waiting for the writing thread
 LOCK_WAIT_SECONDS = 60.0
 
 

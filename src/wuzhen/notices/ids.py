@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import shutil
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -115,21 +116,46 @@ class Routed:
         assert self._parts is not None
         if not self._parts:
             return []
-        routed = pl.concat(self._parts)
-        members = pl.Enum(routed["member"].unique().sort())  # sorts as their text, faster
-        routed = routed.with_columns(pl.col("member").cast(members)).sort("member", "__k1", "__k2")
+        routed = pl.concat(self._parts, rechunk=True)  # a gather across chunks is 3x slower
+        order = _order(routed)
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
-        table = routed.select(pl.col("member").cast(pl.String), ID).to_arrow()
-        pq.write_table(
-            table, target, row_group_size=ROW_GROUP, compression="zstd", compression_level=1
-        )
-        routed = routed.with_columns(pl.col("day").cast(pl.String))
-        counts = {
-            name: _by_member(routed.group_by("member", column).len(), column)
-            for name, (_g, column) in COUNTS.items()
-        }
-        return _frozen(table.to_batches(BATCH), counts)
+        table = pa.table({c: routed[c].gather(order).to_arrow() for c in ("member", ID)})
+        with ThreadPoolExecutor(max_workers=1) as pool:  # written while the rest is counted
+            written = pool.submit(
+                pq.write_table,
+                table,
+                target,
+                row_group_size=ROW_GROUP,
+                compression="zstd",
+                compression_level=1,
+            )
+            counts = {}
+            for name, (_g, column) in COUNTS.items():
+                grouped = routed.group_by("member", column).len()
+                if column == "day":  # the dates' text, as the counts give it
+                    grouped = grouped.with_columns(pl.col(column).cast(pl.String))
+                counts[name] = _by_member(grouped, column)
+            frozen = _frozen(table.to_batches(BATCH), counts)
+            written.result()
+        return frozen
+
+
+def _order(routed: pl.DataFrame) -> pl.Series:
+    """The order of ``routed`` by member, then id: one 64-bit key sorted (the member's rank in
+    its top 8 bits, the id's first 56 bits below), a third of the time three keys take; by
+    the three keys when there are more than 256 members or two keys are equal (one ingest in
+    tens of thousands)."""
+    names = routed["member"].unique().sort()
+    rank = routed["member"].cast(pl.Enum(names)).to_physical()
+    if names.len() <= 256:
+        k1 = routed["__k1"].to_numpy()
+        key = pl.Series((rank.to_numpy().astype(np.uint64) << np.uint64(56)) | (k1 >> np.uint64(8)))
+        order = key.arg_sort()
+        if not (np.diff(key.gather(order).to_numpy()) == 0).any():
+            return order
+    frame = pl.DataFrame([rank, routed["__k1"], routed["__k2"]])
+    return frame.select(pl.arg_sort_by("member", "__k1", "__k2")).to_series()
 
 
 def freeze(root: Path, rel: str, events: Sequence[Path], owner: str) -> list[Frozen]:
