@@ -408,11 +408,13 @@ class _FileRun:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
             pending: deque[Future[_Prepared | None]] = deque()
             for records in self._records(parser, body):
-                batch_state = state
                 if workers > 1 and stateful and isinstance(records, Block):
-                    batch_state = copy.deepcopy(state)
-                    self._advance(parser, state, records)
-                pending.append(pool.submit(self._prepare, parser, batch_state, records))
+                    pending.append(
+                        pool.submit(self._prepare, parser, copy.deepcopy(state), records)
+                    )
+                    self._advance(parser, state, records)  # while the batch is prepared
+                else:
+                    pending.append(pool.submit(self._prepare, parser, state, records))
                 while len(pending) > workers:
                     self._finish(pending.popleft().result())
                     done()
