@@ -235,23 +235,21 @@ def marked_lines(block: Block, marker: bytes) -> tuple[Block, npt.NDArray[np.int
     there are none. For the few structural lines (headers) a parser's state comes from."""
     data, end = block.data, block.end
     at_start = marker.startswith(b"\n")
-    starts: list[int] = [0] if at_start and data.startswith(marker[1:], 0, end) else []
-    stops: list[int] = [data.find(b"\n", 0, end)] if starts else []
-    k = stops[0] if starts else 0
+    starts = [0] if at_start and data.startswith(marker[1:], 0, end) else []
+    k = 0
     while (k := data.find(marker, k, end)) >= 0:  # a loop over marked lines, not records
-        start = k + 1 if at_start else data.rfind(b"\n", 0, k) + 1
-        stop = data.find(b"\n", k + 1 if at_start else k, end)  # data[:end] ends with one
-        starts.append(start)
-        stops.append(stop)
-        k = stop
+        starts.append(data.rfind(b"\n", 0, k + 1 if at_start else k) + 1)
+        k = data.find(b"\n", starts[-1], end)  # on to the line's end: data[:end] has one
     if not starts:
         return None
     numbers = np.empty(len(starts), np.int64)
+    texts = []
     line, counted = block.first_line, 0
     for i, start in enumerate(starts):
         line += data.count(b"\n", counted, start)
         numbers[i], counted = line, start
-    lines = b"\n".join(data[a:b] for a, b in zip(starts, stops, strict=True)) + b"\n"
+        texts.append(data[start : data.find(b"\n", start, end)])
+    lines = b"\n".join(texts) + b"\n"
     cut = block.cut and starts[0] == 0  # the first line is the rest of one cut before
     return Block(lines, len(lines), 1, block.bytes_done, cut), numbers
 

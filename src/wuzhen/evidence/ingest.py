@@ -405,13 +405,13 @@ class _FileRun:
         state = parser.new_state()
         stateful = type(parser).new_state is not Parser.new_state
         workers = 1 if stateful and parser.state_marker is None else WORKERS
+        carried = stateful and workers > 1  # here, past each batch (else by the one worker)
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
             pending: deque[Future[_Prepared | None]] = deque()
             for records in self._records(parser, body):
-                if workers > 1 and stateful and isinstance(records, Block):
-                    pending.append(
-                        pool.submit(self._prepare, parser, copy.deepcopy(state), records)
-                    )
+                if carried and isinstance(records, Block):
+                    batch_state = copy.deepcopy(state)
+                    pending.append(pool.submit(self._prepare, parser, batch_state, records))
                     self._advance(parser, state, records)  # while the batch is prepared
                 else:
                     pending.append(pool.submit(self._prepare, parser, state, records))
