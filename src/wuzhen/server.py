@@ -133,6 +133,7 @@ def serve(
         previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
     ticker.start()
     threading.Thread(target=announce, name="wuzhen-announce", daemon=True).start()
+    threading.Thread(target=_warm_up, args=(node,), name="wuzhen-warm-up", daemon=True).start()
     try:
         server.run()
     finally:
@@ -141,3 +142,11 @@ def serve(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("stopped (signals %s)", stopped)
+
+
+def _warm_up(node: Node) -> None:
+    """Spare the first ingest (an upload, an API call) the pipeline's one-off loading."""
+    try:
+        node.pipeline.warm_up()
+    except Exception:  # the ingest that needs it loads it itself, and reports what fails
+        log.exception("warming the ingest pipeline up failed")

@@ -183,6 +183,12 @@ class Pipeline:
         self.clock = clock
         self.attributor = attributor
 
+    def warm_up(self) -> None:
+        """Load what every ingest needs before its first record (see :mod:`.warmup`)."""
+        from wuzhen.evidence.warmup import warm_up
+
+        warm_up(self.attributor)
+
     def ingest(
         self, paths: Sequence[str | Path], options: IngestOptions, progress: Progress | None = None
     ) -> IngestReport:
