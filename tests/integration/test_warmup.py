@@ -17,12 +17,16 @@ from numba.core.registry import CPUDispatcher
 from wuzhen import arrowtext, lines
 from wuzhen.config import Settings
 from wuzhen.evidence import fingerprint, occurrences
+from wuzhen.evidence.parsers import _csvsplit, _json_members, _openssh_scan, _syslog_scan
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.jurisdiction import _ipparse, _segments, addresses
 from wuzhen.members.service import admit_all
 from wuzhen.node import Node
 
-MODULES = (arrowtext, lines, fingerprint, occurrences, _ipparse, _segments, addresses)
+MODULES = (
+    arrowtext, lines, fingerprint, occurrences, _ipparse, _segments, addresses,
+    _csvsplit, _json_members, _openssh_scan, _syslog_scan,
+)
 
 def loaded():
     return {
@@ -38,21 +42,26 @@ with node.db.session() as s:
 before = loaded()
 node.pipeline.warm_up()
 warm = loaded()
-files = sys.argv[2:]
+files = sys.argv[2:4]
 node.pipeline.ingest(files, IngestOptions(owner="CN", format="blocklist"))
 node.pipeline.ingest(files, IngestOptions(owner="CN", format="blocklist"))  # all stored: dups
+node.pipeline.ingest(sys.argv[4:], IngestOptions(owner="CN"))
 print(json.dumps({"before": before, "warm": warm, "after": loaded()}))
 """
 
 
-def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path) -> None:
+def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corpus: Path) -> None:
     first = tmp_path / "a.txt"
     second = tmp_path / "b.txt"
     # both families, a repeated line, a line that is no address, a second file overlapping
     first.write_text("192.0.2.1\n2001:db8::1\n192.0.2.1\n198.51.100.7\nnot-an-address\n")
     second.write_text("198.51.100.7\n203.0.113.9\n2001:db8::2\n")
     out = subprocess.run(
-        [sys.executable, "-c", SCRIPT, str(tmp_path / "data"), str(first), str(second)],
+        [
+            *(sys.executable, "-c", SCRIPT, str(tmp_path / "data"), str(first), str(second)),
+            str(corpus / "syslog/loghub/OpenSSH_2k.log"),
+            str(corpus / "threatfeeds/shadowserver_intelmq/scan_telnet.csv"),
+        ],
         check=True,
         capture_output=True,
         text=True,
@@ -60,7 +69,13 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path) -> N
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert not any(result["before"].values())  # nothing was loaded before the warm-up
     used = {name for name, sigs in result["after"].items() if sigs}
-    assert {"wuzhen.lines._cut", "wuzhen.evidence.fingerprint._hash_rows"} <= used
+    assert {
+        "wuzhen.lines._cut",
+        "wuzhen.evidence.fingerprint._hash_rows",
+        "wuzhen.evidence.parsers._openssh_scan._scan",
+        "wuzhen.evidence.parsers._syslog_scan._scan",
+        "wuzhen.evidence.parsers._csvsplit._split",
+    } <= used
     missed = {
         name: sorted(set(sigs) - set(result["warm"][name]))
         for name, sigs in result["after"].items()
