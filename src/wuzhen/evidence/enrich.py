@@ -118,8 +118,9 @@ def _tld_cc(hosts: pl.Series) -> pl.Series:
     present = hosts.is_not_null()
     if not present.any():
         return out
-    tld_cc = next(
-        e for e in tld_country_exprs(host_expr(pl.col("h"))) if e.meta.output_name() == "tld.cc"
-    )
-    values = pl.DataFrame({"h": hosts.filter(present)}).select(tld_cc).to_series()
+    tld_cc = next(e for e in tld_country_exprs(pl.col("h")) if e.meta.output_name() == "tld.cc")
+    # the host first, on its own: the country's expression reads it ten times, and would
+    # evaluate the host's expression each time (15 ms, not 2, for 750 hosts)
+    frame = pl.DataFrame({"h": hosts.filter(present)}).select(host_expr(pl.col("h")).alias("h"))
+    values = frame.select(tld_cc).to_series()
     return out.scatter(present.arg_true(), values)

@@ -480,7 +480,7 @@ def _events(frame: pl.DataFrame, lay: Layout, report: Report | None) -> pl.DataF
     geo = _role(lay, "source.geolocation.cc").str.to_uppercase()
     fqdn = pl.coalesce(typed.get("source.fqdn", null), _role(lay, "source.fqdn"))
     transport = _role(lay, "protocol.transport").str.to_lowercase()
-    return frame.select(
+    return frame.lazy().select(
         pl.col(RECORD),
         pl.col(LINE).alias("raw"),
         pl.col("time.source"),
@@ -508,7 +508,7 @@ def _events(frame: pl.DataFrame, lay: Layout, report: Report | None) -> pl.DataF
         typed["feed.name"].alias("feed.name"),
         pl.lit(PROVIDER).alias("feed.provider"),
         pl.col("__extra").alias("extra"),
-    )
+    ).collect()
 
 
 def _typed_events(frame: pl.DataFrame, lay: Layout) -> pl.DataFrame:
