@@ -76,6 +76,8 @@ _ROOT_REFUSED = _lit("ROOT LOGIN REFUSED")
 _PREAUTH = _lit("[preauth]")
 _DISCONNECT_FROM = _lit("disconnect from ")
 _DISCONNECTED_FROM = _lit("Disconnected from ")
+_DISCONNECTING = _lit("Disconnecting ")
+_AUTH_FAILURES = _lit("authentication failures;")  # the plural of a needle
 _RECEIVED_DISCONNECT = _lit("Received disconnect from ")
 _SP_PREAUTH = _lit(" [preauth]")
 _CLOSED_BY = _lit("Connection closed by ")
@@ -239,8 +241,10 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
             ok = h1 > h0
             spans[i, 2 * _HOST] = h0
             spans[i, 2 * _HOST + 1] = h1
-        elif r == 9:
-            ok = _preauth_disconnect(data, a, b, spans, i)
+        elif r == 9:  # "Disconnecting ..." is rare: the rule table reads it
+            ok = not _starts(data, a, b, _DISCONNECTING) and _preauth_disconnect(
+                data, a, b, spans, i
+            )
         elif r == 11:
             p = _find(data, a, b, _FROM_SP)
             ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, _ANY, spans, i) == 1
@@ -270,7 +274,11 @@ def _locate(data: U8, a: int, b: int, found: I64) -> bool:
             continue
         n = _NEEDLE_LENGTHS[j]
         if not _starts(data, start, b, _NEEDLE_BYTES[j, :n]):
-            continue
+            # or "authentication failures;" (a count of the session's other failures)
+            plural = j == _N_AUTH_FAILURE and start > a
+            if not (plural and _starts(data, start - 1, b, _AUTH_FAILURES)):
+                continue
+            start -= 1
         if found[j] < 0:
             found[j] = start
         if j == _N_RHOST:
@@ -322,6 +330,7 @@ def _choose(data: U8, a: int, b: int, found: I64) -> int:
     if _ends(data, a, b, _PREAUTH) and (
         _find(data, a, b, _DISCONNECT_FROM) >= 0
         or _starts(data, a, b, _DISCONNECTED_FROM)
+        or _starts(data, a, b, _DISCONNECTING)
         or _starts(data, a, b, _CLOSED_BY)
         or _starts(data, a, b, _RESET_BY)
     ):
@@ -335,7 +344,7 @@ def _choose(data: U8, a: int, b: int, found: I64) -> int:
         _find(data, a, b, _ISCONNECT) >= 0
         or _starts(data, a, b, _CLOSED)
         or _starts(data, a, b, _RESET)
-    ):
+    ) and not _ends(data, a, b, _PREAUTH):
         return 17
     if found[_N_REVERSE] >= 0 or found[_N_BREAK_IN] >= 0:
         return 18

@@ -4,12 +4,14 @@ Evidence (events), all ``intrusion-attempts/brute-force`` unless noted:
 
 - ``Failed password for [invalid user] U from H port P``, ``Failed <method> for ...``
 - ``Invalid user U from H [port P]``; ``User U from H not allowed because ...``
-- PAM failures with the remote host: ``authentication failure; ... rhost=H`` and
+- PAM failures with the remote host: ``authentication failure; ... rhost=H``, the count of
+  a session's other failures ``PAM N more authentication failures; ... rhost=H``, and
   ``error: PAM: Authentication failure for U from H``; ``ROOT LOGIN REFUSED FROM H``
 - ``maximum authentication attempts exceeded for U from H``
 - disconnects before authentication (``[preauth]``): ``Received disconnect from H``,
-  ``Disconnected from [invalid|authenticating user U] H``, ``Connection closed/reset by ...``,
-  ``Timeout before authentication for H``
+  ``Disconnected from [invalid|authenticating user U] H``, ``Disconnecting [invalid|
+  authenticating user U] H port P: Too many authentication failures`` (or another reason),
+  ``Connection closed/reset by ...``, ``Timeout before authentication for H``
 - probes that never try to log in (``information-gathering/scanner``): ``Did not receive
   identification string from H``, ``Bad protocol version identification ... from H``,
   ``Unable to negotiate with H``, ``banner exchange: Connection from H``
@@ -21,7 +23,8 @@ the source is the address sshd's own ending follows (``ENDED``), not the first `
 
 Skipped: successful logins, session open/close, disconnects after login, reverse-DNS mismatch
 warnings, service messages, sshd messages that carry no address (the same session's address is
-logged on another line), other programs' lines. Rejected: lines that are not syslog lines, and
+logged on another line: ``Disconnecting: Too many authentication failures for U [preauth]``,
+say), other programs' lines. Rejected: lines that are not syslog lines, and
 evidence messages not in the documented form. See ``docs/user/formats/openssh.md``.
 """
 
@@ -69,6 +72,9 @@ PREFIX = r"^(?:\[ID \d+ [\w.]+\] )?(?:error: |fatal: )?"
 
 m = pl.col("msg")
 PREAUTH = m.str.ends_with("[preauth]")
+# pam_unix's "authentication failure; ... rhost=H" and its count of the rest of a session's
+# failures, "PAM 5 more authentication failures; ... rhost=H"
+AUTH_FAILURES = m.str.contains("authentication failures?;")
 RULES: list[Rule] = [
     Rule(
         "ssh-failed-password",
@@ -107,13 +113,12 @@ RULES: list[Rule] = [
     ),
     Rule(
         "no-source",
-        m.str.contains("authentication failure;", literal=True) & m.str.contains(r"rhost=(?:\s|$)"),
+        AUTH_FAILURES & m.str.contains(r"rhost=(?:\s|$)"),
         skip="sshd message without a source address",
     ),
     Rule(
         "ssh-pam-failure",
-        m.str.contains("authentication failure;", literal=True)
-        & m.str.contains("rhost=", literal=True),
+        AUTH_FAILURES & m.str.contains("rhost=", literal=True),
         r"rhost=(?P<host>\S+)",
         type="brute-force",
     ),
@@ -141,12 +146,14 @@ RULES: list[Rule] = [
         & (
             m.str.contains("disconnect from ", literal=True)
             | m.str.starts_with("Disconnected from ")
+            | m.str.starts_with("Disconnecting ")
             | m.str.starts_with("Connection closed by ")
             | m.str.starts_with("Connection reset by ")
         ),
         (
             # as sshd writes them: a user name may hold spaces and addresses
-            r"^(?:Received disconnect from|Disconnected from|Connection (?:closed|reset) by) "
+            r"^(?:Received disconnect from|Disconnected from|Disconnecting|"
+            r"Connection (?:closed|reset) by) "
             rf"(?:(?:invalid|authenticating) user (?P<user>.*?) )?{HOST}"
             r"(?: port (?P<port>\d+))?(?:$| \[preauth\]$|:)",
             rf"(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?{HOST}{PORT}",
@@ -192,9 +199,12 @@ RULES: list[Rule] = [
     ),
     Rule(
         "disconnect",
-        m.str.contains("isconnect", literal=True)
-        | m.str.starts_with("Connection closed")
-        | m.str.starts_with("Connection reset"),
+        (
+            m.str.contains("isconnect", literal=True)
+            | m.str.starts_with("Connection closed")
+            | m.str.starts_with("Connection reset")
+        )
+        & ~PREAUTH,  # not "Disconnecting: Too many authentication failures [preauth]"
         skip="disconnect after login",
     ),
     Rule(

@@ -480,35 +480,43 @@ def _events(frame: pl.DataFrame, lay: Layout, report: Report | None) -> pl.DataF
     geo = _role(lay, "source.geolocation.cc").str.to_uppercase()
     fqdn = pl.coalesce(typed.get("source.fqdn", null), _role(lay, "source.fqdn"))
     transport = _role(lay, "protocol.transport").str.to_lowercase()
-    return frame.lazy().select(
-        pl.col(RECORD),
-        pl.col(LINE).alias("raw"),
-        pl.col("time.source"),
-        pl.when(~cidr).then(ip).alias("source.ip"),
-        pl.coalesce(_role(lay, "source.network"), pl.when(cidr).then(ip)).alias("source.network"),
-        _port(_role(lay, "source.port")).alias("source.port"),
-        pl.when(asn.is_between(1, 4294967295)).then(asn).alias("source.asn"),
-        pl.when(geo.str.contains("^[A-Z0-9]{2}$")).then(geo).alias("source.geolocation.cc"),
-        _host(fqdn).alias("source.fqdn"),
-        _url(lay).alias("source.url"),
-        _role(lay, "destination.ip").str.strip_chars().alias("destination.ip"),
-        _port(_role(lay, "destination.port")).alias("destination.port"),
-        _host(_role(lay, "destination.fqdn")).alias("destination.fqdn"),
-        _urlpath(lay).alias("destination.urlpath"),
-        pl.coalesce(
-            pl.when(transport.is_in(TRANSPORTS)).then(transport),
-            typed.get("protocol.transport", null),
-        ).alias("protocol.transport"),
-        typed.get("protocol.application", null).str.to_lowercase().alias("protocol.application"),
-        typed["classification.type"].alias("classification.type"),
-        typed["classification.identifier"].alias("classification.identifier"),
-        typed["malware.name"].str.to_lowercase().alias("malware.name"),
-        typed.get("event_description.text", null).alias("event_description.text"),
-        _role(lay, "evidence.ref").alias("evidence.ref"),
-        typed["feed.name"].alias("feed.name"),
-        pl.lit(PROVIDER).alias("feed.provider"),
-        pl.col("__extra").alias("extra"),
-    ).collect()
+    return (
+        frame.lazy()
+        .select(
+            pl.col(RECORD),
+            pl.col(LINE).alias("raw"),
+            pl.col("time.source"),
+            pl.when(~cidr).then(ip).alias("source.ip"),
+            pl.coalesce(_role(lay, "source.network"), pl.when(cidr).then(ip)).alias(
+                "source.network"
+            ),
+            _port(_role(lay, "source.port")).alias("source.port"),
+            pl.when(asn.is_between(1, 4294967295)).then(asn).alias("source.asn"),
+            pl.when(geo.str.contains("^[A-Z0-9]{2}$")).then(geo).alias("source.geolocation.cc"),
+            _host(fqdn).alias("source.fqdn"),
+            _url(lay).alias("source.url"),
+            _role(lay, "destination.ip").str.strip_chars().alias("destination.ip"),
+            _port(_role(lay, "destination.port")).alias("destination.port"),
+            _host(_role(lay, "destination.fqdn")).alias("destination.fqdn"),
+            _urlpath(lay).alias("destination.urlpath"),
+            pl.coalesce(
+                pl.when(transport.is_in(TRANSPORTS)).then(transport),
+                typed.get("protocol.transport", null),
+            ).alias("protocol.transport"),
+            typed.get("protocol.application", null)
+            .str.to_lowercase()
+            .alias("protocol.application"),
+            typed["classification.type"].alias("classification.type"),
+            typed["classification.identifier"].alias("classification.identifier"),
+            typed["malware.name"].str.to_lowercase().alias("malware.name"),
+            typed.get("event_description.text", null).alias("event_description.text"),
+            _role(lay, "evidence.ref").alias("evidence.ref"),
+            typed["feed.name"].alias("feed.name"),
+            pl.lit(PROVIDER).alias("feed.provider"),
+            pl.col("__extra").alias("extra"),
+        )
+        .collect()
+    )
 
 
 def _typed_events(frame: pl.DataFrame, lay: Layout) -> pl.DataFrame:
