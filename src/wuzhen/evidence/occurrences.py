@@ -206,14 +206,20 @@ class Occurrences:
 
 
 def _key_order(h1: U64, h2: U64) -> tuple[npt.NDArray[np.intp], U64, U64]:
-    """The stable order of the keys (h1, h2), and the keys in that order. Sorting by the high
-    half alone is enough unless two different keys share it (rare): then both halves."""
-    order = np.argsort(h1, kind="stable")
-    s1, s2 = h1[order], h2[order]
-    if ((s1[1:] == s1[:-1]) & (s2[1:] != s2[:-1])).any():
-        order = np.lexsort((h2, h1))
-        s1, s2 = h1[order], h2[order]
-    return order, s1, s2
+    """The stable order of the keys (h1, h2), and the keys in that order.
+
+    numpy's default sort of the high halves (vectorized; its stable sort takes six times as
+    long), then the rows whose high half is not unique (repeated records, rare) ordered again
+    among themselves by both halves and by position: what a stable sort by both gives."""
+    order = np.argsort(h1)
+    s1 = h1[order]
+    tied = np.flatnonzero(s1[1:] == s1[:-1])
+    if tied.size:
+        at = np.union1d(tied, tied + 1)  # sorted places in runs of equal high halves
+        rows = order[at]
+        order[at] = rows[np.lexsort((rows, h2[rows], h1[rows]))]  # runs stay in their places
+        s1 = h1[order]
+    return order, s1, h2[order]
 
 
 def _insertion_points(k1: U64, k2: U64, q1: U64, q2: U64) -> npt.NDArray[np.int64]:

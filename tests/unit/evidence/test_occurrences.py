@@ -35,6 +35,21 @@ def test_numbers_match_a_plain_count_whatever_the_batches(keys: list[int], cuts:
     assert got == _expected(keys)
 
 
+def test_numbers_of_large_batches_with_many_repeats() -> None:
+    """Batches large enough that the sort is not an insertion sort: its ties must still be
+    numbered in file order."""
+    rng = np.random.default_rng(7)
+    keys = rng.integers(0, 300, 20_000).tolist()
+    occ = Occurrences()
+    got: list[int] = []
+    for start in range(0, len(keys), 6_000):
+        part = keys[start : start + 6_000]
+        h1 = np.array([k // 3 for k in part], np.uint64)
+        h2 = np.array([k % 3 for k in part], np.uint64)
+        got.extend(occ.number(h1, h2).tolist())
+    assert got == _expected(keys)
+
+
 def test_keyset_membership_across_merged_runs() -> None:
     ks = KeySet()
     for start in range(0, 1000, 100):
