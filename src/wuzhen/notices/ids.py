@@ -72,16 +72,22 @@ COUNTS = {
 }
 
 
+_COUNTED = ("classification.type", "source.asn")  # and the day
+
+
 class Routed:
     """An ingest's events routed to members other than its owner, collected as they are
-    written: member, classification, source ASN, day, the event id, and the id's two numbers
-    byte-swapped (sorting them as numbers sorts the ids' hex text, at a third of the cost).
-    Collecting stops (``in_memory`` turns false) once they exceed ``MEMORY_BUDGET``:
-    :func:`freeze` then reads the written events back instead."""
+    written: the member, the event id and the id's two numbers byte-swapped (sorting them as
+    numbers sorts the ids' hex text, at a third of the cost); and each batch's counts by
+    member, classification, source ASN and day, summed at the end (counting the whole run
+    at the end took 0.2 s of the ingest's last second). Collecting stops (``in_memory`` turns
+    false) once they exceed ``MEMORY_BUDGET``: :func:`freeze` then reads the written events
+    back instead."""
 
     def __init__(self, owner: str) -> None:
         self.owner = owner
         self._parts: list[pl.DataFrame] | None = []
+        self._counts: list[pl.DataFrame] = []
         self._size = 0
 
     @property
@@ -99,15 +105,15 @@ class Routed:
             return
         part = events.select(
             pl.col("route.member").alias("member"),
-            "classification.type",
-            "source.asn",
-            pl.col(day).alias("day"),
             pl.Series("__k1", h1.byteswap()),
             pl.Series("__k2", h2.byteswap()),
             ID,
+            *_COUNTED,
+            pl.col(day).alias("day"),
         ).filter(mask)
-        self._parts.append(part)
-        self._size += int(part.estimated_size())
+        self._parts.append(part.select("member", "__k1", "__k2", ID))
+        self._counts.append(part.group_by("member", *_COUNTED, "day").len())
+        self._size += int(self._parts[-1].estimated_size() + self._counts[-1].estimated_size())
         if self._size > MEMORY_BUDGET:
             self._parts = None
 
@@ -130,9 +136,10 @@ class Routed:
                 compression="zstd",
                 compression_level=1,
             )
+            batches = pl.concat(self._counts)
             counts = {}
             for name, (_g, column) in COUNTS.items():
-                grouped = routed.group_by("member", column).len()
+                grouped = batches.group_by("member", column).agg(pl.col("len").sum())
                 if column == "day":  # the dates' text, as the counts give it
                     grouped = grouped.with_columns(pl.col(column).cast(pl.String))
                 counts[name] = _by_member(grouped, column)
