@@ -18,7 +18,7 @@ import numpy.typing as npt
 import polars as pl
 from numba import njit
 
-from wuzhen.arrowtext import buffers, text
+from wuzhen.arrowtext import buffers, text, views
 
 QUOTE, COMMA, BACKSLASH = 34, 44, 92
 HEX = np.frombuffer(b"0123456789abcdef", np.uint8)
@@ -263,7 +263,13 @@ def split(lines: pl.Series, width: int, columns: dict[str, int], members: dict[s
     _split(offsets, data, starts, ends, decode, counts)
     scratch = np.empty(int(np.max(np.diff(offsets))) if n else 0, np.uint8)
     texts = []
+    plain: Flags = ~np.any(decode, axis=0)  # columns whose values are their spans as they are
+    starts_t, ends_t = np.ascontiguousarray(starts.T), np.ascontiguousarray(ends.T)
     for name, position in columns.items():  # a loop over the columns
+        if plain[position]:  # views into the lines (empty: null)
+            at, to = starts_t[position], ends_t[position]
+            texts.append(pl.Series(name, views(data, at, to, to > at)))
+            continue
         column_offsets = np.empty(n + 1, np.int64)
         valid = np.empty(n, np.bool_)
         values = _column(data, starts, ends, decode, position, column_offsets, valid, scratch)

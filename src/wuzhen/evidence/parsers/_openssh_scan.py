@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, text
+from wuzhen.arrowtext import buffers, views
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -168,35 +168,14 @@ def scan(messages: pa.Array | pa.ChunkedArray) -> Scanned:
     return Scanned(rule, spans, t.data)
 
 
-def groups(s: Scanned, rows: I64) -> dict[str, pa.LargeStringArray]:
+def groups(s: Scanned, rows: I64) -> dict[str, pa.Array]:
     """The text of each of :data:`GROUPS` in the messages ``rows`` (null where not captured),
-    all copied by one compiled pass into one buffer."""
-    spans = s.spans[rows]
-    offsets, out = _gather(s.data, spans)
-    return {g: text(offsets[j], out, spans[:, 2 * j] >= 0) for j, g in enumerate(GROUPS)}
-
-
-@njit(cache=True, nogil=True)
-def _gather(data: U8, spans: I64) -> tuple[I64, U8]:
-    """Each group's offsets (one row per group, into one buffer) and the buffer."""
-    rows = spans.shape[0]
-    count = spans.shape[1] // 2
-    offsets = np.empty((count, rows + 1), np.int64)
-    total = 0
-    for g in range(count):
-        offsets[g, 0] = total
-        for r in range(rows):
-            if spans[r, 2 * g] >= 0:
-                total += spans[r, 2 * g + 1] - spans[r, 2 * g]
-            offsets[g, r + 1] = total
-    out = np.empty(max(total, 1), np.uint8)
-    for g in range(count):
-        for r in range(rows):
-            o = offsets[g, r]
-            for k in range(spans[r, 2 * g], spans[r, 2 * g + 1]):  # short: bytes, not slices
-                out[o] = data[k]
-                o += 1
-    return offsets, out
+    as views into the messages."""
+    spans = np.ascontiguousarray(s.spans[rows].T)  # a row per start and per end
+    return {
+        g: views(s.data, spans[2 * j], spans[2 * j + 1], spans[2 * j] >= 0)
+        for j, g in enumerate(GROUPS)
+    }
 
 
 @njit(cache=True, nogil=True)

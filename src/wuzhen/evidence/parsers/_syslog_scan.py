@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, slices
+from wuzhen.arrowtext import buffers, views
 from wuzhen.evidence.parsers._base import MONTHS
 
 I64 = npt.NDArray[np.int64]
@@ -74,9 +74,10 @@ def scan(lines: pa.Array | pa.ChunkedArray, year: YearRule) -> Scanned:
                    pid, t.data)  # fmt: skip
 
 
-def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.LargeStringArray:
-    """One header part of every line as text; null where the line was not read."""
-    return slices(s.data, part[0], part[1], s.kind != UNSURE)
+def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.Array:
+    """One header part of every line as text (views into the lines); null where the line was
+    not read."""
+    return views(s.data, part[0], part[1], s.kind != UNSURE)
 
 
 @njit(cache=True, nogil=True, inline="always")
