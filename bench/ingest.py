@@ -155,7 +155,9 @@ def _input(kind: str, rows: int) -> Path:
     return path
 
 
-def report(name: str, result: dict[str, float], polars_s: float | None = None) -> None:
+def report(
+    name: str, result: dict[str, float], polars_s: float | None = None, goal: int | None = None
+) -> None:
     rate = result["records"] / result["seconds"]
     events = result["events"] / result["seconds"]
     print(
@@ -172,7 +174,8 @@ def report(name: str, result: dict[str, float], polars_s: float | None = None) -
     if polars_s is not None:
         print(
             f"  Polars alone reading {name}: {polars_s:.2f} s; ours / Polars = "
-            f"{result['seconds'] / polars_s:.1f}x the time (goal <= 5x)"
+            f"{result['seconds'] / polars_s:.1f}x the time"
+            + (f" (goal <= {goal}x)" if goal else "")
         )
 
 
@@ -190,11 +193,11 @@ def vs_intelmq(result: dict[str, float], baseline: dict[str, float] | None, goal
 def sensors() -> None:
     eve = _input("eve", 1_000_000)
     print(f"Suricata EVE, {eve.stat().st_size / 1e6:,.0f} MB")
-    report("the EVE file (read_ndjson)", ours_both(eve), polars_ndjson(eve))
+    report("the EVE file (read_ndjson)", ours_both(eve), polars_ndjson(eve), goal=5)
     auth = _input("authlog", 2_000_000)
     print(f"auth.log, {auth.stat().st_size / 1e6:,.0f} MB")
     result = ours_both(auth)
-    report("the auth.log (as lines)", result, polars_lines(auth))
+    report("the auth.log (as lines)", result, polars_lines(auth), goal=5)
     rows = int(result["events"])
     folder = intelmq_inputs(rows)
     vs_intelmq(result, intelmq("dataplane", folder / "dataplane-sshpwauth.txt"), 50)

@@ -29,7 +29,7 @@ from wuzhen import rules
 from wuzhen.clock import Clock
 from wuzhen.db import Database
 from wuzhen.errors import InputError, WuzhenError
-from wuzhen.evidence import parsers
+from wuzhen.evidence import parsers, warmup
 from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.occurrences import KeySet, Occurrences
@@ -185,9 +185,7 @@ class Pipeline:
 
     def warm_up(self) -> None:
         """Load what every ingest needs before its first record (see :mod:`.warmup`)."""
-        from wuzhen.evidence.warmup import warm_up
-
-        warm_up(self.attributor)
+        warmup.warm_up(self.attributor)
 
     def ingest(
         self, paths: Sequence[str | Path], options: IngestOptions, progress: Progress | None = None

@@ -115,7 +115,7 @@ class Routed:
         self._counts.append(part.group_by("member", *_COUNTED, "day").len())
         self._size += int(self._parts[-1].estimated_size() + self._counts[-1].estimated_size())
         if self._size > MEMORY_BUDGET:
-            self._parts = None
+            self._parts, self._counts = None, []
 
     def freeze(self, root: Path, rel: str) -> list[Frozen]:
         """As :func:`freeze`, from memory (``in_memory`` must hold)."""

@@ -480,7 +480,7 @@ def _events(frame: pl.DataFrame, lay: Layout, report: Report | None) -> pl.DataF
     geo = _role(lay, "source.geolocation.cc").str.to_uppercase()
     fqdn = pl.coalesce(typed.get("source.fqdn", null), _role(lay, "source.fqdn"))
     transport = _role(lay, "protocol.transport").str.to_lowercase()
-    return (
+    return (  # lazily: an eager select would compute ``ip``, ``asn``... once per use
         frame.lazy()
         .select(
             pl.col(RECORD),
