@@ -305,6 +305,8 @@ class Dataplane(Parser):
             )
         )
         n, k = pl.col("n"), pl.col("k")
+        # most reports have no firstseen column: then none of its work is done
+        first_seen = frame.select((k == 4).any()).item()
         plain = n == k + 2
         name_between = f.list.slice(1, (n - k - 1).clip(0)).list.join("|")
         frame = pl.concat(
@@ -324,7 +326,9 @@ class Dataplane(Parser):
             _utc(f.list.get(-2, null_on_oob=True).str.strip_chars()).alias("time.source"),
             pl.when(k == 4)
             .then(_utc(f.list.get(-3, null_on_oob=True).str.strip_chars()))
-            .alias("first_seen"),
+            .alias("first_seen")
+            if first_seen
+            else pl.lit(None, pl.Datetime("us", "UTC")).alias("first_seen"),
         ).with_columns(pl.col("asn_text").cast(pl.Int64, strict=False).alias("asn"))
         cat = pl.col("category")
         wants_first = cat.is_in(DATAPLANE_FIRST_SEEN)
@@ -359,7 +363,9 @@ class Dataplane(Parser):
             pl.lit("DataPlane.org").alias("feed.provider"),
             extra_json(first_seen=pl.col("first_seen").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).alias(
                 "extra"
-            ),
+            )
+            if first_seen
+            else pl.lit(None, pl.String).alias("extra"),
         )
         return ParseResult.build(
             events=events,
