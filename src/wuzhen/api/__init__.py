@@ -1,8 +1,5 @@
 """The REST API (FastAPI) under ``/api/v1``: one router per area, each translating HTTP to a
-service call. See ``docs/user/api.md``."""
+service call (the app: :func:`wuzhen.api.app.create_app`). See ``docs/user/api.md``.
 
-from __future__ import annotations
-
-from wuzhen.api.app import create_app
-
-__all__ = ["create_app"]
+Importing this package loads no web stack: the command line reads its request models and
+read helpers from here without paying for the app."""

@@ -18,7 +18,7 @@ from fastapi import FastAPI
 
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import Account
-from wuzhen.api import create_app
+from wuzhen.api.app import create_app
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 from wuzhen.schema.tlp import TLP

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from tests.integration.api.conftest import client
-from wuzhen.api import create_app
+from wuzhen.api.app import create_app
 from wuzhen.node import Node
 from wuzhen.schema import NAMES
 

@@ -27,7 +27,7 @@ from tests.integration.api.conftest import bearer, client
 from tests.integration.api.test_docs_api import BLOCK, VARIABLE, parse
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import ADMIN, ANALYST
-from wuzhen.api import create_app
+from wuzhen.api.app import create_app
 from wuzhen.clock import FixedClock
 from wuzhen.cooperation import service as coop
 from wuzhen.members.tables import Member
