@@ -1,7 +1,9 @@
 """Arrow text columns as numpy buffers for compiled loops, and numpy buffers back to text.
 
 A compiled kernel (numba) reads a column of text as one byte buffer and the offsets of each
-value in it, and writes new text the same way. This is the one place that converts.
+value in it, and writes new text the same way, or names parts of what it read (start and end),
+which :func:`views` hands to Polars as string views into the same bytes. This is the one place
+that converts.
 """
 
 from __future__ import annotations
