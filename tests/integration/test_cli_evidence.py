@@ -84,6 +84,11 @@ def test_stats_origins(cli: CliRunner) -> None:
     assert by["US"]["origins"] == 2
     assert by["US"]["per_million_ipv4"] == pytest.approx(2e6 / by["US"]["ipv4"], rel=1e-3)
     assert by["CN"]["origins"] == 1
+    # the table: registered addresses with separators, the rate to four significant digits
+    table = _run(cli, "stats", "origins")
+    assert f"{by['US']['ipv4']:,}" in table
+    assert f"{by['US']['per_million_ipv4']:.4g}" in table
+    assert str(by["US"]["per_million_ipv4"]) not in table
     asns = json.loads(_run(cli, "stats", "origins", "--by", "asn", "--json"))
     assert {r["source.asn"] for r in asns} >= {15169, 21859, 13335}
 

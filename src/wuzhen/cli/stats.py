@@ -54,11 +54,17 @@ def origins(
     if as_json:
         print_json(frame.select(cols).to_dicts())
         return
+    rows = frame.select(cols).iter_rows()
+    if by is By.jurisdiction:  # counts with separators, rates to four significant digits
+        rows = (
+            (cc, n, "" if ipv4 is None else f"{ipv4:,}", "" if rate is None else f"{rate:.4g}")
+            for cc, n, ipv4, rate in rows
+        )
     console.print(
         render_table(
             _("Origins: distinct (address, classification, day)"),
             headers,
-            frame.select(cols).iter_rows(),
+            rows,
             justify=["left", "right", "right", "right"],
         )
     )
