@@ -16,6 +16,7 @@ Every state change is ledgered with ids only (no user names or secrets).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -51,8 +52,15 @@ MIN_PASSWORD = 12
 KEY_PREFIX = "wz_"
 
 _hasher = PasswordHasher()
-# Spent on unknown user names too, so a failed sign-in takes as long either way.
-_DUMMY = _hasher.hash("wuzhen-dummy-password")
+
+
+@functools.cache
+def unknown_user_hash() -> str:
+    """A hash verified for unknown user names too, so a failed sign-in takes as long either
+    way. Made on first use, not on import (hashing is slow on purpose, and most commands
+    sign no one in); a server makes it at start (:mod:`wuzhen.server`), so that its first
+    failed sign-in takes no longer than the others."""
+    return _hasher.hash("wuzhen-dummy-password")
 
 
 def sha256(token: str) -> str:
@@ -278,7 +286,7 @@ def authenticate(session: Session, username: str, password: str, at: datetime) -
     :func:`sign_in` does)."""
     account = session.scalar(select(Account).where(Account.username == username.strip().lower()))
     if account is None:
-        _verify(_DUMMY, password)
+        _verify(unknown_user_hash(), password)
         msg = "wrong user name or password"
         raise AuthError(msg)
     if account.locked_until is not None and account.locked_until > at:
