@@ -33,10 +33,17 @@ from wuzhen.evidence import parsers, warmup
 from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.occurrences import KeySet, Occurrences
-from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser
+from wuzhen.evidence.parsers._base import (
+    LINE,
+    RECORD,
+    ParseContext,
+    Parser,
+    batch_records,
+    readable_records,
+)
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
-from wuzhen.lines import Block, LineBatch, iter_blocks, marked_lines, split_block
+from wuzhen.lines import Block, iter_blocks, marked_lines, split_block
 from wuzhen.members.service import routing_table
 from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.service import make_notices
@@ -433,8 +440,8 @@ class _FileRun:
         found = marked_lines(block, parser.state_marker)
         if found is not None:
             lines, numbers = found
-            records = _batch_frame(split_block(lines)).with_columns(pl.Series(RECORD, numbers))
-            parser.parse(_readable(records)[1], state, self.ctx)
+            records = batch_records(split_block(lines)).with_columns(pl.Series(RECORD, numbers))
+            parser.parse(readable_records(records)[1], state, self.ctx)
 
     # -- one batch -----------------------------------------------------------------------
 
@@ -443,8 +450,8 @@ class _FileRun:
     ) -> _Prepared | None:
         """Everything about a batch that does not depend on the batches before it."""
         if isinstance(records, Block):
-            records = _batch_frame(split_block(records))
-        unreadable, readable = _readable(records)
+            records = batch_records(split_block(records))
+        unreadable, readable = readable_records(records)
         n_records = unreadable.height + readable.height
         if n_records == 0:
             return None
@@ -614,31 +621,3 @@ _REJECT_COLUMNS = [
     "reason",
     "raw",
 ]
-
-
-def _readable(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """A batch's records without blank lines: (those that cannot be read, with ``__bad`` the
-    reason; those a parser reads)."""
-    records = records.filter(pl.col(LINE).str.strip_chars() != "")
-    bad = pl.col("__bad").is_not_null()
-    return records.filter(bad), records.filter(~bad).drop("__bad")
-
-
-def _batch_frame(batch: LineBatch) -> pl.DataFrame:
-    n = len(batch)
-    frame = pl.DataFrame(
-        {
-            RECORD: np.arange(batch.first_line, batch.first_line + n, dtype=np.int64),
-            LINE: pl.Series(LINE, batch.lines).cast(pl.String),
-        }
-    )
-    bad = pl.lit(None, pl.String)
-    if batch.invalid_utf8.any() or batch.too_long.any():
-        bad = (
-            pl.when(pl.Series(batch.too_long))
-            .then(pl.lit("line longer than 1 MiB (kept cut)"))
-            .when(pl.Series(batch.invalid_utf8))
-            .then(pl.lit("not valid UTF-8 text"))
-            .otherwise(None)
-        )
-    return frame.with_columns(bad.alias("__bad"))

@@ -20,7 +20,7 @@ from wuzhen.evidence import parsers
 from wuzhen.evidence.enrich import Attributor
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.occurrences import KeySet, Occurrences
-from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext
+from wuzhen.evidence.parsers._base import ParseContext, batch_records, readable_records
 from wuzhen.lines import Block, LineBatch, split_block
 
 #: Both address families, a repeated line and a line that is no address: every branch of the
@@ -66,14 +66,8 @@ def warm_up(attributor: Attributor) -> None:
     context = ParseContext(now=datetime.now(UTC))
     for name, sample in _FORMATS.items():
         parser = parsers.get(name)
-        records = _lines(sample)
-        frame = pl.DataFrame(
-            {
-                RECORD: np.arange(1, len(records) + 1, dtype=np.int64),
-                LINE: pl.Series(records.lines).cast(pl.String),
-            }
-        )
-        parser.parse(frame, parser.new_state(), context)
+        _unreadable, records = readable_records(batch_records(_lines(sample)))
+        parser.parse(records, parser.new_state(), context)
 
 
 def _lines(data: bytes) -> LineBatch:

@@ -20,10 +20,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import duckdb
+import numpy as np
 import polars as pl
 import pyarrow as pa
 
 from wuzhen.evidence.parsers._json_members import drop_null_members
+from wuzhen.lines import LineBatch
 
 RECORD = "evidence.record"
 PART = "_part"
@@ -367,3 +369,33 @@ def sample_records(sample: list[str]) -> pl.DataFrame:
         {LINE: lines, RECORD: range(1, len(lines) + 1)},
         schema={LINE: pl.String, RECORD: pl.Int64},
     )
+
+
+def readable_records(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """A batch's records without blank lines: (those that cannot be read, with ``__bad`` the
+    reason; those a parser reads)."""
+    records = records.filter(pl.col(LINE).str.strip_chars() != "")
+    bad = pl.col("__bad").is_not_null()
+    return records.filter(bad), records.filter(~bad).drop("__bad")
+
+
+def batch_records(batch: LineBatch) -> pl.DataFrame:
+    """A batch of lines as records: number, text, and ``__bad``, why a line cannot be read
+    (null for the lines a parser reads)."""
+    n = len(batch)
+    frame = pl.DataFrame(
+        {
+            RECORD: np.arange(batch.first_line, batch.first_line + n, dtype=np.int64),
+            LINE: pl.Series(LINE, batch.lines).cast(pl.String),
+        }
+    )
+    bad = pl.lit(None, pl.String)
+    if batch.invalid_utf8.any() or batch.too_long.any():
+        bad = (
+            pl.when(pl.Series(batch.too_long))
+            .then(pl.lit("line longer than 1 MiB (kept cut)"))
+            .when(pl.Series(batch.invalid_utf8))
+            .then(pl.lit("not valid UTF-8 text"))
+            .otherwise(None)
+        )
+    return frame.with_columns(bad.alias("__bad"))
