@@ -90,38 +90,52 @@ def views(data: U8, starts: I64, ends: I64, valid: Flags) -> pa.Array:
         return slices(data, starts, ends, valid)
     out = np.empty((n, 16), np.uint8)
     _views(data, starts, ends, valid, out)
+    return view_array(out, valid, data)
+
+
+@njit(cache=True, nogil=True)
+def _views(data: U8, starts: I64, ends: I64, valid: Flags, out: U8) -> None:
+    for i in range(starts.shape[0]):
+        out[i, :] = 0
+        if valid[i]:
+            put_view(out, i, data, starts[i], ends[i], 0)
+
+
+@njit(cache=True, nogil=True, inline="always")
+def put_view(views: U8, row: int, data: U8, a: int, b: int, buffer: int) -> None:
+    """Write into ``views[row]`` (16 bytes, zeroed) Arrow's view of ``data[a:b]``, ``data``
+    being the array's data buffer number ``buffer``: the value's length (4 bytes,
+    little-endian), then the value itself when it fits in 12 bytes, else its first 4 bytes,
+    the buffer's number and the offset there (``a`` below :data:`VIEW_LIMIT`). Indexed in
+    the 2-d array: a kernel that takes a view of each row spends as long on it as on its
+    own work."""
+    length = b - a
+    for k in range(4):
+        views[row, k] = (length >> (8 * k)) & 0xFF
+    if length <= INLINE:
+        for k in range(length):
+            views[row, 4 + k] = data[a + k]
+        return
+    for k in range(4):
+        views[row, 4 + k] = data[a + k]
+        views[row, 8 + k] = (buffer >> (8 * k)) & 0xFF
+        views[row, 12 + k] = (a >> (8 * k)) & 0xFF
+
+
+def view_array(views: U8, valid: Flags, *data: U8) -> pa.Array:
+    """A string-view array from views a kernel wrote (``views``: one row of 16 bytes per value,
+    as :func:`put_view` writes them) into the buffers ``data``, null where not ``valid``."""
+    n = valid.shape[0]
     return pa.Array.from_buffers(
         pa.string_view(),
         n,
         [
             pa.py_buffer(np.packbits(valid, bitorder="little")),
-            pa.py_buffer(out),
-            pa.py_buffer(data),
+            pa.py_buffer(views),
+            *(pa.py_buffer(d) for d in data),
         ],
         null_count=int(n - np.count_nonzero(valid)),
     )
-
-
-@njit(cache=True, nogil=True)
-def _views(data: U8, starts: I64, ends: I64, valid: Flags, out: U8) -> None:
-    """Arrow's view of each value: its length (4 bytes, little-endian), then the value itself
-    when it fits in 12 bytes, else its first 4 bytes, buffer 0 and its offset there."""
-    for i in range(starts.shape[0]):
-        out[i, :] = 0
-        if not valid[i]:
-            continue
-        a = starts[i]
-        length = ends[i] - a
-        for b in range(4):
-            out[i, b] = (length >> (8 * b)) & 0xFF
-        if length <= INLINE:
-            for k in range(length):
-                out[i, 4 + k] = data[a + k]
-            continue
-        for k in range(4):
-            out[i, 4 + k] = data[a + k]
-        for b in range(4):  # bytes 8-11 stay 0 (buffer 0), then the offset
-            out[i, 12 + b] = (a >> (8 * b)) & 0xFF
 
 
 def slices(data: U8, starts: I64, ends: I64, valid: Flags) -> pa.LargeStringArray:

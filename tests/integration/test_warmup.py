@@ -17,7 +17,9 @@ from numba.core.registry import CPUDispatcher
 from wuzhen import arrowtext, lines
 from wuzhen.config import Settings
 from wuzhen.evidence import fingerprint, occurrences
-from wuzhen.evidence.parsers import _csvsplit, _json_members, _openssh_scan, _syslog_scan
+from wuzhen.evidence.parsers import (
+    _csvsplit, _json_members, _json_scan, _openssh_scan, _syslog_scan,
+)
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.jurisdiction import _ipparse, _segments, addresses
 from wuzhen.members.service import admit_all
@@ -25,7 +27,7 @@ from wuzhen.node import Node
 
 MODULES = (
     arrowtext, lines, fingerprint, occurrences, _ipparse, _segments, addresses,
-    _csvsplit, _json_members, _openssh_scan, _syslog_scan,
+    _csvsplit, _json_members, _json_scan, _openssh_scan, _syslog_scan,
 )
 
 def loaded():
@@ -61,6 +63,7 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
             *(sys.executable, "-c", SCRIPT, str(tmp_path / "data"), str(first), str(second)),
             str(corpus / "syslog/loghub/OpenSSH_2k.log"),
             str(corpus / "threatfeeds/shadowserver_intelmq/scan_telnet.csv"),
+            str(corpus / "suricata_eve/frankhassanabad_wrccdc-2018_alerts-only.ndjson"),
         ],
         check=True,
         capture_output=True,
@@ -75,6 +78,7 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
         "wuzhen.evidence.parsers._openssh_scan._scan",
         "wuzhen.evidence.parsers._syslog_scan._scan",
         "wuzhen.evidence.parsers._csvsplit._split",
+        "wuzhen.evidence.parsers._json_scan._scan",
     } <= used
     missed = {
         name: sorted(set(sigs) - set(result["warm"][name]))

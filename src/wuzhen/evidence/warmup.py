@@ -28,7 +28,7 @@ from wuzhen.lines import Block, LineBatch, split_block
 _SAMPLE = b"192.0.2.1\n2001:db8::1\n192.0.2.1\nnot an address\n"
 
 #: A few records of the formats with compiled parsers that come by the million: syslog
-#: (OpenSSH's messages) and CSV (Shadowserver's reports).
+#: (OpenSSH's messages), CSV (Shadowserver's reports) and JSON lines (Suricata's EVE).
 _FORMATS = {
     "openssh": (
         b"Dec 10 06:55:46 host sshd[24200]: Invalid user admin from 192.0.2.7\n"
@@ -42,6 +42,13 @@ _FORMATS = {
         b'"timestamp","ip","protocol","port","hostname","tag","asn","geo","banner"\n'
         b'"2019-09-04 12:27:34","192.0.2.7","tcp",23,"host.example","telnet",64496,"AA",'
         b'"|Login:"\n'
+    ),
+    "suricata-eve": (
+        b'{"timestamp":"2018-03-24T14:37:19.037299-0600","flow_id":928532049924531,'
+        b'"event_type":"alert","src_ip":"192.0.2.7","src_port":26078,"dest_ip":"198.51.100.1",'
+        b'"dest_port":80,"proto":"TCP","alert":{"action":"allowed","gid":1,'
+        b'"signature_id":2001219,"rev":20,"signature":"ET SCAN \\/ Potential Scan",'
+        b'"category":"Attempted Information Leak","severity":2}}\n'
     ),
 }
 

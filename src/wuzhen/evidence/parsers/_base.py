@@ -12,6 +12,8 @@ loop over records.
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 import threading
 from abc import ABC, abstractmethod
@@ -24,6 +26,7 @@ import numpy as np
 import polars as pl
 import pyarrow as pa
 
+from wuzhen.evidence.parsers import _json_scan
 from wuzhen.evidence.parsers._json_members import drop_null_members
 from wuzhen.lines import LineBatch
 
@@ -248,7 +251,6 @@ def duck() -> duckdb.DuckDBPyConnection:
 
 def json_struct_type(spec: dict[str, Any]) -> str:
     """DuckDB json_transform structure with every leaf as VARCHAR."""
-    import json
 
     def leaves(node: dict[str, Any]) -> dict[str, Any]:
         return {k: leaves(v) if isinstance(v, dict) else "VARCHAR" for k, v in node.items()}
@@ -274,7 +276,40 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
 
     Leaf values come back as text (objects and arrays as their JSON text), so a type that
     differs from the format's documentation never fails the batch: parsers cast non-strictly.
+    A compiled pass reads the lines it is sure of (nearly all: see ``_json_scan``), as views
+    into their bytes; DuckDB decodes the rest, and is the reference for both.
     """
+    plan = _json_plan(spec)
+    scanned = _json_scan.scan(lines.to_arrow(), plan)
+    if scanned is None:
+        return _decode_duckdb(lines, spec)
+    fields = pl.DataFrame([pl.Series(path, a) for path, a in scanned.fields.items()])
+    status = scanned.status
+    is_object = status == _json_scan.OBJECT
+    is_json = status != _json_scan.UNSURE
+    unsure = np.flatnonzero(~is_json)
+    if unsure.size:
+        sure = np.flatnonzero(is_json)
+        slow = _decode_duckdb(lines.gather(unsure), spec)
+        is_object[unsure] = slow.is_object.to_numpy()
+        is_json[unsure] = slow.is_json.to_numpy()
+        position = np.empty(len(status), np.int64)  # of each line in the sure-then-unsure frame
+        position[np.concatenate([sure, unsure])] = np.arange(len(status))
+        fields = pl.concat([fields[sure], slow.fields])[position]
+    return JsonRecords(is_object=pl.Series(is_object), is_json=pl.Series(is_json), fields=fields)
+
+
+@functools.cache
+def _json_plan_of(key: str) -> _json_scan.Spec:
+    return _json_scan.compile_spec(json.loads(key))
+
+
+def _json_plan(spec: dict[str, Any]) -> _json_scan.Spec:
+    return _json_plan_of(json.dumps(spec))
+
+
+def _decode_duckdb(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
+    """:func:`decode_json` by DuckDB alone."""
     t = pa.table({"l": lines.to_arrow()})
     if t.num_rows > JSON_CHUNK:
         # DuckDB scans an Arrow table one record batch per thread: cut it so all cores work.
