@@ -11,8 +11,10 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from hypothesis import settings as hypothesis_settings
 
+from wuzhen.accounts import service as accounts_service
 from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.members.service import admit_all
@@ -29,6 +31,16 @@ NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 # Compiled kernels (numba) build on first use in a fresh checkout: no per-example deadline.
 hypothesis_settings.register_profile("wuzhen", deadline=None)
 hypothesis_settings.load_profile("wuzhen")
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2id with its lowest costs in the tests' own process: still the real KDF, but the
+    tests make many accounts and sign-ins on a small machine (a hash at the default costs
+    takes 0.1-0.2 s there). Commands run as subprocesses hash at the default costs."""
+    monkeypatch.setattr(
+        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 def _required(name: str) -> bool:

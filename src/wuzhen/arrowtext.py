@@ -106,9 +106,9 @@ def put_view(views: U8, row: int, data: U8, a: int, b: int, buffer: int) -> None
     """Write into ``views[row]`` (16 bytes, zeroed) Arrow's view of ``data[a:b]``, ``data``
     being the array's data buffer number ``buffer``: the value's length (4 bytes,
     little-endian), then the value itself when it fits in 12 bytes, else its first 4 bytes,
-    the buffer's number and the offset there (``a`` below :data:`VIEW_LIMIT`). Indexed in
-    the 2-d array: a kernel that takes a view of each row spends as long on it as on its
-    own work."""
+    the buffer's number and the offset there (``a`` below :data:`VIEW_LIMIT`). It indexes
+    the 2-d array rather than taking each row as an array: that cost the JSON scan as much
+    as its own work."""
     length = b - a
     for k in range(4):
         views[row, k] = (length >> (8 * k)) & 0xFF

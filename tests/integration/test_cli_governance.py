@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import update
 from typer.testing import CliRunner, Result
 
@@ -46,9 +45,6 @@ def env(
 ) -> None:
     monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("WUZHEN_DATABASE_URL", database_url)
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 def run(*args: str, ok: bool = True) -> Result:

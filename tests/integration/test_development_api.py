@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import ADMIN, ANALYST
@@ -22,14 +21,6 @@ PASSWORD = "a-long-enough-password"
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id at its lowest costs: the real KDF, cheaper for a test that makes accounts."""
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from typing import Any
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy import update
 
@@ -50,13 +49,6 @@ class Gov:
 
     def h(self, role: str) -> dict[str, str]:
         return {} if role == "public" else bearer(self.keys[role])
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(
-        accounts, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ from dataclasses import dataclass, field
 
 import httpx
 import pytest
-from argon2 import PasswordHasher
 from fastapi import FastAPI
 
 from tests.conftest import DATA
-from wuzhen.accounts import service as accounts_service
 from wuzhen.accounts.service import accept, create_secretariat, invite
 from wuzhen.accounts.tables import ADMIN, ANALYST
 from wuzhen.api.app import create_app
@@ -107,15 +105,6 @@ class Client:
         return await self.post(
             "/signin", {"username": person.username, "password": password or person.password}
         )
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Argon2id with its lowest costs: still the real KDF, but these tests make many accounts
-    and sign-ins on a small machine."""
-    monkeypatch.setattr(
-        accounts_service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    )
 
 
 @pytest.fixture

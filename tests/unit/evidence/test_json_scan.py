@@ -208,7 +208,7 @@ def _document(draw: st.DrawFn) -> str:
 documents = st.composite(_document)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(documents(), min_size=1, max_size=20))
 def test_random_documents_as_duckdb(lines: list[str]) -> None:
     _both(lines, SPEC)

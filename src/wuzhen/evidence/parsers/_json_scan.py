@@ -118,7 +118,8 @@ def _hash_of(key: bytes) -> int:
 @dataclass(frozen=True, slots=True)
 class Scanned:
     """Per line: :data:`OBJECT`, :data:`OTHER` or :data:`UNSURE`; and per leaf, its text in
-    each line it is present in, as views into the lines' bytes (null elsewhere)."""
+    each line it is present in (null elsewhere), as views into the lines' bytes, or into a
+    buffer of their own for strings with escapes, unescaped."""
 
     status: I8
     fields: dict[str, pa.Array]
@@ -302,13 +303,13 @@ def _hash(data: U8, a: int, e: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _member(data: U8, a: int, e: int, table: I64, name_at: I64, names: U8) -> int:
-    """The entry keyed ``data[a:e]`` in an object's ``table`` of slots, or -1."""
-    mask = table.shape[0] - 1
+def _member(data: U8, a: int, e: int, slots: I64, o: int, name_at: I64, names: U8) -> int:
+    """The entry of object ``o`` keyed ``data[a:e]``, or -1."""
+    mask = slots.shape[1] - 1
     h = _hash(data, a, e) & mask
     length = e - a
     while True:
-        k = table[h]
+        k = slots[o, h]
         if k < 0:
             return -1
         s = name_at[k]
@@ -433,7 +434,7 @@ def _line(
             if o >= 0:
                 if escaped:
                     return UNSURE
-                k = _member(data, p + 1, end, slots[o], name_at, names)
+                k = _member(data, p + 1, end, slots, o, name_at, names)
                 if k >= 0:
                     if seen[k]:
                         return UNSURE  # DuckDB takes the first; rare enough to leave it
