@@ -276,8 +276,8 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
 
     Leaf values come back as text (objects and arrays as their JSON text), so a type that
     differs from the format's documentation never fails the batch: parsers cast non-strictly.
-    A compiled pass reads the lines it is sure of (nearly all: see ``_json_scan``), as views
-    into their bytes; DuckDB decodes the rest, and is the reference for both.
+    A compiled pass reads the lines it is sure of (nearly all: see ``_json_scan``); DuckDB
+    decodes the rest, and is the reference for both.
     """
     plan = _json_plan(spec)
     scanned = _json_scan.scan(lines.to_arrow(), plan)

@@ -2,8 +2,9 @@
 
 :func:`scan` checks each line against the JSON grammar (RFC 8259) and reads each requested
 leaf's text, for the lines it reads exactly as DuckDB's ``json_valid`` and ``json_transform``
-(to ``VARCHAR`` leaves) would. A leaf's text is a view into the line's bytes, or, for a string
-with escapes, into a second buffer holding it unescaped. A line it is not sure of is marked
+(to ``VARCHAR`` leaves) would. Leaves come back as Arrow string views: short ones (12 bytes
+or fewer) held in the view itself, the others in one buffer of their own, copied from the
+line (a string with escapes, unescaped). A line it is not sure of is marked
 :data:`UNSURE` and left to DuckDB, which stays the reference
 (``tests/unit/evidence/test_json_scan.py``):
 
@@ -32,7 +33,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import VIEW_LIMIT, buffers, put_view, view_array
+from wuzhen.arrowtext import INLINE, VIEW_LIMIT, buffers, put_view, view_array
 
 I8 = npt.NDArray[np.int8]
 I64 = npt.NDArray[np.int64]
@@ -118,8 +119,7 @@ def _hash_of(key: bytes) -> int:
 @dataclass(frozen=True, slots=True)
 class Scanned:
     """Per line: :data:`OBJECT`, :data:`OTHER` or :data:`UNSURE`; and per leaf, its text in
-    each line it is present in (null elsewhere), as views into the lines' bytes, or into a
-    buffer of their own for strings with escapes, unescaped."""
+    each line it is present in (null elsewhere), as string views."""
 
     status: I8
     fields: dict[str, pa.Array]
@@ -137,14 +137,14 @@ def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
     # line has costs no memory.
     views = np.zeros((leaves * n, 16), np.uint8)
     present = np.zeros(leaves * n, np.bool_)
-    decoded = np.empty(t.data.shape[0], np.uint8)  # leaves' text with escapes, unescaped
+    text = np.empty(t.data.shape[0], np.uint8)  # the leaves' text (unescaped) not inline
     used = _scan(
         t.offsets, t.data, t.valid, spec.slots, spec.name_at, spec.names, spec.kind,
-        spec.target, status, views, present, decoded,
+        spec.target, status, views, present, text,
     )  # fmt: skip
-    decoded = decoded[:used].copy() if used else decoded[:0]
+    text = text[:used].copy()
     fields = {
-        path: view_array(views[j * n : (j + 1) * n], present[j * n : (j + 1) * n], t.data, decoded)
+        path: view_array(views[j * n : (j + 1) * n], present[j * n : (j + 1) * n], text)
         for j, path in enumerate(spec.paths)
     }
     return Scanned(status, fields)
@@ -153,7 +153,7 @@ def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
 @njit(cache=True, nogil=True)
 def _scan(
     offsets: I64, data: U8, valid: Flags, slots: I64, name_at: I64, names: U8, kind: I8,
-    target: I64, status: I8, views: U8, present: Flags, decoded: U8,
+    target: I64, status: I8, views: U8, present: Flags, text: U8,
 ) -> int:  # fmt: skip
     n = valid.shape[0]
     leaves = present.shape[0] // n if n else 0
@@ -168,7 +168,7 @@ def _scan(
         seen[:] = False
         status[i] = _line(
             data, offsets[i], offsets[i + 1], slots, name_at, names, kind, target, views,
-            present, decoded, used, n, i, seen, in_object, node_of,
+            present, text, used, n, i, seen, in_object, node_of,
         )  # fmt: skip
         if status[i] == UNSURE:  # what it wrote is taken back
             for j in range(leaves):
@@ -325,9 +325,21 @@ def _member(data: U8, a: int, e: int, slots: I64, o: int, name_at: I64, names: U
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _put(views: U8, present: Flags, row: int, src: U8, a: int, b: int, buffer: int) -> None:
+def _put(
+    views: U8, present: Flags, row: int, data: U8, a: int, b: int, text: U8, used: I64
+) -> None:
+    """Leaf ``row`` is ``data[a:b]``: in its view when it fits there, else copied to
+    ``text`` (the leaves' own buffer: views into the lines would keep every line's bytes
+    alive a second time, beside the ``raw`` column, for as long as the leaves live)."""
     present[row] = True
-    put_view(views, row, src, a, b, buffer)
+    if b - a <= INLINE:
+        put_view(views, row, data, a, b, 0)
+        return
+    o = used[0]
+    for k in range(b - a):  # a byte loop: a slice copy costs more for so few bytes
+        text[o + k] = data[a + k]
+    used[0] = o + b - a
+    put_view(views, row, text, o, used[0], 0)
 
 
 @njit(cache=True, nogil=True)
@@ -385,7 +397,7 @@ _KEY = 2  # a member's key is expected
 @njit(cache=True, nogil=True)
 def _line(
     data: U8, a: int, b: int, slots: I64, name_at: I64, names: U8, kind: I8, target: I64,
-    views: U8, present: Flags, decoded: U8, used: I64, n: int, i: int, seen: Flags,
+    views: U8, present: Flags, text: U8, used: I64, n: int, i: int, seen: Flags,
     in_object: Flags, node_of: I64,
 ) -> int:  # fmt: skip
     p = _skip_space(data, a, b)
@@ -456,12 +468,14 @@ def _line(
                 end = _escaped_end(data, end, b)
                 if end < 0:
                     return UNSURE
-                if what == _LEAF:  # its text, unescaped, goes to the second buffer
+                if what == _LEAF:  # unescaped into the leaves' buffer (kept unless inline)
                     o = used[0]
-                    used[0] = _unescape(data, p + 1, end, decoded, o)
-                    _put(views, present, which * n + i, decoded, o, used[0], 1)
+                    e = _unescape(data, p + 1, end, text, o)
+                    present[which * n + i] = True
+                    put_view(views, which * n + i, text, o, e, 0)
+                    used[0] = e if e - o > INLINE else o
             elif what == _LEAF:
-                _put(views, present, which * n + i, data, p + 1, end, 0)
+                _put(views, present, which * n + i, data, p + 1, end, text, used)
             p = end + 1
         elif c == 45 or 48 <= c <= 57:
             end = _number_end(data, p, b)
@@ -471,7 +485,7 @@ def _line(
                 digits = end - p - (1 if c == 45 else 0)
                 if end < 0 or digits > MAX_LEAF_DIGITS or (c == 45 and data[p + 1] == 48):
                     return UNSURE
-                _put(views, present, which * n + i, data, p, end, 0)
+                _put(views, present, which * n + i, data, p, end, text, used)
             p = end if end >= 0 else -end - 2
         elif c == 123 or c == 91:  # { [
             if what == _LEAF or depth == MAX_DEPTH:
@@ -494,6 +508,6 @@ def _line(
             if length == 0:
                 return UNSURE
             if what == _LEAF and c != 110:  # null leaves the leaf null
-                _put(views, present, which * n + i, data, p, p + length, 0)
+                _put(views, present, which * n + i, data, p, p + length, text, used)
             p += length
         state = _AFTER
