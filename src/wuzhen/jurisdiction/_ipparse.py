@@ -83,7 +83,8 @@ def _parse_v4(data: npt.NDArray[np.uint8], a: int, b: int) -> tuple[int, int]:
 
 
 @njit(cache=True, nogil=True)
-def _hexval(c: int) -> int:
+def hex_value(c: int) -> int:
+    """The value of the hexadecimal digit whose byte is ``c``, or -1."""
     if 48 <= c <= 57:
         return c - 48
     if 97 <= c <= 102:
@@ -113,7 +114,7 @@ def _parse_v6(
         start = pos
         val = 0
         while pos < b and pos - start < 5:
-            h = _hexval(data[pos])
+            h = hex_value(data[pos])
             if h < 0:
                 break
             val = val * 16 + h

@@ -34,6 +34,7 @@ import pyarrow as pa
 from numba import njit
 
 from wuzhen.arrowtext import INLINE, VIEW_LIMIT, buffers, put_view, view_array
+from wuzhen.jurisdiction._ipparse import hex_value
 
 I8 = npt.NDArray[np.int8]
 I64 = npt.NDArray[np.int64]
@@ -202,17 +203,6 @@ def _plain_end(data: U8, p: int, b: int) -> int:
 
 
 @njit(cache=True, nogil=True)
-def _hex(c: int) -> int:
-    if 48 <= c <= 57:
-        return c - 48
-    if 97 <= c <= 102:
-        return c - 87
-    if 65 <= c <= 70:
-        return c - 55
-    return -1
-
-
-@njit(cache=True, nogil=True)
 def _escaped_end(data: U8, p: int, b: int) -> int:
     """The closing quote of a string with an escape at ``p`` (-1: not a string DuckDB surely
     reads: a bad escape, a control character, no end, or an escaped surrogate, whose pairing
@@ -234,7 +224,7 @@ def _escaped_end(data: U8, p: int, b: int) -> int:
                 return -1
             code = 0
             for k in range(2, 6):
-                h = _hex(data[p + k])
+                h = hex_value(data[p + k])
                 if h < 0:
                     return -1
                 code = code * 16 + h
@@ -357,7 +347,7 @@ def _unescape(data: U8, p: int, end: int, out: U8, o: int) -> int:
         if e == 117:  # \uXXXX, not a surrogate: 1 to 3 bytes of UTF-8
             code = 0
             for k in range(2, 6):
-                code = code * 16 + _hex(data[p + k])
+                code = code * 16 + hex_value(data[p + k])
             if code < 0x80:
                 out[o] = code
                 o += 1
