@@ -18,7 +18,7 @@ from wuzhen import arrowtext, lines
 from wuzhen.config import Settings
 from wuzhen.evidence import fingerprint, occurrences
 from wuzhen.evidence.parsers import (
-    _csvsplit, _json_members, _json_scan, _openssh_scan, _syslog_scan,
+    _csvsplit, _dataplane_scan, _json_members, _json_scan, _openssh_scan, _syslog_scan,
 )
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.jurisdiction import _ipparse, _segments, addresses
@@ -27,7 +27,7 @@ from wuzhen.node import Node
 
 MODULES = (
     arrowtext, lines, fingerprint, occurrences, _ipparse, _segments, addresses,
-    _csvsplit, _json_members, _json_scan, _openssh_scan, _syslog_scan,
+    _csvsplit, _dataplane_scan, _json_members, _json_scan, _openssh_scan, _syslog_scan,
 )
 
 def loaded():
@@ -64,6 +64,7 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
             str(corpus / "syslog/loghub/OpenSSH_2k.log"),
             str(corpus / "threatfeeds/shadowserver_intelmq/scan_telnet.csv"),
             str(corpus / "suricata_eve/frankhassanabad_wrccdc-2018_alerts-only.ndjson"),
+            str(corpus / "threatfeeds/intelmq_fixtures/dataplane_sshpwauth.txt"),
         ],
         check=True,
         capture_output=True,
@@ -79,6 +80,8 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
         "wuzhen.evidence.parsers._syslog_scan._scan",
         "wuzhen.evidence.parsers._csvsplit._split",
         "wuzhen.evidence.parsers._json_scan._scan",
+        "wuzhen.evidence.parsers._dataplane_scan._scan",
+        "wuzhen.evidence.fingerprint._hex",
     } <= used
     missed = {
         name: sorted(set(sigs) - set(result["warm"][name]))

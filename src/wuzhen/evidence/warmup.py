@@ -28,7 +28,8 @@ from wuzhen.lines import Block, LineBatch, split_block
 _SAMPLE = b"192.0.2.1\n2001:db8::1\n192.0.2.1\nnot an address\n"
 
 #: A few records of the formats with compiled parsers that come by the million: syslog
-#: (OpenSSH's messages), CSV (Shadowserver's reports) and JSON lines (Suricata's EVE).
+#: (OpenSSH's messages), CSV (Shadowserver's reports), JSON lines (Suricata's EVE) and
+#: dataplane.org's reports.
 _FORMATS = {
     "openssh": (
         b"Dec 10 06:55:46 host sshd[24200]: Invalid user admin from 192.0.2.7\n"
@@ -49,6 +50,10 @@ _FORMATS = {
         b'"dest_port":80,"proto":"TCP","alert":{"action":"allowed","gid":1,'
         b'"signature_id":2001219,"rev":20,"signature":"ET SCAN \\/ Potential Scan",'
         b'"category":"Attempted Information Leak","severity":2}}\n'
+    ),
+    "dataplane": (
+        b"# DataPlane.org\n"
+        b"64496  |  EXAMPLE-AS  |  192.0.2.7  |  2026-11-28 10:04:00  |  sshpwauth\n"
     ),
 }
 

@@ -81,7 +81,7 @@ def substrings(s: Scanned, part: tuple[I64, I64]) -> pa.Array:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _digits(data: U8, at: int, count: int, end: int) -> int:
+def digits(data: U8, at: int, count: int, end: int) -> int:
     """The value of ``count`` ASCII digits at ``at``, or -1."""
     if at + count > end:
         return -1
@@ -95,12 +95,12 @@ def _digits(data: U8, at: int, count: int, end: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _is_space(c: int) -> bool:
+def is_space(c: int) -> bool:
     return c == 32 or 9 <= c <= 13
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _days_in_month(y: int, m: int) -> int:
+def days_in_month(y: int, m: int) -> int:
     if m == 2:
         leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
         return 29 if leap else 28
@@ -110,7 +110,7 @@ def _days_in_month(y: int, m: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _days_from_civil(y: int, m: int, d: int) -> int:
+def days_from_civil(y: int, m: int, d: int) -> int:
     """Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm)."""
     if m <= 2:
         y -= 1
@@ -123,11 +123,11 @@ def _days_from_civil(y: int, m: int, d: int) -> int:
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _clock(data: U8, at: int, end: int) -> tuple[int, int]:
+def clock(data: U8, at: int, end: int) -> tuple[int, int]:
     """``HH:MM:SS[.fraction]`` at ``at``: (micros of the day, end), or (-1, at)."""
-    hh = _digits(data, at, 2, end)
-    mm = _digits(data, at + 3, 2, end)
-    ss = _digits(data, at + 6, 2, end)
+    hh = digits(data, at, 2, end)
+    mm = digits(data, at + 3, 2, end)
+    ss = digits(data, at + 6, 2, end)
     if hh < 0 or mm < 0 or ss < 0 or data[at + 2] != 58 or data[at + 5] != 58:
         return -1, at
     if hh > 23 or mm > 59 or ss > 59:
@@ -193,7 +193,7 @@ def _scan(
             k = p + 4
             if data[k] == 32:
                 k += 1
-            d = _digits(data, k, 1, end)
+            d = digits(data, k, 1, end)
             if d < 0:
                 continue
             k += 1
@@ -202,7 +202,7 @@ def _scan(
                 k += 1
             if k >= end or data[k] != 32:
                 continue
-            day_us, k = _clock(data, k + 1, end)
+            day_us, k = clock(data, k + 1, end)
             if day_us < 0:
                 continue
             if fixed_year:
@@ -214,24 +214,24 @@ def _scan(
             leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
             if m == 2 and d == 29 and not leap:
                 y -= y % 4
-            if d < 1 or d > _days_in_month(y, m):
+            if d < 1 or d > days_in_month(y, m):
                 continue
-            t = _days_from_civil(y, m, d) * _DAY_US + day_us
+            t = days_from_civil(y, m, d) * _DAY_US + day_us
         elif 48 <= c0 <= 57:  # ISO: "YYYY-MM-DD[T ]HH:MM:SS[.f][Z|+HH:MM|+HHMM]"
-            y = _digits(data, p, 4, end)
-            m = _digits(data, p + 5, 2, end)
-            d = _digits(data, p + 8, 2, end)
+            y = digits(data, p, 4, end)
+            m = digits(data, p + 5, 2, end)
+            d = digits(data, p + 8, 2, end)
             if y < 0 or m < 0 or d < 0 or data[p + 4] != 45 or data[p + 7] != 45:
                 continue
             sep = data[p + 10] if p + 10 < end else 0
             if sep != 84 and sep != 32:  # "T" or " "
                 continue
-            if m < 1 or m > 12 or d < 1 or d > _days_in_month(y, m):
+            if m < 1 or m > 12 or d < 1 or d > days_in_month(y, m):
                 continue
-            day_us, k = _clock(data, p + 11, end)
+            day_us, k = clock(data, p + 11, end)
             if day_us < 0:
                 continue
-            t = _days_from_civil(y, m, d) * _DAY_US + day_us
+            t = days_from_civil(y, m, d) * _DAY_US + day_us
             if k < end and data[k] == 90:  # "Z"
                 if sep != 84:
                     continue  # the time formats read "Z" only after "T"
@@ -239,9 +239,9 @@ def _scan(
                 k += 1
             elif k < end and (data[k] == 43 or data[k] == 45):  # "+" or "-"
                 sign = 1 if data[k] == 43 else -1
-                oh = _digits(data, k + 1, 2, end)
+                oh = digits(data, k + 1, 2, end)
                 colon = k + 3 < end and data[k + 3] == 58
-                om = _digits(data, k + 4 if colon else k + 3, 2, end)
+                om = digits(data, k + 4 if colon else k + 3, 2, end)
                 if oh < 0 or om < 0 or oh > 23 or om > 59 or (sep != 84 and not colon):
                     continue
                 t -= sign * (oh * 60 + om) * 60_000_000
@@ -256,7 +256,7 @@ def _scan(
             k += 1
         h0 = k
         ascii_ok = True
-        while k < end and not _is_space(data[k]):
+        while k < end and not is_space(data[k]):
             if data[k] >= 128:
                 ascii_ok = False
             k += 1
@@ -266,7 +266,7 @@ def _scan(
         while k < end and data[k] == 32:
             k += 1
         g0 = k
-        while k < end and not _is_space(data[k]) and data[k] != 91 and data[k] != 58:
+        while k < end and not is_space(data[k]) and data[k] != 91 and data[k] != 58:
             if data[k] >= 128:
                 ascii_ok = False
             k += 1

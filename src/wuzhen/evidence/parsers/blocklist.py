@@ -41,6 +41,7 @@ from typing import Any
 
 import polars as pl
 
+from wuzhen.evidence.parsers import _dataplane_scan
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
@@ -284,94 +285,125 @@ class Dataplane(Parser):
         )
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
-        # Literal splits only (this feed comes by the million). The fields are counted from
-        # both ends: the AS name is what lies between the ASN and the last three (proto41:
-        # four) fields, so a name holding "|" stays whole; only such rows need a join.
-        line = pl.col(LINE)
-        comments = records.filter(line.str.starts_with("#"))
-        f = pl.col("f")
-        frame = (
-            records.filter(~line.str.starts_with("#"))
-            .with_columns(line.str.split("|").alias("f"))
-            .with_columns(
-                f.list.len().cast(pl.Int64).alias("n"),
-                f.list.last().str.strip_chars().alias("category"),
-            )
-            .with_columns(
-                pl.when(pl.col("category").is_in(DATAPLANE_FIRST_SEEN))
-                .then(4)
-                .otherwise(3)
-                .alias("k")
-            )
-        )
-        n, k = pl.col("n"), pl.col("k")
-        # most reports have no firstseen column: then none of its work is done
-        first_seen = frame.select((k == 4).any()).item()
-        plain = n == k + 2
-        name_between = f.list.slice(1, (n - k - 1).clip(0)).list.join("|")
-        frame = pl.concat(
-            [
-                frame.filter(plain).with_columns(f.list.get(1).alias("as_name")),
-                frame.filter(~plain).with_columns(name_between.alias("as_name")),
-            ]
-        )
-        frame = frame.select(
-            pl.col(RECORD),
-            pl.col(LINE),
-            n,
-            pl.col("category"),
-            f.list.first().str.strip_chars().alias("asn_text"),
-            pl.col("as_name").str.strip_chars(),
-            f.list.get(-k, null_on_oob=True).str.strip_chars().alias("ip"),
-            _utc(f.list.get(-2, null_on_oob=True).str.strip_chars()).alias("time.source"),
-            pl.when(k == 4)
-            .then(_utc(f.list.get(-3, null_on_oob=True).str.strip_chars()))
-            .alias("first_seen")
-            if first_seen
-            else pl.lit(None, pl.Datetime("us", "UTC")).alias("first_seen"),
-        ).with_columns(pl.col("asn_text").cast(pl.Int64, strict=False).alias("asn"))
-        cat = pl.col("category")
-        wants_first = cat.is_in(DATAPLANE_FIRST_SEEN)
-        ok = (
-            (n >= pl.when(wants_first).then(6).otherwise(5))
-            & pl.col("ip").str.contains(IP_CHARS)
-            & pl.col("time.source").is_not_null()
-            & (pl.col("asn").is_not_null() | (pl.col("asn_text") == "NA"))
-            & cat.str.contains(r"^[a-z0-9]+$")
-            & (~wants_first | pl.col("first_seen").is_not_null())
-        ).fill_null(False)
-        bad = frame.filter(~ok)
-        # The category's classification: a join with the small table (cheaper than four
-        # replace_strict passes over every row).
-        ev = frame.filter(ok).join(
-            _DATAPLANE_TABLE, on="category", how="left", maintain_order="left"
-        )
-        name = pl.col("as_name")
-        events = ev.select(
-            pl.col(RECORD),
-            pl.col(LINE).alias("raw"),
-            pl.col("time.source"),
-            pl.col("ip").alias("source.ip"),
-            pl.col("asn").alias("source.asn"),
-            pl.when((name != "NA") & (name != "")).then(name).alias("source.as_name"),
-            pl.col("classification.type").fill_null("undetermined"),
-            (pl.lit("dataplane:") + cat).alias("classification.identifier"),
-            pl.col("protocol.application"),
-            pl.col("protocol.transport"),
-            pl.col("event_description.text"),
-            cat.alias("feed.name"),
-            pl.lit("DataPlane.org").alias("feed.provider"),
-            extra_json(first_seen=pl.col("first_seen").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).alias(
-                "extra"
-            )
-            if first_seen
-            else pl.lit(None, pl.String).alias("extra"),
+        # This feed comes by the million: a compiled pass reads nearly every line; the lines
+        # it is not sure of are read by the expressions of ``read_dataplane``.
+        s = _dataplane_scan.scan(records[LINE].to_arrow())
+        kind = pl.Series(s.kind)
+        asn = pl.Series(s.asn)
+        scanned = pl.DataFrame(
+            {
+                RECORD: records[RECORD],
+                LINE: records[LINE],
+                "category": _dataplane_scan.text(s, s.category),
+                "asn": pl.Series(s.asn).set(asn < 0, None),
+                "as_name": _dataplane_scan.text(s, s.name),
+                "ip": _dataplane_scan.text(s, s.ip),
+                "time.source": pl.Series(s.last_seen).cast(pl.Datetime("us", "UTC")),
+                "first_seen": pl.Series(s.first_seen)
+                .set(pl.Series(s.first_seen) < 0, None)
+                .cast(pl.Datetime("us", "UTC")),
+            }
+        ).filter(kind == _dataplane_scan.EVENT)
+        unsure = records.filter(kind == _dataplane_scan.UNSURE)
+        comments, rest, bad = (
+            read_dataplane(unsure) if unsure.height else (unsure, scanned.clear(), unsure)
         )
         return ParseResult.build(
-            events=events,
-            skipped=[skip(comments, SKIP_COMMENT)],
+            events=_dataplane_events(pl.concat([scanned, rest])),
+            skipped=[
+                skip(records.filter(kind == _dataplane_scan.COMMENT), SKIP_COMMENT),
+                skip(comments, SKIP_COMMENT),
+            ],
             rejects=[reject(bad, BAD_DATAPLANE)],
         )
+
+
+def read_dataplane(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """dataplane lines read by Polars expressions (the reference the compiled pass follows):
+    (comment lines, the records read, the records rejected). Records read have their number,
+    line, category, ASN, AS name, ip and times (``time.source``, ``first_seen``)."""
+    # Literal splits only. The fields are counted from both ends: the AS name is what lies
+    # between the ASN and the last three (proto41: four) fields, so a name holding "|" stays
+    # whole; only such rows need a join.
+    line = pl.col(LINE)
+    comments = records.filter(line.str.starts_with("#"))
+    f = pl.col("f")
+    frame = (
+        records.filter(~line.str.starts_with("#"))
+        .with_columns(line.str.split("|").alias("f"))
+        .with_columns(
+            f.list.len().cast(pl.Int64).alias("n"),
+            f.list.last().str.strip_chars().alias("category"),
+        )
+        .with_columns(
+            pl.when(pl.col("category").is_in(DATAPLANE_FIRST_SEEN)).then(4).otherwise(3).alias("k")
+        )
+    )
+    n, k = pl.col("n"), pl.col("k")
+    # most reports have no firstseen column: then none of its work is done
+    first_seen = frame.select((k == 4).any()).item()
+    plain = n == k + 2
+    name_between = f.list.slice(1, (n - k - 1).clip(0)).list.join("|")
+    frame = pl.concat(
+        [
+            frame.filter(plain).with_columns(f.list.get(1).alias("as_name")),
+            frame.filter(~plain).with_columns(name_between.alias("as_name")),
+        ]
+    )
+    frame = frame.select(
+        pl.col(RECORD),
+        pl.col(LINE),
+        n,
+        pl.col("category"),
+        f.list.first().str.strip_chars().alias("asn_text"),
+        pl.col("as_name").str.strip_chars(),
+        f.list.get(-k, null_on_oob=True).str.strip_chars().alias("ip"),
+        _utc(f.list.get(-2, null_on_oob=True).str.strip_chars()).alias("time.source"),
+        pl.when(k == 4)
+        .then(_utc(f.list.get(-3, null_on_oob=True).str.strip_chars()))
+        .alias("first_seen")
+        if first_seen
+        else pl.lit(None, pl.Datetime("us", "UTC")).alias("first_seen"),
+    ).with_columns(pl.col("asn_text").cast(pl.Int64, strict=False).alias("asn"))
+    cat = pl.col("category")
+    wants_first = cat.is_in(DATAPLANE_FIRST_SEEN)
+    ok = (
+        (n >= pl.when(wants_first).then(6).otherwise(5))
+        & pl.col("ip").str.contains(IP_CHARS)
+        & pl.col("time.source").is_not_null()
+        & (pl.col("asn").is_not_null() | (pl.col("asn_text") == "NA"))
+        & cat.str.contains(r"^[a-z0-9]+$")
+        & (~wants_first | pl.col("first_seen").is_not_null())
+    ).fill_null(False)
+    columns = [RECORD, LINE, "category", "asn", "as_name", "ip", "time.source", "first_seen"]
+    return comments, frame.filter(ok).select(columns), frame.filter(~ok)
+
+
+def _dataplane_events(read: pl.DataFrame) -> pl.DataFrame:
+    """Events of the records read: their classification is their category's, by a join with
+    the small table (cheaper than four replace_strict passes over every row)."""
+    ev = read.join(_DATAPLANE_TABLE, on="category", how="left", maintain_order="left")
+    cat = pl.col("category")
+    name = pl.col("as_name")
+    first_seen = ev["first_seen"].null_count() < ev.height
+    return ev.select(
+        pl.col(RECORD),
+        pl.col(LINE).alias("raw"),
+        pl.col("time.source"),
+        pl.col("ip").alias("source.ip"),
+        pl.col("asn").alias("source.asn"),
+        pl.when((name != "NA") & (name != "")).then(name).alias("source.as_name"),
+        pl.col("classification.type").fill_null("undetermined"),
+        (pl.lit("dataplane:") + cat).alias("classification.identifier"),
+        pl.col("protocol.application"),
+        pl.col("protocol.transport"),
+        pl.col("event_description.text"),
+        cat.alias("feed.name"),
+        pl.lit("DataPlane.org").alias("feed.provider"),
+        extra_json(first_seen=pl.col("first_seen").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).alias("extra")
+        if first_seen
+        else pl.lit(None, pl.String).alias("extra"),
+    )
 
 
 def _utc(text: pl.Expr) -> pl.Expr:
