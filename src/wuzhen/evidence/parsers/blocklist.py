@@ -39,6 +39,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from wuzhen.evidence.parsers import _dataplane_scan
@@ -289,19 +290,17 @@ class Dataplane(Parser):
         # it is not sure of are read by the expressions of ``read_dataplane``.
         s = _dataplane_scan.scan(records[LINE].to_arrow())
         kind = pl.Series(s.kind)
-        asn = pl.Series(s.asn)
+        utc = pl.Datetime("us", "UTC")
         scanned = pl.DataFrame(
             {
                 RECORD: records[RECORD],
                 LINE: records[LINE],
                 "category": _dataplane_scan.text(s, s.category),
-                "asn": pl.Series(s.asn).set(asn < 0, None),
+                "asn": _none_below_zero(s.asn),
                 "as_name": _dataplane_scan.text(s, s.name),
                 "ip": _dataplane_scan.text(s, s.ip),
-                "time.source": pl.Series(s.last_seen).cast(pl.Datetime("us", "UTC")),
-                "first_seen": pl.Series(s.first_seen)
-                .set(pl.Series(s.first_seen) < 0, None)
-                .cast(pl.Datetime("us", "UTC")),
+                "time.source": _none_below_zero(s.last_seen).cast(utc),
+                "first_seen": _none_below_zero(s.first_seen).cast(utc),
             }
         ).filter(kind == _dataplane_scan.EVENT)
         unsure = records.filter(kind == _dataplane_scan.UNSURE)
@@ -316,6 +315,12 @@ class Dataplane(Parser):
             ],
             rejects=[reject(bad, BAD_DATAPLANE)],
         )
+
+
+def _none_below_zero(values: np.ndarray[Any, Any]) -> pl.Series:
+    """The compiled pass's numbers, null where it wrote -1 (none)."""
+    series = pl.Series(values)
+    return series.set(series < 0, None)
 
 
 def read_dataplane(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
