@@ -1,24 +1,31 @@
 """A small compact served in-process: the secretariat, CN and FR with an administrator and an
 analyst each (made through invitations over the API), FR's evidence under every marking (and
 a firewall log, whose events carry the sensor's addresses), CN's own evidence, and a few
-spare accounts and keys to disable and revoke. Runs on SQLite and PostgreSQL (the ``node``
-fixture)."""
+spare accounts and keys to disable and revoke. Runs on SQLite and PostgreSQL: built once per
+test process and store, and copied for each test (files, and the database as a template)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import polars as pl
+import psycopg
 import pytest
 from fastapi import FastAPI
 
+from tests.conftest import NOW, PG_ADMIN, open_compact
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import Account
 from wuzhen.api.app import create_app
+from wuzhen.clock import FixedClock
+from wuzhen.config import Settings
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 from wuzhen.schema.tlp import TLP
@@ -180,9 +187,96 @@ async def build(node: Node, tmp_path: Path) -> Compact:
     return compact
 
 
-@pytest.fixture
-async def compact(node: Node, tmp_path: Path) -> Compact:
-    return await build(node, tmp_path)
+@dataclass
+class _Template:
+    """A compact built once per test process and store: its files (``data`` and, on SQLite,
+    ``wuzhen.db``), its PostgreSQL database, and what the tests need to call it."""
+
+    root: Path
+    database: str | None
+    made: Compact
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, _Template]]:
+    made: dict[str, _Template] = {}
+    yield made
+    for template in made.values():
+        if template.database is not None:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{template.database}" WITH (FORCE)')
+
+
+def _template(
+    templates: dict[str, _Template], store: str, tmp_path_factory: pytest.TempPathFactory
+) -> _Template:
+    """The compact on ``store``, built the first time a test of this process asks for it:
+    building one takes nine ingests and a dozen accounts, about 5 s."""
+    if store in templates:
+        return templates[store]
+    root = tmp_path_factory.mktemp(f"compact-{store}")
+    database = None
+    url = f"sqlite:///{root / 'wuzhen.db'}"
+    if store == "postgresql":
+        database = f"wuzhen_template_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+        url = _pg_url(database)
+    node = open_compact(
+        Settings(data_dir=root / "data", database_url=url, default_owner="CN"), FixedClock(NOW)
+    )
+    try:
+        made = asyncio.run(build(node, root))
+    finally:
+        node.close()  # no connection may stay open to a template database
+    templates[store] = _Template(root, database, made)
+    return templates[store]
+
+
+def _pg_url(database: str) -> str:
+    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"{base}/{database}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def compact(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    clock: FixedClock,
+    _templates: dict[str, _Template],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Compact]:
+    """A copy of the compact for one test: its files copied, its PostgreSQL database created
+    from the template's, a node and app of its own (and a clock at the fixed time)."""
+    store: str = request.param
+    if store == "postgresql":
+        request.getfixturevalue("pg_admin_url")  # fails or skips when there is none
+    template = _template(_templates, store, tmp_path_factory)
+    root = tmp_path / "compact"
+    shutil.copytree(template.root, root)
+    url = f"sqlite:///{root / 'wuzhen.db'}"
+    database = None
+    if template.database is not None:
+        database = f"wuzhen_test_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template.database}"')
+        url = _pg_url(database)
+    node = Node.open(Settings(data_dir=root / "data", database_url=url, default_owner="CN"), clock)
+    made = template.made
+    try:
+        yield Compact(
+            node,
+            create_app(node, web=False),
+            dict(made.keys),
+            dict(made.ids),
+            dict(made.evidence),
+            dict(made.spare),
+        )
+    finally:
+        node.close()
+        if database is not None:
+            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
 
 
 @pytest.fixture
