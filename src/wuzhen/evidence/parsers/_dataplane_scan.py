@@ -3,10 +3,10 @@
 :func:`scan` reads the lines that make up nearly every report (``ASN | ASname | ipaddr |
 [firstseen |] lastseen | category``, in ASCII, with a known time format) exactly as the
 Polars expressions of :class:`wuzhen.evidence.parsers.blocklist.Dataplane` read them, and
-marks comment lines. A line it is not sure of (a non-ASCII byte, an ASN that is neither
-digits nor ``NA``, a time that is not ``YYYY-MM-DD HH:MM:SS`` in range, or any line those
-expressions would reject) is left to them: they stay the reference, and the scanner only
-answers where they would give the same answer.
+marks comment lines. A line it is not sure of (a non-ASCII byte at the edge of a field, an
+ASN that is neither digits nor ``NA``, a time that is not ``YYYY-MM-DD HH:MM:SS`` in range
+from 1970, or any line those expressions would reject) is left to them: they stay the
+reference, and the scanner only answers where they would give the same answer.
 """
 
 from __future__ import annotations
@@ -82,7 +82,8 @@ def _strip(data: U8, a: int, b: int) -> tuple[int, int]:
 
 @njit(cache=True, nogil=True, inline="always")
 def _time(data: U8, a: int, b: int) -> int:
-    """``YYYY-MM-DD HH:MM:SS`` (exactly) as micros since the epoch, or -1."""
+    """``YYYY-MM-DD HH:MM:SS`` (exactly) as micros since the epoch; negative where it is
+    not that (or is before 1970: such lines are left to the expressions too)."""
     if b - a != 19 or data[a + 4] != 45 or data[a + 7] != 45 or data[a + 10] != 32:
         return -1
     y = digits(data, a, 4, b)
