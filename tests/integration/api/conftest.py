@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +15,10 @@ from typing import Any
 
 import httpx
 import polars as pl
-import psycopg
 import pytest
 from fastapi import FastAPI
 
-from tests.conftest import NOW, PG_ADMIN, open_compact
+from tests.conftest import NOW, create_database, drop_database, open_compact, url_of_database
 from wuzhen.accounts import service as accounts
 from wuzhen.accounts.tables import Account
 from wuzhen.api.app import create_app
@@ -203,8 +201,7 @@ def _templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, _
     yield made
     for template in made.values():
         if template.database is not None:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{template.database}" WITH (FORCE)')
+            drop_database(template.database)
 
 
 def _template(
@@ -218,10 +215,8 @@ def _template(
     database = None
     url = f"sqlite:///{root / 'wuzhen.db'}"
     if store == "postgresql":
-        database = f"wuzhen_template_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}"')
-        url = _pg_url(database)
+        database = create_database("wuzhen_template")
+        url = url_of_database(database)
     node = open_compact(
         Settings(data_dir=root / "data", database_url=url, default_owner="CN"), FixedClock(NOW)
     )
@@ -231,11 +226,6 @@ def _template(
         node.close()  # no connection may stay open to a template database
     templates[store] = _Template(root, database, made)
     return templates[store]
-
-
-def _pg_url(database: str) -> str:
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    return f"{base}/{database}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -257,10 +247,8 @@ def compact(
     url = f"sqlite:///{root / 'wuzhen.db'}"
     database = None
     if template.database is not None:
-        database = f"wuzhen_test_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{database}" TEMPLATE "{template.database}"')
-        url = _pg_url(database)
+        database = create_database(template=template.database)
+        url = url_of_database(database)
     node = Node.open(Settings(data_dir=root / "data", database_url=url, default_owner="CN"), clock)
     made = template.made
     try:
@@ -275,8 +263,7 @@ def compact(
     finally:
         node.close()
         if database is not None:
-            with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            drop_database(database)
 
 
 @pytest.fixture
