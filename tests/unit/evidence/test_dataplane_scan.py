@@ -16,6 +16,7 @@ from wuzhen.evidence.parsers import _dataplane_scan
 from wuzhen.evidence.parsers._base import LINE, RECORD
 from wuzhen.evidence.parsers.blocklist import (
     BAD_DATAPLANE,
+    DATAPLANE_FIRST_SEEN,
     SKIP_COMMENT,
     Dataplane,
     _dataplane_events,
@@ -128,9 +129,11 @@ def test_the_pass_reads_the_common_lines_itself() -> None:
         "1 | A | 192.0.2.1 | 2026-11-20 05:00:18 | 2026-11-28 05:00:18 | proto41",
         "1 | Société Anonyme | 192.0.2.1 | 2026-11-28 10:04:00 | sshpwauth",
     ]
-    s = _dataplane_scan.scan(pl.Series(sure).to_arrow())
+    s = _dataplane_scan.scan(pl.Series(sure).to_arrow(), DATAPLANE_FIRST_SEEN)
     assert list(s.kind) == [_dataplane_scan.EVENT] * len(sure)
-    s = _dataplane_scan.scan(pl.Series(["# DataPlane.org", "1|2|3|4"]).to_arrow())
+    s = _dataplane_scan.scan(
+        pl.Series(["# DataPlane.org", "1|2|3|4"]).to_arrow(), DATAPLANE_FIRST_SEEN
+    )
     assert list(s.kind) == [_dataplane_scan.COMMENT, _dataplane_scan.UNSURE]
 
 
@@ -141,7 +144,7 @@ def test_corpus_reports_are_read_by_the_pass(corpus: Path) -> None:
     for path in files:
         lines = [ln for ln in path.read_text().splitlines() if ln.strip()]
         _same_as_reference(lines)
-        s = _dataplane_scan.scan(pl.Series(lines).to_arrow())
+        s = _dataplane_scan.scan(pl.Series(lines).to_arrow(), DATAPLANE_FIRST_SEEN)
         unsure = [ln for ln, k in zip(lines, s.kind, strict=True) if k == _dataplane_scan.UNSURE]
         # the samples' own malformed lines are the only ones left to the expressions
         assert all(read_dataplane(records_of([ln]))[2].height == 1 for ln in unsure), path

@@ -35,7 +35,6 @@ EVENT = 1  # a record read whole
 COMMENT = 2  # a line starting with "#"
 
 _PIPE = 124
-_PROTO41 = np.frombuffer(b"proto41", np.uint8)  # the category with a firstseen column
 _DAY_US = 86_400_000_000
 
 
@@ -54,14 +53,18 @@ class Scanned:
     data: U8
 
 
-def scan(lines: pa.Array | pa.ChunkedArray) -> Scanned:
+def scan(lines: pa.Array | pa.ChunkedArray, first_seen: tuple[str, ...]) -> Scanned:
+    """Read ``lines``; ``first_seen``: the categories whose reports have a firstseen column."""
+    names = b"".join(c.encode("ascii") for c in first_seen)
+    ends = np.cumsum([len(c) for c in first_seen], dtype=np.int64)
     t = buffers(lines)
     n = len(t)
     kind = np.zeros(n, np.uint8)
     asn = np.full(n, -1, np.int64)
     parts = np.zeros((6, n), np.int64)
     seen = np.full((2, n), -1, np.int64)
-    _scan(t.offsets, t.data, t.valid, _PROTO41, kind, asn, parts, seen)
+    _scan(t.offsets, t.data, t.valid, np.frombuffer(names, np.uint8), ends, kind, asn, parts,
+          seen)  # fmt: skip
     return Scanned(kind, asn, (parts[0], parts[1]), (parts[2], parts[3]), (parts[4], parts[5]),
                    seen[0], seen[1], t.data)  # fmt: skip
 
@@ -78,6 +81,24 @@ def _strip(data: U8, a: int, b: int) -> tuple[int, int]:
     while b > a and is_space(data[b - 1]):
         b -= 1
     return a, b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _one_of(data: U8, a: int, b: int, names: U8, ends: I64) -> bool:
+    """``data[a:b]`` is one of the names (``names[ends[j - 1]:ends[j]]``)."""
+    start = 0
+    for j in range(ends.shape[0]):
+        end = ends[j]
+        if end - start == b - a:
+            same = True
+            for q in range(b - a):
+                if data[a + q] != names[start + q]:
+                    same = False
+                    break
+            if same:
+                return True
+        start = end
+    return False
 
 
 @njit(cache=True, nogil=True, inline="always")
@@ -102,7 +123,8 @@ def _scan(
     offsets: I64,
     data: U8,
     valid: npt.NDArray[np.bool_],
-    proto41: U8,
+    first_names: U8,
+    first_ends: I64,
     kind: U8,
     asn: I64,
     parts: I64,
@@ -145,11 +167,7 @@ def _scan(
                 good = False
         if not good:
             continue
-        first = cb - ca == proto41.shape[0]
-        if first:
-            for q in range(proto41.shape[0]):
-                if data[ca + q] != proto41[q]:
-                    first = False
+        first = _one_of(data, ca, cb, first_names, first_ends)
         k = 4 if first else 3  # fields after the AS name
         if found < k:  # the first "|" must come before the AS name's end
             continue
