@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+from wuzhen.evidence.parsers import openssh
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext
 from wuzhen.evidence.parsers._openssh_scan import UNSURE, scan
 from wuzhen.evidence.parsers._rules import Applied
@@ -277,6 +278,36 @@ def test_a_source_name_is_read_whole() -> None:
         "host-1.example.com",
     ]
     assert events["source.port"].to_list() == [22, 22, 22]
+
+
+def test_repeated_messages_are_read_by_the_scanner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """syslog's "message repeated N times: [ ... ]" of a message the scanner reads is read by
+    it too, as the rule table reads it (which is left only what the scanner is not sure of)."""
+    repeated = [
+        "message repeated 3 times: [ Failed password for root from 1.2.3.4 port 22 ssh2]",
+        "message repeated 2 times: [ Invalid user x from 1.2.3.4]",
+        "message repeated 2 times: [ pam_unix(sshd:auth): check pass; user unknown]",
+        "message repeated 12 times: [Received disconnect from 1.2.3.4: 11: Bye Bye [preauth]]",
+        # a count past 64 bits: the message it repeats, and no count (as the rule table reads)
+        "message repeated 99999999999999999999 times: [ Invalid user x from 1.2.3.4]",
+    ]
+    unsure = [
+        "message repeated 2 times: [ message repeated 2 times: [ Invalid user x from 1.2.3.4]]",
+        "message repeated 2 times: [ Failed password for ünïcödé from 1.2.3.4 port 22 ssh2]",
+    ]
+    sshd = _frame(repeated + unsure)
+    want = reference(sshd)
+    left: list[str] = []
+
+    def rule_table(frame: pl.DataFrame) -> Applied:
+        left.extend(frame["msg"].to_list())
+        return reference(frame)
+
+    monkeypatch.setattr(openssh, "reference", rule_table)
+    got = classify(sshd)
+    _same(got, want)
+    assert left == unsure
+    assert got.events.sort(RECORD)["repeated"].to_list() == [3, 2, 12, None, 2]
 
 
 PIECES = st.sampled_from(
