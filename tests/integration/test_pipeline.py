@@ -25,7 +25,7 @@ from wuzhen.evidence import store as store_module
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.query import EventFilter, select_events
 from wuzhen.evidence.retraction import retract
-from wuzhen.evidence.store import DICTIONARY, EVENTS
+from wuzhen.evidence.store import DICTIONARY, EVENTS, STATISTICS
 from wuzhen.evidence.tables import Evidence, StoreFile
 from wuzhen.lines import iter_blocks
 from wuzhen.node import Node
@@ -177,6 +177,13 @@ def test_stored_schema_and_day_partitions(node: Node, tmp_path: Path) -> None:
             if chunk.column(i).has_dictionary_page
         }
         assert encoded == set(DICTIONARY[EVENTS])
+        # statistics where readers can skip row groups by them (and only there)
+        with_statistics = {
+            chunk.column(i).path_in_schema
+            for i in range(chunk.num_columns)
+            if chunk.column(i).is_stats_set
+        }
+        assert with_statistics == set(STATISTICS[EVENTS])
 
 
 def test_query_filters(node: Node, tmp_path: Path) -> None:

@@ -79,6 +79,32 @@ DICTIONARY = {
     REJECTS: ["evidence.id", "evidence.format", "owner", "time.observation", "reason"],
 }
 
+#: Columns written with statistics (each row group's least and greatest value): those queries
+#: filter by whose values cluster, one per file (its evidence, owner, feed) or in time order,
+#: or few per file (a country's report), so that readers skip row groups. In the others
+#: (ids, addresses, raw text) every row group spans nearly all values: their statistics skip
+#: nothing and cost a tenth of the writing (1M dataplane events: 84 -> 77 ms a row group).
+STATISTICS = {
+    EVENTS: [
+        "evidence.id",
+        "evidence.record",
+        "evidence.format",
+        "owner",
+        "time.source",
+        "time.observation",
+        "feed.name",
+        "feed.provider",
+        "tlp",
+        "source.asn",
+        "source.registration.cc",
+        "classification.taxonomy",
+        "classification.type",
+        "classification.identifier",
+        "route.member",
+    ],
+    REJECTS: ["evidence.id", "evidence.record", "evidence.format", "owner", "time.observation"],
+}
+
 
 class EventStore:
     """Reading the committed datasets, and the writer's lock."""
@@ -232,6 +258,7 @@ class StagedWriter:
                 _as_views(schema_of(dataset)),
                 compression="zstd",
                 use_dictionary=DICTIONARY[dataset],
+                write_statistics=STATISTICS[dataset],
                 store_schema=False,  # read back as the dataset's schema, text as strings
             )
             entry = (writer, rel, 0)
