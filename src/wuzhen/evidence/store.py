@@ -227,7 +227,11 @@ class StagedWriter:
         not stored)."""
         if frame.height == 0:
             return
-        parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
+        days = frame[day_column]
+        if days.min() == days.max():  # one day, as most batches are: no copy of the rows
+            parts = {(days[0],): frame}
+        else:
+            parts = frame.partition_by(day_column, as_dict=True, maintain_order=False)
         for (day,), part in parts.items():
             key = (dataset, str(day))
             pending = self._pending.setdefault(key, _Pending())
