@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from wuzhen.evidence.parsers._base import extra_json
+from wuzhen.evidence.parsers._json_members import drop_null_members, json_objects
 
 TRICKY = st.sampled_from(
     ['"a":null', ',"a":null', '"a":null,', '\\",\\"a\\":null', "{}", "null", '"', "\\", "}", "]"]
@@ -68,3 +69,41 @@ def test_other_types_nested_values_and_literals() -> None:
     assert json.loads(out[1]) == {"k": "v"}
     all_null = frame.with_columns(extra_json(a=pl.lit(None, pl.Int64)).alias("x"))["x"]
     assert all_null.to_list() == [None, None]
+
+
+TEXT = st.text(st.characters(exclude_categories=("Cs",)))  # any text Polars can hold
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), TEXT, TRICKY),
+            st.one_of(st.none(), st.integers(-(2**63), 2**63 - 1)),
+            st.one_of(st.none(), st.booleans()),
+            st.one_of(st.none(), st.integers(0, 255)),
+        ),
+        min_size=1,
+        max_size=20,
+    )
+)
+def test_written_objects_are_polars_encoders_text(
+    rows: list[tuple[str | None, int | None, bool | None, int | None]],
+) -> None:
+    """Text, integer and boolean members are written by our pass: byte for byte what Polars'
+    encoder writes once the null members are cut out (control characters, quotes, backslashes
+    and non-ASCII text included)."""
+    frame = pl.DataFrame(
+        rows,
+        schema={"a": pl.String, "b": pl.Int64, "c": pl.Boolean, "d": pl.UInt8},
+        orient="row",
+    ).with_columns(pl.lit(None).alias("e"), pl.lit("\n").alias("f"))
+    values = frame.select(pl.struct(frame.columns).alias("x"))["x"]
+    want = drop_null_members(values.struct.json_encode())
+    assert json_objects(values).to_list() == want.to_list()
+
+
+def test_other_member_types_are_written_by_polars_encoder() -> None:
+    values = pl.DataFrame({"a": ["x", None], "f": [None, 0.5]}).select(pl.struct("a", "f"))
+    series = values.to_series()
+    assert json_objects(series).to_list() == ['{"a":"x"}', '{"f":0.5}']

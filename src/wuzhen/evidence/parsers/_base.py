@@ -27,7 +27,7 @@ import polars as pl
 import pyarrow as pa
 
 from wuzhen.evidence.parsers import _json_scan
-from wuzhen.evidence.parsers._json_members import drop_null_members
+from wuzhen.evidence.parsers._json_members import json_objects
 from wuzhen.lines import LineBatch
 
 RECORD = "evidence.record"
@@ -214,13 +214,11 @@ def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
 
 def extra_json(**fields: pl.Expr) -> pl.Expr:
     """A JSON object of the given fields (nulls left out), or null when all are null."""
-    # One encoder pass over all the fields, then one compiled pass that cuts the null members
-    # out: two column operations whatever the number of fields (encoding each member on its
-    # own took five).
-    return (
-        pl.struct(e.alias(k) for k, e in fields.items())
-        .struct.json_encode()
-        .map_batches(drop_null_members, return_dtype=pl.String, is_elementwise=True)
+    # One compiled pass writes the objects of text, integer and boolean fields (half the time
+    # of Polars' encoder and a second pass cutting the null members out, which other fields
+    # still take): one column operation whatever the number of fields.
+    return pl.struct(e.alias(k) for k, e in fields.items()).map_batches(
+        json_objects, return_dtype=pl.String, is_elementwise=True
     )
 
 

@@ -1,11 +1,17 @@
-"""JSON objects written by Polars' encoder, with their null members cut out by one compiled pass.
+r"""JSON objects of struct columns, without their null members, by compiled passes.
 
-``{"a":1,"b":null,"c":"x"}`` becomes ``{"a":1,"c":"x"}``; an object left empty becomes null.
-Only top-level members are cut: nested values are copied as they are. The input is what
-``struct.json_encode`` writes (no whitespace, strings escaped), which is all this reads.
+``{"a":1,"b":null,"c":"x"}`` is written ``{"a":1,"c":"x"}``; an object left empty is null.
+:func:`json_objects` writes the objects of text, integer and boolean members itself, escaping
+text as Polars' ``struct.json_encode`` does (``\"``, ``\\``, ``\b \t \n \f \r``, other
+control characters as ``\u00XX``; the rest as it is), byte for byte the same text. Other
+members (numbers with fractions, times, lists, structs) are written by Polars' encoder, and
+:func:`drop_null_members` cuts the null members out of what it wrote: only top-level members,
+nested values copied as they are.
 """
 
 from __future__ import annotations
+
+import json
 
 import numpy as np
 import numpy.typing as npt
@@ -19,6 +25,141 @@ I64 = npt.NDArray[np.int64]
 
 QUOTE, BACKSLASH, COMMA, COLON = 34, 92, 44, 58
 OPEN_OBJECT, CLOSE_OBJECT, OPEN_ARRAY, CLOSE_ARRAY = 123, 125, 91, 93
+
+
+#: Member types written by :func:`json_objects` itself: their text, or their digits, or
+#: ``true`` / ``false`` (Polars' cast to text writes exactly these)
+_WRITTEN = (
+    pl.String, pl.Boolean, pl.Null,
+    pl.Int8, pl.Int16, pl.Int32, pl.Int64, pl.UInt8, pl.UInt16, pl.UInt32, pl.UInt64,
+)  # fmt: skip
+
+
+def json_objects(values: pl.Series) -> pl.Series:
+    """Each struct of ``values`` as a JSON object without its null members; null for those
+    with none (what ``drop_null_members(values.struct.json_encode())`` gives)."""
+    members = values.struct.unnest()
+    if values.null_count() or not all(d in _WRITTEN for d in members.dtypes):
+        return drop_null_members(values.struct.json_encode())
+    texts = [buffers(members[c].cast(pl.String).to_arrow()) for c in members.columns]
+    keys = [json.dumps(c, ensure_ascii=False).encode() + b":" for c in members.columns]
+    names = np.frombuffer(b"".join(keys), np.uint8)
+    name_offsets = np.cumsum([0, *map(len, keys)], dtype=np.int64)
+    sizes = [int(t.offsets[-1] - t.offsets[0]) for t in texts]
+    bases = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
+    data = np.concatenate(
+        [np.zeros(0, np.uint8)] + [t.data[t.offsets[0] : t.offsets[-1]] for t in texts]
+    )
+    offsets = np.stack(
+        [t.offsets - t.offsets[0] + base for t, base in zip(texts, bases, strict=True)]
+    )
+    valid = np.stack([t.valid for t in texts])
+    quoted = np.array([d == pl.String for d in members.dtypes], np.bool_)
+    out, out_offsets, kept = _objects(names, name_offsets, offsets, data, valid, quoted)
+    return pl.Series(values.name, text(out_offsets, out, kept))
+
+
+_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", np.uint8)
+_SHORT_ESCAPES = np.zeros(32, np.uint8)  # the letter after "\\", or 0: written as \u00XX
+for _c, _letter in ((8, "b"), (9, "t"), (10, "n"), (12, "f"), (13, "r")):
+    _SHORT_ESCAPES[_c] = ord(_letter)
+
+
+@njit(cache=True, nogil=True)
+def _escaped_size(c: int) -> int:
+    if c in (QUOTE, BACKSLASH):
+        return 2
+    if c < 32:
+        return 2 if c in (8, 9, 10, 12, 13) else 6
+    return 1
+
+
+@njit(cache=True, nogil=True)
+def _escape(c: int, out: U8, w: int) -> int:
+    """Write ``c`` escaped at ``out[w]``; return where the next byte goes."""
+    if c in (QUOTE, BACKSLASH):
+        out[w] = BACKSLASH
+        out[w + 1] = c
+        return w + 2
+    if c >= 32:
+        out[w] = c
+        return w + 1
+    out[w] = BACKSLASH
+    short = _SHORT_ESCAPES[c]
+    if short:
+        out[w + 1] = short
+        return w + 2
+    out[w + 1] = 117  # "u", then 00 and two hex digits
+    out[w + 2] = 48
+    out[w + 3] = 48
+    out[w + 4] = _HEX_DIGITS[c >> 4]
+    out[w + 5] = _HEX_DIGITS[c & 15]
+    return w + 6
+
+
+@njit(cache=True, nogil=True)
+def _objects(
+    names: U8,
+    name_offsets: I64,
+    offsets: npt.NDArray[np.int64],
+    data: U8,
+    valid: npt.NDArray[np.bool_],
+    quoted: npt.NDArray[np.bool_],
+) -> tuple[U8, I64, npt.NDArray[np.bool_]]:
+    """Each row's object of its valid members (member ``f`` of row ``i`` is
+    ``data[offsets[f, i]:offsets[f, i + 1]]``, as a JSON string where ``quoted[f]``, else as
+    it is): its size first, then the text."""
+    k, n = valid.shape
+    out_offsets = np.zeros(n + 1, np.int64)
+    kept = np.zeros(n, np.bool_)
+    size = 0
+    for i in range(n):
+        row = 1  # "{", and "," or "}" after each member
+        for f in range(k):
+            if valid[f, i]:
+                row += name_offsets[f + 1] - name_offsets[f] + 1
+                if quoted[f]:
+                    row += 2
+                    for p in range(offsets[f, i], offsets[f, i + 1]):
+                        row += _escaped_size(data[p])
+                else:
+                    row += offsets[f, i + 1] - offsets[f, i]
+        if row > 1:
+            size += row
+            kept[i] = True
+        out_offsets[i + 1] = size
+    out = np.empty(max(size, 1), np.uint8)
+    w = 0
+    for i in range(n):
+        if not kept[i]:
+            continue
+        out[w] = OPEN_OBJECT
+        w += 1
+        first = True
+        for f in range(k):
+            if not valid[f, i]:
+                continue
+            if not first:
+                out[w] = COMMA
+                w += 1
+            first = False
+            for p in range(name_offsets[f], name_offsets[f + 1]):
+                out[w] = names[p]
+                w += 1
+            if quoted[f]:
+                out[w] = QUOTE
+                w += 1
+                for p in range(offsets[f, i], offsets[f, i + 1]):
+                    w = _escape(data[p], out, w)
+                out[w] = QUOTE
+                w += 1
+            else:
+                for p in range(offsets[f, i], offsets[f, i + 1]):
+                    out[w] = data[p]
+                    w += 1
+        out[w] = CLOSE_OBJECT
+        w += 1
+    return out, out_offsets, kept
 
 
 def drop_null_members(objects: pl.Series) -> pl.Series:
