@@ -47,9 +47,7 @@ def json_objects(values: pl.Series) -> pl.Series:
     name_offsets = np.cumsum([0, *map(len, keys)], dtype=np.int64)
     sizes = [int(t.offsets[-1] - t.offsets[0]) for t in texts]
     bases = np.cumsum([0, *sizes[:-1]], dtype=np.int64)
-    data = np.concatenate(
-        [np.zeros(0, np.uint8)] + [t.data[t.offsets[0] : t.offsets[-1]] for t in texts]
-    )
+    data = np.concatenate([t.data[t.offsets[0] : t.offsets[-1]] for t in texts])
     offsets = np.stack(
         [t.offsets - t.offsets[0] + base for t, base in zip(texts, bases, strict=True)]
     )
@@ -59,42 +57,22 @@ def json_objects(values: pl.Series) -> pl.Series:
     return pl.Series(values.name, text(out_offsets, out, kept))
 
 
-_HEX_DIGITS = np.frombuffer(b"0123456789abcdef", np.uint8)
-_SHORT_ESCAPES = np.zeros(32, np.uint8)  # the letter after "\\", or 0: written as \u00XX
-for _c, _letter in ((8, "b"), (9, "t"), (10, "n"), (12, "f"), (13, "r")):
-    _SHORT_ESCAPES[_c] = ord(_letter)
-
-
-@njit(cache=True, nogil=True)
-def _escaped_size(c: int) -> int:
+def _escaped(c: int) -> bytes:
+    """Byte ``c`` of text as Polars' encoder writes it in a JSON string."""
     if c in (QUOTE, BACKSLASH):
-        return 2
-    if c < 32:
-        return 2 if c in (8, 9, 10, 12, 13) else 6
-    return 1
-
-
-@njit(cache=True, nogil=True)
-def _escape(c: int, out: U8, w: int) -> int:
-    """Write ``c`` escaped at ``out[w]``; return where the next byte goes."""
-    if c in (QUOTE, BACKSLASH):
-        out[w] = BACKSLASH
-        out[w + 1] = c
-        return w + 2
+        return bytes((BACKSLASH, c))
     if c >= 32:
-        out[w] = c
-        return w + 1
-    out[w] = BACKSLASH
-    short = _SHORT_ESCAPES[c]
-    if short:
-        out[w + 1] = short
-        return w + 2
-    out[w + 1] = 117  # "u", then 00 and two hex digits
-    out[w + 2] = 48
-    out[w + 3] = 48
-    out[w + 4] = _HEX_DIGITS[c >> 4]
-    out[w + 5] = _HEX_DIGITS[c & 15]
-    return w + 6
+        return bytes((c,))
+    short = {8: b"\\b", 9: b"\\t", 10: b"\\n", 12: b"\\f", 13: b"\\r"}
+    return short.get(c, f"\\u{c:04x}".encode())
+
+
+# Each byte's escaped form, for the compiled pass: its length, and its bytes.
+_ESCAPES = [_escaped(c) for c in range(256)]
+_ESCAPE_SIZE = np.array([len(e) for e in _ESCAPES], np.int64)
+_ESCAPE_TEXT = np.zeros((256, int(_ESCAPE_SIZE.max())), np.uint8)
+for _c, _e in enumerate(_ESCAPES):
+    _ESCAPE_TEXT[_c, : len(_e)] = np.frombuffer(_e, np.uint8)
 
 
 @njit(cache=True, nogil=True)
@@ -121,7 +99,7 @@ def _objects(
                 if quoted[f]:
                     row += 2
                     for p in range(offsets[f, i], offsets[f, i + 1]):
-                        row += _escaped_size(data[p])
+                        row += _ESCAPE_SIZE[data[p]]
                 else:
                     row += offsets[f, i + 1] - offsets[f, i]
         if row > 1:
@@ -150,7 +128,10 @@ def _objects(
                 out[w] = QUOTE
                 w += 1
                 for p in range(offsets[f, i], offsets[f, i + 1]):
-                    w = _escape(data[p], out, w)
+                    c = data[p]
+                    for j in range(_ESCAPE_SIZE[c]):
+                        out[w + j] = _ESCAPE_TEXT[c, j]
+                    w += _ESCAPE_SIZE[c]
                 out[w] = QUOTE
                 w += 1
             else:
