@@ -248,10 +248,17 @@ def _frozen(
 def _by_member(grouped: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
     """One grouping set's counts (member, ``column``, len): per member, value -> events, most
     first (ties by value)."""
-    part = grouped.sort(["member", "len", column], descending=[False, True, False])
+    part = grouped
     if column == "source.asn":  # the largest; events without an AS number are not counted
-        part = part.filter(pl.col(column).is_not_null())
-        part = part.group_by("member", maintain_order=True).head(TOP_ASNS)
+        # each member's top ones picked before sorting: a fourth of the time of sorting all
+        # (a million routed dataplane events: 154,000 ASN counts, 44 -> 11 ms)
+        part = (
+            part.filter(pl.col(column).is_not_null())
+            .group_by("member")
+            .agg(pl.all().top_k_by(["len", column], k=TOP_ASNS, reverse=[False, True]))
+            .explode(pl.exclude("member"))
+        )
+    part = part.sort(["member", "len", column], descending=[False, True, False])
     out: dict[str, dict[str, int]] = {}
     for member, value, n in part.select("member", column, "len").iter_rows():
         out.setdefault(member, {})[str(value)] = int(n)
