@@ -252,12 +252,12 @@ def _by_member(grouped: pl.DataFrame, column: str) -> dict[str, dict[str, int]]:
     if column == "source.asn":  # the largest; events without an AS number are not counted
         # each member's top ones picked before sorting: a fourth of the time of sorting all
         # (a million routed dataplane events: 154,000 ASN counts, 44 -> 11 ms)
-        part = (
+        top = (
             part.filter(pl.col(column).is_not_null())
             .group_by("member")
             .agg(pl.all().top_k_by(["len", column], k=TOP_ASNS, reverse=[False, True]))
-            .explode(pl.exclude("member"))
         )
+        part = top.explode([c for c in top.columns if c != "member"])
     part = part.sort(["member", "len", column], descending=[False, True, False])
     out: dict[str, dict[str, int]] = {}
     for member, value, n in part.select("member", column, "len").iter_rows():
