@@ -156,6 +156,16 @@ class _Prefixed:
         return data
 
 
+def sample_lines(head: bytes) -> list[str]:
+    """The lines format detection reads: the first non-blank ones of ``head`` (the first
+    ``SAMPLE_BYTES`` of a file, decompressed)."""
+    text = head.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
+    if len(head) == SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample may be partial
+    return lines
+
+
 def expand(paths: Sequence[str | Path]) -> list[str]:
     """Files named by ``paths``: directories are walked (hidden entries skipped); ``-`` is stdin."""
     out: list[str] = []
@@ -385,11 +395,7 @@ class _FileRun:
     def _parser(self, sample: bytes, name: str) -> Parser:
         if self.options.format:
             return parsers.get(self.options.format)
-        text = sample.decode("utf-8", errors="replace")
-        lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
-        if len(sample) == SAMPLE_BYTES and len(lines) > 1:
-            lines = lines[:-1]  # the last line of a cut sample may be partial
-        return parsers.detect(lines, origin=name)
+        return parsers.detect(sample_lines(sample), origin=name)
 
     def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
         """A document's records, or the blocks of lines a worker splits into records."""

@@ -41,7 +41,10 @@ MIN_SCORE = 30
 def detect(sample: list[str], *, origin: str = "input") -> Parser:
     """The parser most sure it reads ``sample`` (the first non-blank lines of a file)."""
     scored = sorted(
-        ((p.sniff(sample), i, p) for i, p in enumerate(all_parsers().values())),
+        (
+            (p.sniff(sample) if p.may_read(sample) else 0, i, p)
+            for i, p in enumerate(all_parsers().values())
+        ),
         key=lambda t: (-t[0], t[1]),
     )
     if not scored or scored[0][0] < MIN_SCORE:

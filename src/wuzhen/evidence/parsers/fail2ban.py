@@ -199,6 +199,7 @@ def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 class Fail2ban(Parser):
     name = "fail2ban"
     title = "fail2ban log (fail2ban.log, syslog, journal)"
+    marks = ("fail2ban",)  # its logger or program
 
     def sniff(self, sample: list[str]) -> int:
         frame = pl.DataFrame({LINE: sample}, schema={LINE: pl.String}).filter(

@@ -229,6 +229,7 @@ def _identifier() -> pl.Expr:
 class Netfilter(Parser):
     name = "netfilter"
     title = "Netfilter packet logs: iptables, nftables, ufw (syslog / dmesg)"
+    marks = ("SRC=",)  # in every packet line
 
     def sniff(self, sample: list[str]) -> int:
         frame = sample_records(sample)

@@ -241,6 +241,7 @@ def _tcp_flag(name: str, bits: int) -> pl.Expr:
 class SuricataEve(Parser):
     name = "suricata-eve"
     title = "Suricata EVE JSON (one object per line)"
+    marks = ("event_type",)  # a key Suricata writes unescaped, as every key
 
     def sniff(self, sample: list[str]) -> int:
         if not sample:

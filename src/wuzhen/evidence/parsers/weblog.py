@@ -512,6 +512,7 @@ def _apache_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
 class ApacheError(Parser):
     name = "apache-error"
     title = "Apache error log (2.2, 2.4; file or syslog)"
+    marks = ("] [", "httpd", "apache")  # the file's time and body, or the program
 
     def sniff(self, sample: list[str]) -> int:
         return _share(sample, _apache_hits)
@@ -653,6 +654,7 @@ def _nginx_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
 class NginxError(Parser):
     name = "nginx-error"
     title = "nginx error log (file or syslog)"
+    marks = ("#",)  # of the process and thread numbers
 
     def sniff(self, sample: list[str]) -> int:
         return _share(sample, _nginx_hits)

@@ -745,6 +745,7 @@ ZEEK_KEYS = ("uid", "id.orig_h", PATH, "fuid", "peer", "port_num", "software_typ
 class ZeekJson(Parser):
     name = "zeek-json"
     title = "Zeek logs (JSON lines)"
+    marks = ("ts",)  # the key of every record's time, never escaped
 
     def sniff(self, sample: list[str]) -> int:
         lines = [ln for ln in sample if ln.lstrip().startswith("{")]
