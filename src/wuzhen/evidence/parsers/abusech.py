@@ -257,6 +257,7 @@ def _feodo_reason() -> pl.Expr:
 class FeodoTrackerCsv(Parser):
     name = "feodotracker-csv"
     title = "abuse.ch Feodo Tracker IP blocklist (CSV)"
+    marks = ("first_seen_utc", "Firstseen", "Feodo Tracker")  # its header or comment
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)
@@ -394,6 +395,7 @@ def _json_list(expr: pl.Expr) -> pl.Expr:
 class UrlhausCsv(Parser):
     name = "urlhaus-csv"
     title = "abuse.ch URLhaus database dump (CSV)"
+    marks = ("dateadded", "URLhaus", URLHAUS_LINK)  # its header, comment or links
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)
@@ -421,6 +423,7 @@ class UrlhausCsv(Parser):
 class UrlhausNdjson(Parser):
     name = "urlhaus-ndjson"
     title = "abuse.ch URLhaus dump (JSON lines)"
+    marks = ('"urlhaus_link"',)
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)
@@ -601,6 +604,7 @@ def _threatfox(frame: pl.DataFrame) -> ParseResult:
 class ThreatFoxCsv(Parser):
     name = "threatfox-csv"
     title = "abuse.ch ThreatFox IOC export (CSV)"
+    marks = ('"ioc_id"', "ThreatFox")  # its header or comment
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)

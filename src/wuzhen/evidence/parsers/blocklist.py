@@ -279,6 +279,7 @@ _DATAPLANE_TABLE = pl.DataFrame(
 class Dataplane(Parser):
     name = "dataplane"
     title = "dataplane.org reports (ASN | ASname | ipaddr | lastseen | category)"
+    marks = ("|", DATAPLANE_HEADER)
 
     def sniff(self, sample: list[str]) -> int:
         return sniff_rows(
@@ -430,6 +431,7 @@ DSHIELD_TIME = ["%a %b %d %H:%M:%S %Y UTC", "%a %b %e %H:%M:%S %Y UTC"]
 class DShieldBlock(Parser):
     name = "dshield-block"
     title = "DShield recommended block list (block.txt)"
+    marks = (DSHIELD_HEADER, "DShield.org")  # its header or title
     state_marker = b"\n#"  # the "# updated:" comment
 
     def new_state(self) -> dict[str, Any]:
@@ -500,6 +502,7 @@ BAMBENEK_TIME = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 class Bambenek(Parser):
     name = "bambenek"
     title = "Bambenek Consulting C2 master lists (value,description,date,manual)"
+    marks = (" used by ",)  # in every description
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)

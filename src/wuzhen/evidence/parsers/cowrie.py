@@ -163,6 +163,7 @@ def _lines_frame(sample: list[str]) -> pl.DataFrame:
 class CowrieJson(Parser):
     name = "cowrie"
     title = "Cowrie honeypot (JSON log)"
+    marks = ("cowrie.",)  # in each eventid
 
     def sniff(self, sample: list[str]) -> int:
         lines = _lines_frame(sample)
@@ -348,6 +349,7 @@ def _text_time(ts: pl.Expr, tz: str) -> pl.Expr:
 class CowrieLog(Parser):
     name = "cowrie-log"
     title = "Cowrie honeypot (text log)"
+    marks = ("HoneyPot", "Cowrie", "cowrie.")  # as COWRIE_MARKER
 
     def sniff(self, sample: list[str]) -> int:
         lines = _lines_frame(sample).filter(~pl.col(LINE).str.starts_with("\t"))

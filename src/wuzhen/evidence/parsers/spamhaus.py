@@ -86,6 +86,7 @@ DROP_HEADER = r"(?i)^;.*(?:spamhaus .*drop list|/drop/drop\.txt|/drop/dropv6\.tx
 class SpamhausDrop(Parser):
     name = "spamhaus-drop"
     title = "Spamhaus DROP / EDROP / ASN-DROP (text)"
+    marks = (";", "SBL")  # of its comments and ASN rows, or of its network rows
     state_marker = b"\n;"  # the comments naming the list and its time
 
     def new_state(self) -> dict[str, Any]:
@@ -165,6 +166,7 @@ JSON_MARK = r'^\s*\{\s*"(?:cidr|asn|type)"\s*:'
 class SpamhausDropJson(Parser):
     name = "spamhaus-drop-json"
     title = "Spamhaus DROP / ASN-DROP (JSON lines)"
+    marks = ('"sblid"', '"asname"', "Spamhaus")
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)

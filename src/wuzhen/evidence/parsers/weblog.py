@@ -327,6 +327,7 @@ def _text(col: str) -> pl.Expr:
 class WebLog(Parser):
     name = "weblog"
     title = "Apache / nginx access log (common, combined, vhost_combined)"
+    marks = ('] "',)  # between the time and the request
 
     def sniff(self, sample: list[str]) -> int:
         return _share(sample, lambda lines, _ctx: int(lines[LINE].str.contains(ACCESS).sum()))
