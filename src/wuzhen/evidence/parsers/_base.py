@@ -94,9 +94,9 @@ class Parser(ABC):
         """How sure (0-100) this parser is that ``sample`` (the first lines) is its format."""
 
     #: Text that some line holds (one of these) in every sample this parser's :meth:`sniff`
-    #: can claim (a score of 30 or more): without it, format detection does not ask. Sniffing
-    #: a syslog or JSON format reads the sample with the full expressions, 5-7 ms; most files
-    #: are not most formats. Empty: always asked.
+    #: can claim (a score of 30 or more): without it, format detection does not ask. A sniff
+    #: reads the sample with the format's own expressions, 1-7 ms; most files are not most
+    #: formats. Empty: always asked.
     marks: ClassVar[tuple[str, ...]] = ()
 
     def may_read(self, sample: list[str]) -> bool:

@@ -655,7 +655,7 @@ def _nginx_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
 class NginxError(Parser):
     name = "nginx-error"
     title = "nginx error log (file or syslog)"
-    marks = ("#",)  # of the process and thread numbers
+    marks = ("#",)  # between the process and thread numbers ("1234#0: ")
 
     def sniff(self, sample: list[str]) -> int:
         return _share(sample, _nginx_hits)
