@@ -156,7 +156,7 @@ class _Prefixed:
         return data
 
 
-def sample_lines(head: bytes) -> list[str]:
+def detection_sample(head: bytes) -> list[str]:
     """The lines format detection reads: the first non-blank ones of ``head`` (the first
     ``SAMPLE_BYTES`` of a file, decompressed)."""
     text = head.decode("utf-8", errors="replace")
@@ -395,7 +395,7 @@ class _FileRun:
     def _parser(self, sample: bytes, name: str) -> Parser:
         if self.options.format:
             return parsers.get(self.options.format)
-        return parsers.detect(sample_lines(sample), origin=name)
+        return parsers.detect(detection_sample(sample), origin=name)
 
     def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
         """A document's records, or the blocks of lines a worker splits into records."""

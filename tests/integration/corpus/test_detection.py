@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wuzhen.evidence import parsers
-from wuzhen.evidence.ingest import SAMPLE_BYTES, sample_lines
+from wuzhen.evidence.ingest import SAMPLE_BYTES, detection_sample
 
 PARSERS = parsers.all_parsers()
 MARKED = sorted(name for name, p in PARSERS.items() if p.marks)
@@ -27,7 +27,7 @@ def _samples(corpus: Path) -> list[tuple[Path, list[str]]]:
             if head[:2] == b"\x1f\x8b":
                 with gzip.open(path, "rb") as fh:
                     head = fh.read(SAMPLE_BYTES)
-            out.append((path, sample_lines(head)))
+            out.append((path, detection_sample(head)))
     return out
 
 
