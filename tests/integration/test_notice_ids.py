@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 from alembic import command
 from sqlalchemy import create_engine, select, text
@@ -18,6 +19,7 @@ from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.db.database import alembic_config, upgrade
 from wuzhen.errors import StoreError
+from wuzhen.evidence.fingerprint import hex_ids
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.tables import StoreFile
 from wuzhen.node import Node
@@ -242,22 +244,30 @@ def test_digests_across_batches_and_id_lengths(
 
 
 @pytest.mark.parametrize(
-    ("members", "ties"), [(3, False), (3, True), (300, False)], ids=["key", "ties", "many"]
+    ("members", "ties"), [(3, False), (3, True), (300, False)], ids=["few", "ties", "many"]
 )
-def test_the_in_memory_order_is_by_member_then_id(members: int, ties: bool) -> None:
-    """One 64-bit key sorts the ids; equal keys (ids sharing their first 56 bits, forced
-    here) and more than 256 members fall back to the three keys, never to a wrong order."""
+def test_the_in_memory_order_is_by_member_then_id(
+    members: int, ties: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ids noted batch by batch, each batch with members of its own, come out as their
+    text sorted by member then id, in row groups: ids sharing their first number (forced
+    here) ordered by the second, more members than a byte numbers."""
+    monkeypatch.setattr(notice_ids, "ROW_GROUP", 700)
     rng = np.random.default_rng(members)
     n = 5000
     k1 = rng.integers(0, 2**63, n).astype(np.uint64)
     if ties:
-        k1[1::2] = k1[::2] ^ np.uint64(0x3F)  # pairs equal but for the last 8 bits
-    routed = pl.DataFrame(
-        {
-            "member": pl.Series([f"M{m:03d}" for m in rng.integers(0, members, n)]),
-            "__k1": k1,
-            "__k2": rng.integers(0, 2**63, n).astype(np.uint64),
-        }
-    )
-    order = notice_ids._order(routed)
-    assert routed[order].equals(routed.sort("member", "__k1", "__k2"))
+        k1[1::2] = k1[::2]
+    k2 = rng.integers(0, 2**63, n).astype(np.uint64)
+    member = [f"M{m:03d}" for m in rng.integers(0, members, n)]
+    parts = []
+    for at in range(0, n, 1200):
+        names = sorted(set(member[at : at + 1200]))
+        rank = np.array([names.index(m) for m in member[at : at + 1200]], np.uint32)
+        parts.append(notice_ids._Part(names, rank, k1[at : at + 1200], k2[at : at + 1200]))
+    batches = list(notice_ids._sorted(parts))
+    assert [b.num_rows for b in batches] == [700] * 7 + [100]
+    expected = pl.DataFrame(
+        {"member": member, "event.id": hex_ids(k1.byteswap(), k2.byteswap())}
+    ).sort("member", "event.id")
+    assert pl.from_arrow(pa.Table.from_batches(batches)).equals(expected)
