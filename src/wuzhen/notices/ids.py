@@ -7,8 +7,9 @@ member and id, and counts them (by classification, source ASN and day)::
 
 A notice is the rows of its member in its ingest's file. The ingest collects its routed events
 as it writes them (:class:`Routed`: the member, what is counted, and the id as its two
-numbers); while they fit in ``MEMORY_BUDGET`` the file is written from memory, sorting the ids
-as numbers, while the events' last files are still being written. Beyond it, DuckDB reads the
+numbers); while they fit in ``MEMORY_BUDGET`` the file is written from memory while the
+events' last files are still being written, sorting the ids as numbers a member at a time and
+writing each row group as soon as it is sorted. Beyond it, DuckDB reads the
 written events back and sorts under a memory limit (spilling to a temporary directory in the
 store), so a notice of any size is made in bounded memory. The relational store keeps each
 notice's count and digest, and lists the file in the store's manifest (dataset ``notices``) in
