@@ -199,10 +199,12 @@ def _sorted(parts: Sequence[_Part]) -> Iterator[pa.RecordBatch]:
     for end in ends.tolist():
         first = k1[start:end]
         order = np.argsort(first)
-        if (first[order][1:] == first[order][:-1]).any():
+        in_order = first[order]
+        if (in_order[1:] == in_order[:-1]).any():  # two of its ids share their first number
             order = np.lexsort((k2[start:end], first))
-        k1[start:end] = first[order]
+            in_order = first[order]
         k2[start:end] = k2[start:end][order]
+        k1[start:end] = in_order
         start = end
         while done < start and (start - done >= ROW_GROUP or start == len(rank)):
             upto = min(done + ROW_GROUP, start)
