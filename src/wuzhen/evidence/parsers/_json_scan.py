@@ -33,7 +33,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import INLINE, VIEW_LIMIT, buffers, put_view, view_array
+from wuzhen.arrowtext import INLINE, VIEW_LIMIT, Views, buffers, put_view, view_array
 from wuzhen.jurisdiction._ipparse import hex_value
 
 I8 = npt.NDArray[np.int8]
@@ -136,7 +136,7 @@ def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
     status = np.empty(n, np.int8)
     # Leaf j of line i is row j * n + i. Zeroed pages cost nothing until written: a leaf no
     # line has costs no memory.
-    views = np.zeros((leaves * n, 16), np.uint8)
+    views = np.zeros((leaves * n, 2), np.uint64)
     present = np.zeros(leaves * n, np.bool_)
     text = np.empty(t.data.shape[0], np.uint8)  # the leaves' text (unescaped) not inline
     used = _scan(
@@ -154,7 +154,7 @@ def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
 @njit(cache=True, nogil=True)
 def _scan(
     offsets: I64, data: U8, valid: Flags, slots: I64, name_at: I64, names: U8, kind: I8,
-    target: I64, status: I8, views: U8, present: Flags, text: U8,
+    target: I64, status: I8, views: Views, present: Flags, text: U8,
 ) -> int:  # fmt: skip
     n = valid.shape[0]
     leaves = present.shape[0] // n if n else 0
@@ -191,12 +191,18 @@ def _skip_space(data: U8, p: int, b: int) -> int:
     return p
 
 
+_ENDS_PLAIN = np.zeros(256, np.bool_)  # a quote, a backslash, a control character
+_ENDS_PLAIN[:32] = True
+_ENDS_PLAIN[34] = True
+_ENDS_PLAIN[92] = True
+
+
 @njit(cache=True, nogil=True, inline="always")
 def _plain_end(data: U8, p: int, b: int) -> int:
-    """The first quote, backslash or control character from ``p`` on (``b``: none)."""
+    """The first quote, backslash or control character from ``p`` on (``b``: none): a byte
+    looked up in a table (three tests: 3-5% slower)."""
     while p < b:
-        c = data[p]
-        if c == 34 or c == 92 or c < 32:
+        if _ENDS_PLAIN[data[p]]:
             return p
         p += 1
     return b
@@ -316,7 +322,7 @@ def _member(data: U8, a: int, e: int, slots: I64, o: int, name_at: I64, names: U
 
 @njit(cache=True, nogil=True, inline="always")
 def _put(
-    views: U8, present: Flags, row: int, data: U8, a: int, b: int, text: U8, used: I64
+    views: Views, present: Flags, row: int, data: U8, a: int, b: int, text: U8, used: I64
 ) -> None:
     """Leaf ``row`` is ``data[a:b]``: in its view when it fits there, else copied to
     ``text`` (the leaves' own buffer: views into the lines would keep every line's bytes
@@ -387,7 +393,7 @@ _KEY = 2  # a member's key is expected
 @njit(cache=True, nogil=True)
 def _line(
     data: U8, a: int, b: int, slots: I64, name_at: I64, names: U8, kind: I8, target: I64,
-    views: U8, present: Flags, text: U8, used: I64, n: int, i: int, seen: Flags,
+    views: Views, present: Flags, text: U8, used: I64, n: int, i: int, seen: Flags,
     in_object: Flags, node_of: I64,
 ) -> int:  # fmt: skip
     p = _skip_space(data, a, b)
