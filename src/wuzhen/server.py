@@ -1,8 +1,9 @@
 """Serving a node: the web UI and API with uvicorn, and ``tick`` every minute beside it.
 
 :func:`serve` runs in the foreground until Ctrl-C or SIGTERM, then stops gracefully: the
-server finishes the requests in flight, the tick thread finishes the tick it is running,
-and the function returns (the process exits with status 0).
+server finishes the requests in flight, the tick thread the tick it is running and the
+warm-up (loading what ingests need) the step it is in, and the function returns (the process
+exits with status 0).
 """
 
 from __future__ import annotations
@@ -132,24 +133,28 @@ def serve(
     previous = {}
     if threading.current_thread() is threading.main_thread():
         previous = {sig: signal.signal(sig, note) for sig in (signal.SIGINT, signal.SIGTERM)}
+    # the warm-up is waited for (it stops at the end of its step) before the node closes:
+    # a thread left in numba's compiler or the address tables as the process exits can abort it
+    warming = threading.Thread(target=_warm_up, args=(node, done), name="wuzhen-warm-up")
     ticker.start()
     threading.Thread(target=announce, name="wuzhen-announce", daemon=True).start()
-    threading.Thread(target=_warm_up, args=(node,), name="wuzhen-warm-up", daemon=True).start()
+    warming.start()
     try:
         server.run()
     finally:
         done.set()
         ticker.stop()
+        warming.join()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     log.info("stopped (signals %s)", stopped)
 
 
-def _warm_up(node: Node) -> None:
+def _warm_up(node: Node, stopping: threading.Event) -> None:
     """Spare the first ingest (an upload, an API call) the pipeline's one-off loading, and the
     first failed sign-in of an unknown user name the making of the hash it is timed against."""
     try:
         unknown_user_hash()
-        node.pipeline.warm_up()
+        node.pipeline.warm_up(stopping)
     except Exception:  # what needs it loads it itself, and reports what fails
         log.exception("warming up failed")

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import os
 import secrets
+import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -200,9 +201,9 @@ class Pipeline:
         self.clock = clock
         self.attributor = attributor
 
-    def warm_up(self) -> None:
+    def warm_up(self, stopping: threading.Event | None = None) -> None:
         """Load what every ingest needs before its first record (see :mod:`.warmup`)."""
-        warmup.warm_up(self.attributor)
+        warmup.warm_up(self.attributor, stopping)
 
     def ingest(
         self, paths: Sequence[str | Path], options: IngestOptions, progress: Progress | None = None

@@ -10,6 +10,8 @@ timing, as IntelMQ's bots load their databases before theirs.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,11 +60,22 @@ _FORMATS = {
 }
 
 
-def warm_up(attributor: Attributor) -> None:
+def warm_up(attributor: Attributor, stopping: threading.Event | None = None) -> None:
     """Run the format-independent stages (splitting lines, attributing addresses, hashing,
     numbering occurrences, deduplicating) over a few lines, with the same argument types as an
     ingest, so that their kernels and tables are loaded; and parse a few records of the formats
-    in :data:`_FORMATS`. Other formats' kernels load on the first batch of their format."""
+    in :data:`_FORMATS`. Other formats' kernels load on the first batch of their format.
+
+    When ``stopping`` is set, returns at the end of the step it is in (the stages, or one
+    format: a few seconds at most, compiling kernels where numba's cache lacks them)."""
+    for _ in _steps(attributor):
+        if stopping is not None and stopping.is_set():
+            return
+
+
+def _steps(attributor: Attributor) -> Iterator[None]:
+    """The warm-up's work, pausing before each step."""
+    yield
     batch = _lines(_SAMPLE)
     attributor.attribute(pl.DataFrame({"source.ip": pl.Series(batch.lines)}))
     h1, h2 = record_hashes(batch.lines)
@@ -77,6 +90,7 @@ def warm_up(attributor: Attributor) -> None:
     seen.contains(*(_read_only(a) for a in (i1, i2)))  # as an ingest's ids come from Polars
     context = ParseContext(now=datetime.now(UTC))
     for name, sample in _FORMATS.items():
+        yield
         parser = parsers.get(name)
         _unreadable, records = readable_records(batch_records(_lines(sample)))
         parser.parse(records, parser.new_state(), context)
