@@ -8,16 +8,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from wuzhen.clock import Clock, SystemClock
 from wuzhen.config import Settings
 from wuzhen.db import Database, open_database
-from wuzhen.evidence.enrich import Attributor
-from wuzhen.evidence.ingest import Pipeline
-from wuzhen.evidence.store import EventStore
-from wuzhen.jurisdiction import load_snapshot, load_states
+from wuzhen.jurisdiction.states import load_states
 from wuzhen.members.service import seed
 from wuzhen.rules import ensure_defaults
+
+if TYPE_CHECKING:
+    from wuzhen.evidence.enrich import Attributor
+    from wuzhen.evidence.ingest import Pipeline
+    from wuzhen.evidence.store import EventStore
+
+# The stores and the pipeline are imported where first used: a command that needs neither
+# starts without loading them (the compiled kernels, Arrow, DuckDB).
 
 
 @dataclass
@@ -40,14 +46,21 @@ class Node:
 
     @cached_property
     def store(self) -> EventStore:
+        from wuzhen.evidence.store import EventStore
+
         return EventStore(self.settings.store_dir, self.db)
 
     @cached_property
     def attributor(self) -> Attributor:
+        from wuzhen.evidence.enrich import Attributor
+        from wuzhen.jurisdiction.snapshot import load_snapshot
+
         return Attributor(load_snapshot(self.settings.data_dir), load_states())
 
     @cached_property
     def pipeline(self) -> Pipeline:
+        from wuzhen.evidence.ingest import Pipeline
+
         return Pipeline(self.store, self.db, self.clock, self.attributor)
 
     def close(self) -> None:

@@ -61,3 +61,20 @@ def marking(column: pl.Expr, restrict: TLP | None) -> pl.Expr:
     return pl.max_horizontal(rank, floor).replace_strict(
         {v: k for k, v in RANK.items()}, return_dtype=pl.String
     )
+
+
+#: The OASIS TLP 2.0 extension and its marking-definitions, as published in
+#: github.com/oasis-open/cti-stix-common-objects, extension-definition-specifications/tlp-2.0/
+#: (the schema extension-definition--60a3c5c5-...json at commit 24f80135, and the examples
+#: tlp-clear.json, tlp-amber.json, tlp-amber+strict.json): each marking-definition has that
+#: id, ``created`` 2022-10-01T00:00:00.000Z, ``name`` TLP:<LEVEL> and the property extension
+#: ``{"extension_type": "property-extension", "tlp_2_0": "<level>"}``.
+TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
+TLP2_CREATED = "2022-10-01T00:00:00.000Z"
+TLP2_MARKINGS: dict[TLP, str] = {
+    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}

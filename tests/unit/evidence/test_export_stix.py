@@ -18,10 +18,9 @@ from typer.testing import CliRunner
 from wuzhen.cli import app
 from wuzhen.evidence.export.stix import NAMESPACE, to_stix_bundle
 from wuzhen.evidence.ingest import IngestOptions
-from wuzhen.evidence.parsers.stix import TLP2_EXTENSION
 from wuzhen.node import Node
 from wuzhen.schema import conform
-from wuzhen.schema.tlp import TLP
+from wuzhen.schema.tlp import TLP, TLP2_EXTENSION
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "evidence"
 NOTICE = "Address attribution contains data from: delegated-example: CC-BY 4.0"

@@ -16,13 +16,8 @@ from hypothesis import strategies as st
 from tests.unit.evidence.conformance import CTX, assert_accounted, records_of
 from wuzhen.evidence import parsers
 from wuzhen.evidence.parsers._base import ParseResult
-from wuzhen.evidence.parsers.stix import (
-    TLP1_MARKINGS,
-    TLP2_EXTENSION,
-    TLP2_MARKINGS,
-    Stix,
-)
-from wuzhen.schema.tlp import TLP
+from wuzhen.evidence.parsers.stix import TLP1_MARKINGS, Stix
+from wuzhen.schema.tlp import TLP, TLP2_EXTENSION, TLP2_MARKINGS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "evidence" / "stix"
 STIX = Stix()

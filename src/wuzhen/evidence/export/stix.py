@@ -54,10 +54,9 @@ from typing import Any, Literal
 
 import polars as pl
 
-from wuzhen.evidence.parsers.stix import TLP2_CREATED, TLP2_EXTENSION, TLP2_MARKINGS
 from wuzhen.schema.fields import SHARED
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
-from wuzhen.schema.tlp import RANK, TLP
+from wuzhen.schema.tlp import RANK, TLP, TLP2_CREATED, TLP2_EXTENSION, TLP2_MARKINGS
 
 Form = Literal["indicator", "observed-data"]
 

@@ -19,7 +19,7 @@ import pyarrow as pa
 from wuzhen.evidence.parsers._base import LINE, _flatten, duck
 from wuzhen.evidence.parsers._stix_pattern import OBSERVABLE_TYPES, pattern_observables
 from wuzhen.schema.taxonomy import TYPES
-from wuzhen.schema.tlp import RANK, TLP
+from wuzhen.schema.tlp import RANK, TLP, TLP2_EXTENSION, TLP2_MARKINGS
 
 # -- markings ----------------------------------------------------------------------------
 
@@ -29,21 +29,6 @@ TLP1_MARKINGS: dict[str, TLP] = {
     "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": TLP.GREEN,
     "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": TLP.AMBER,
     "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": TLP.RED,
-}
-#: The OASIS TLP 2.0 extension and its marking-definitions, as published in
-#: github.com/oasis-open/cti-stix-common-objects, extension-definition-specifications/tlp-2.0/
-#: (the schema extension-definition--60a3c5c5-...json at commit 24f80135, and the examples
-#: tlp-clear.json, tlp-amber.json, tlp-amber+strict.json): each marking-definition has that
-#: id, ``created`` 2022-10-01T00:00:00.000Z, ``name`` TLP:<LEVEL> and the property extension
-#: ``{"extension_type": "property-extension", "tlp_2_0": "<level>"}``.
-TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
-TLP2_CREATED = "2022-10-01T00:00:00.000Z"
-TLP2_MARKINGS: dict[TLP, str] = {
-    TLP.CLEAR: "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
-    TLP.GREEN: "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
-    TLP.AMBER: "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
-    TLP.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-    TLP.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
 KNOWN_MARKINGS: dict[str, str] = {
     **{k: v.value for k, v in TLP1_MARKINGS.items()},

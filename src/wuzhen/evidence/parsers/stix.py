@@ -100,9 +100,6 @@ from wuzhen.evidence.parsers._base import (
 )
 from wuzhen.evidence.parsers._stix_bundle import (
     TLP1_MARKINGS,
-    TLP2_CREATED,
-    TLP2_EXTENSION,
-    TLP2_MARKINGS,
     K,
     resolve,
 )
@@ -110,8 +107,8 @@ from wuzhen.evidence.parsers._stix_pattern import OBSERVABLE_TYPES
 from wuzhen.schema.fields import TRANSPORTS
 from wuzhen.schema.tlp import RANK
 
-#: The parser, and the TLP markings it knows (the STIX export writes the TLP 2.0 ones).
-__all__ = ["PARSERS", "TLP1_MARKINGS", "TLP2_CREATED", "TLP2_EXTENSION", "TLP2_MARKINGS", "Stix"]
+#: The parser, and the TLP 1.0 markings it knows (the TLP 2.0 ones: :mod:`wuzhen.schema.tlp`).
+__all__ = ["PARSERS", "TLP1_MARKINGS", "Stix"]
 
 TLP_OF_RANK = {v: k for k, v in RANK.items()}
 DEFAULT_TYPE = {"indicator": "blacklist", "sighting": "blacklist", "observed-data": "undetermined"}
