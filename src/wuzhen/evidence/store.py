@@ -105,6 +105,12 @@ STATISTICS = {
     REJECTS: ["evidence.id", "evidence.record", "evidence.format", "owner", "time.observation"],
 }
 
+#: Columns written as deltas: a file's record numbers, which only grow (1M dataplane events:
+#: 1.02 MB in 20 ms as plain numbers, 6 KB in 5 ms as deltas). Times and numbers that repeat
+#: (syslog seconds, ports) are smaller and quicker plain, under zstd.
+ENCODING = {EVENTS: {"evidence.record": "DELTA_BINARY_PACKED"}}
+ENCODING[REJECTS] = ENCODING[EVENTS]
+
 
 class EventStore:
     """Reading the committed datasets, and the writer's lock."""
@@ -263,6 +269,7 @@ class StagedWriter:
                 compression="zstd",
                 use_dictionary=DICTIONARY[dataset],
                 write_statistics=STATISTICS[dataset],
+                column_encoding=ENCODING[dataset],
                 store_schema=False,  # read back as the dataset's schema, text as strings
             )
             entry = (writer, rel, 0)
@@ -324,7 +331,9 @@ def _as_views(schema: pa.Schema) -> pa.Schema:
 
 
 def _append(writer: pq.ParquetWriter, parts: list[pl.DataFrame]) -> None:
-    table = pl.concat(parts).to_arrow(compat_level=pl.CompatLevel.newest())
+    # the parts as chunks of one table: Parquet writes them as one row group as fast, without
+    # the copy that joining them first costs (7-9 ms a 125,000-row dataplane row group)
+    table = pl.concat(parts, rechunk=False).to_arrow(compat_level=pl.CompatLevel.newest())
     writer.write_table(table.cast(writer.schema), row_group_size=ROW_GROUP)
 
 
