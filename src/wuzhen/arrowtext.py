@@ -63,6 +63,32 @@ def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
     return Text(offsets, data, valid)
 
 
+def single_buffer_views(values: pa.Array | pa.ChunkedArray) -> tuple[U8, U8] | None:
+    """The views (16 bytes a value, as one byte buffer; a null's zeroed) and data buffer of a
+    string-view column whose values live in at most one buffer, without copying; None for
+    any other column (Arrow strings, or views into several buffers)."""
+    if isinstance(values, pa.ChunkedArray):
+        if values.num_chunks != 1:
+            return None
+        values = values.chunk(0)
+    if values.type != pa.string_view():
+        return None
+    bufs = values.buffers()
+    if len(bufs) > 3:
+        return None
+    n = len(values)
+    views = np.frombuffer(bufs[1], np.uint8, count=16 * n, offset=16 * values.offset)
+    if values.null_count:
+        views = views.reshape(n, 16).copy()
+        views[~values.is_valid().to_numpy(zero_copy_only=False)] = 0
+        views = views.reshape(-1)
+    has_data = len(bufs) == 3 and bufs[2] is not None
+    data = np.frombuffer(bufs[2], np.uint8) if has_data else np.zeros(1, np.uint8)
+    views.flags.writeable = False
+    data.flags.writeable = False
+    return views, data
+
+
 def text(offsets: I64, data: U8, valid: Flags) -> pa.LargeStringArray:
     """Text a kernel wrote: ``offsets`` from 0 into ``data``, null where not ``valid``."""
     n = valid.shape[0]

@@ -75,7 +75,8 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
     used = {name for name, sigs in result["after"].items() if sigs}
     assert {
         "wuzhen.lines._cut",
-        "wuzhen.evidence.fingerprint._hash_rows",
+        "wuzhen.lines._count_newlines",
+        "wuzhen.evidence.fingerprint._hash_views",
         "wuzhen.evidence.parsers._openssh_scan._scan",
         "wuzhen.evidence.parsers._syslog_scan._scan",
         "wuzhen.evidence.parsers._csvsplit._split",

@@ -14,9 +14,10 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, text
+from wuzhen.arrowtext import INLINE, buffers, single_buffer_views, text
 
 U64 = npt.NDArray[np.uint64]
+U8 = npt.NDArray[np.uint8]
 
 C1 = np.uint64(0x87C37B91114253D5)
 C2 = np.uint64(0x4CF5AD432745937F)
@@ -137,11 +138,45 @@ def _hash_ids(
         out2[i] = c
 
 
+@njit(cache=True, nogil=True)
+def _hash_views(views: U8, data: U8, h1: U64, h2: U64) -> None:
+    """:func:`_hash_rows` over Arrow string views (16 bytes a value: its length, then the value
+    itself up to 12 bytes, else its place in ``data``, the array's one data buffer); a null's
+    view is zeroed, an empty value."""
+    for i in range(h1.shape[0]):
+        at = 16 * i
+        length = _load32(views, at)
+        if length <= INLINE:
+            a, b = _murmur3(views, at + 4, at + 4 + length, 0)
+        else:
+            start = _load32(views, at + 12)
+            a, b = _murmur3(data, start, start + length, 0)
+        h1[i] = a
+        h2[i] = b
+
+
+@njit(cache=True, nogil=True, inline="always")
+def _load32(data: U8, at: int) -> int:
+    return (
+        int(data[at])
+        | (int(data[at + 1]) << 8)
+        | (int(data[at + 2]) << 16)
+        | (int(data[at + 3]) << 24)
+    )
+
+
 def record_hashes(records: pa.Array | pa.ChunkedArray) -> tuple[U64, U64]:
-    """MurmurHash3 x64 128 of every record's UTF-8 bytes (nulls hash as empty)."""
+    """MurmurHash3 x64 128 of every record's UTF-8 bytes (nulls hash as empty). String views
+    into one buffer (Polars' text, as a batch's records are) are hashed where they are: making
+    them Arrow strings first copied every record (1M dataplane lines: 100 MB, into new
+    memory)."""
+    h1 = np.empty(len(records), np.uint64)
+    h2 = np.empty(len(records), np.uint64)
+    views = single_buffer_views(records)
+    if views is not None:
+        _hash_views(views[0], views[1], h1, h2)
+        return h1, h2
     t = buffers(records)
-    h1 = np.empty(len(t), np.uint64)
-    h2 = np.empty(len(t), np.uint64)
     _hash_rows(t.offsets, t.data, h1, h2)
     return h1, h2
 

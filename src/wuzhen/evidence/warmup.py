@@ -10,6 +10,7 @@ timing, as IntelMQ's bots load their databases before theirs.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -23,7 +24,7 @@ from wuzhen.evidence.enrich import Attributor
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import ParseContext, batch_records, readable_records
-from wuzhen.lines import Block, LineBatch, split_block
+from wuzhen.lines import LineBatch, iter_blocks, split_block
 
 #: Both address families, a repeated line and a line that is no address: every branch of the
 #: kernels whose argument types could differ.
@@ -79,6 +80,7 @@ def _steps(attributor: Attributor) -> Iterator[None]:
     batch = _lines(_SAMPLE)
     attributor.attribute(pl.DataFrame({"source.ip": pl.Series(batch.lines)}))
     h1, h2 = record_hashes(batch.lines)
+    record_hashes(pl.Series(batch.lines).to_arrow(compat_level=pl.CompatLevel.newest()))  # views
     occurrences = Occurrences()
     for _ in range(3):  # the second batch searches what the first kept; the third, repeats
         numbers = occurrences.number(h1, h2)
@@ -97,7 +99,9 @@ def _steps(attributor: Attributor) -> Iterator[None]:
 
 
 def _lines(data: bytes) -> LineBatch:
-    return split_block(Block(data, len(data), 1, len(data), cut=False))
+    """``data`` read as an ingest reads it: in blocks (its lines counted), then split."""
+    [block] = iter_blocks(io.BytesIO(data))
+    return split_block(block)
 
 
 def _read_only(a: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import mmh3
 import numpy as np
+import polars as pl
 import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,6 +17,35 @@ def test_record_hashes_equal_the_reference(records: list[str]) -> None:
     h1, h2 = record_hashes(pa.array(records, pa.string()))
     expected = [mmh3.hash_bytes(r.encode(), 0, x64arch=True).hex() for r in records]
     assert hex_ids(h1, h2).to_pylist() == expected
+
+
+@given(st.lists(st.one_of(st.none(), st.text(max_size=40)), max_size=40), st.integers(0, 5))
+def test_record_hashes_of_string_views_equal_the_reference(
+    records: list[str | None], offset: int
+) -> None:
+    """Polars' text (string views, short values inline, long ones in a buffer), hashed where it
+    is: as the reference hashes each value's bytes, a null as empty; also for a slice."""
+    views = pl.Series(records, dtype=pl.String).to_arrow(compat_level=pl.CompatLevel.newest())
+    assert views.type == pa.string_view()
+    views = views.slice(min(offset, len(records)))
+    h1, h2 = record_hashes(views)
+    expected = [
+        mmh3.hash_bytes((r or "").encode(), 0, x64arch=True).hex() for r in views.to_pylist()
+    ]
+    assert hex_ids(h1, h2).to_pylist() == expected
+
+
+def test_string_views_in_several_buffers_hash_as_text() -> None:
+    """Views into more than one buffer are hashed as Arrow strings: the same hashes."""
+    long = ["a" * 30, "b" * 40]
+    joined = pa.concat_arrays(
+        [pa.array(long[:1], pa.string_view()), pa.array(long[1:], pa.string_view())]
+    )
+    assert len(joined.buffers()) > 3
+    h1, h2 = record_hashes(joined)
+    assert hex_ids(h1, h2).to_pylist() == [
+        mmh3.hash_bytes(r.encode(), 0, x64arch=True).hex() for r in long
+    ]
 
 
 def test_every_tail_length() -> None:
