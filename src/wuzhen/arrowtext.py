@@ -49,7 +49,14 @@ def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
     ``offsets`` and ``data`` are always read-only, as they are over Polars' and Arrow's
     immutable buffers: numba compiles a kernel once per argument type, and read-only is part
     of the type, so text built in Python (mutable buffers) would otherwise compile every
-    kernel it reaches a second time, seconds each, in the middle of an ingest."""
+    kernel it reaches a second time, seconds each, in the middle of an ingest.
+
+    String views whose values lie end to end in their one buffer (Polars' text of a batch of
+    lines, which keeps the lines where :mod:`wuzhen.lines` cut them) are read where they are;
+    other views are copied into Arrow strings first (8 MiB of lines: about 3 ms)."""
+    in_place = _end_to_end(values)
+    if in_place is not None:
+        return in_place
     arr = as_large_string(values)
     n = len(arr)
     bufs = arr.buffers()
@@ -61,6 +68,67 @@ def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
         arr.is_valid().to_numpy(zero_copy_only=False) if arr.null_count else np.ones(n, np.bool_)
     )
     return Text(offsets, data, valid)
+
+
+def _end_to_end(values: pa.Array | pa.ChunkedArray) -> Text | None:
+    """:func:`buffers` of string views that lie end to end in one buffer, without a copy;
+    None for any other column. The offsets start at 0 in a view of the buffer's bytes, as
+    in an array of Arrow strings of their own."""
+    if isinstance(values, pa.ChunkedArray) and values.num_chunks == 1:
+        values = values.chunk(0)
+    found = single_buffer_views(values)
+    if found is None:
+        return None
+    views, data = found
+    n = views.shape[0] // 16
+    offsets = np.empty(n + 1, np.int64)
+    if not _view_offsets(views, offsets) or offsets[n] == offsets[0]:
+        return None
+    base = int(offsets[0])
+    offsets -= base
+    offsets.flags.writeable = False
+    valid = (
+        values.is_valid().to_numpy(zero_copy_only=False)
+        if values.null_count
+        else np.ones(n, np.bool_)
+    )
+    return Text(offsets, data[base : base + int(offsets[n])], valid)
+
+
+@njit(cache=True, nogil=True)
+def _view_offsets(views: U8, offsets: I64) -> bool:
+    """Fill ``offsets`` with where each value of ``views`` (16 bytes a value, nulls zeroed)
+    starts and ends in the one data buffer, if they lie there end to end: each value that is
+    not empty held in the buffer (not in its view: 12 bytes or fewer) and starting where the
+    one before ended. False (``offsets`` unfinished) if they do not."""
+    end = -1  # where the values so far end; none yet
+    for i in range(offsets.shape[0] - 1):
+        at = 16 * i
+        length = u32(views, at)
+        if length == 0:
+            offsets[i + 1] = end
+            continue
+        if length <= INLINE:
+            return False
+        start = u32(views, at + 12)
+        if end < 0:
+            offsets[: i + 1] = start  # the empty values before the first
+        elif start != end:
+            return False
+        end = start + length
+        offsets[i + 1] = end
+    return end >= 0
+
+
+@njit(cache=True, nogil=True, inline="always")
+def u32(data: U8, at: int) -> int:
+    """The little-endian 32-bit number at ``data[at:at + 4]``."""
+    return (
+        int(data[at])
+        | (int(data[at + 1]) << 8)
+        | (int(data[at + 2]) << 16)
+        | (int(data[at + 3]) << 24)
+    )
 
 
 def single_buffer_views(values: pa.Array | pa.ChunkedArray) -> tuple[U8, U8] | None:

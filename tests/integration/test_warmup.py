@@ -76,6 +76,7 @@ def test_an_ingest_after_the_warm_up_loads_no_shared_kernel(tmp_path: Path, corp
     assert {
         "wuzhen.lines._cut",
         "wuzhen.lines._count_newlines",
+        "wuzhen.arrowtext._view_offsets",
         "wuzhen.evidence.fingerprint._hash_views",
         "wuzhen.evidence.parsers._openssh_scan._scan",
         "wuzhen.evidence.parsers._syslog_scan._scan",

@@ -47,3 +47,54 @@ def test_views_are_the_slices_they_name(text: str, spans: list[tuple[int, int, b
     expected = [text[a:e] if v else None for a, e, v in zip(starts, ends, valid, strict=True)]
     assert pl.Series(got).to_list() == expected
     assert pl.Series(slices(data, starts, ends, valid)).to_list() == expected
+
+
+def _lines_as_polars_keeps_them(lines: list[str | None]) -> pa.Array:
+    """``lines`` as a batch's are handed to a parser: Arrow strings end to end in one buffer
+    (as :mod:`wuzhen.lines` cuts them), taken into Polars, which views them where they are."""
+    return pl.Series(pa.array(lines, pa.large_string())).to_arrow(
+        compat_level=pl.CompatLevel.newest()
+    )
+
+
+@given(
+    st.lists(
+        st.one_of(st.none(), st.just(""), st.text(min_size=13, max_size=60)),
+        min_size=1,
+        max_size=30,
+    ),
+    st.integers(0, 3),
+)
+def test_lines_polars_views_are_read_where_they_are(lines: list[str | None], cut: int) -> None:
+    """String views that lie end to end in one buffer reach kernels without a copy (their
+    bytes are the buffer's), offsets from 0 and read-only, as Arrow strings do: the same
+    values, empty and null ones included, also for a slice."""
+    values = _lines_as_polars_keeps_them(lines).slice(min(cut, len(lines)))
+    t = buffers(values)
+    assert t.offsets[0] == 0
+    assert not t.offsets.flags.writeable
+    assert not t.data.flags.writeable
+    got = [
+        bytes(t.data[t.offsets[i] : t.offsets[i + 1]]).decode() if t.valid[i] else None
+        for i in range(len(t))
+    ]
+    assert got == values.to_pylist()
+    if any(v for v in values.to_pylist()):  # its bytes are the ones Polars holds
+        held = values.buffers()[2]
+        assert held.address <= t.data.ctypes.data < held.address + held.size
+
+
+def test_views_not_end_to_end_are_copied_into_strings() -> None:
+    """A value held in its view (12 bytes or fewer), views into several buffers or with gaps
+    between them are read as copied Arrow strings: the same values."""
+    long = ["a" * 20, "b" * 30, "c" * 25]
+    short = _lines_as_polars_keeps_them([long[0], "tiny", long[1]])
+    gaps = pl.Series(long).str.slice(1, 15).to_arrow(compat_level=pl.CompatLevel.newest())
+    several = pa.concat_arrays(
+        [pa.array(long[:1], pa.string_view()), pa.array(long[1:2], pa.string_view())]
+    )
+    for values in (short, gaps, several):
+        t = buffers(values)
+        got = [bytes(t.data[t.offsets[i] : t.offsets[i + 1]]).decode() for i in range(len(t))]
+        assert got == values.to_pylist()
+        assert not t.data.flags.writeable

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import INLINE, buffers, single_buffer_views, text
+from wuzhen.arrowtext import INLINE, buffers, single_buffer_views, text, u32
 
 U64 = npt.NDArray[np.uint64]
 U8 = npt.NDArray[np.uint8]
@@ -145,24 +145,14 @@ def _hash_views(views: U8, data: U8, h1: U64, h2: U64) -> None:
     view is zeroed, an empty value."""
     for i in range(h1.shape[0]):
         at = 16 * i
-        length = _load32(views, at)
+        length = u32(views, at)
         if length <= INLINE:
             a, b = _murmur3(views, at + 4, at + 4 + length, 0)
         else:
-            start = _load32(views, at + 12)
+            start = u32(views, at + 12)
             a, b = _murmur3(data, start, start + length, 0)
         h1[i] = a
         h2[i] = b
-
-
-@njit(cache=True, nogil=True, inline="always")
-def _load32(data: U8, at: int) -> int:
-    return (
-        int(data[at])
-        | (int(data[at + 1]) << 8)
-        | (int(data[at + 2]) << 16)
-        | (int(data[at + 3]) << 24)
-    )
 
 
 def record_hashes(records: pa.Array | pa.ChunkedArray) -> tuple[U64, U64]:
