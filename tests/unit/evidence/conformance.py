@@ -6,7 +6,14 @@ from datetime import UTC, datetime
 
 import polars as pl
 
-from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, Parser, ParseResult
+from wuzhen.evidence.parsers._base import (
+    LINE,
+    RECORD,
+    ParseContext,
+    Parser,
+    ParseResult,
+    readable_records,
+)
 
 CTX = ParseContext(now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
 
@@ -14,10 +21,10 @@ CTX = ParseContext(now=datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
 def records_of(lines: list[str]) -> pl.DataFrame:
     """Records as the pipeline hands them to a line parser (blank lines are not records)."""
     frame = pl.DataFrame(
-        {RECORD: list(range(1, len(lines) + 1)), LINE: lines},
-        schema={RECORD: pl.Int64, LINE: pl.String},
+        {RECORD: list(range(1, len(lines) + 1)), LINE: lines, "__bad": None},
+        schema={RECORD: pl.Int64, LINE: pl.String, "__bad": pl.String},
     )
-    return frame.filter(pl.col(LINE).str.strip_chars() != "")
+    return readable_records(frame)[1]
 
 
 def parse_lines(parser: Parser, lines: list[str]) -> tuple[pl.DataFrame, ParseResult]:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tests.unit.evidence.conformance import CTX, assert_accounted, parse_lines, records_of
 from wuzhen.evidence import parsers
-from wuzhen.evidence.parsers._base import Parser
+from wuzhen.evidence.parsers._base import LINE, Parser
 from wuzhen.node import Node
 from wuzhen.schema import arrow_schema
 
@@ -164,3 +164,10 @@ def test_damaged_documents_never_crash_or_lose_records(name: str, data: st.DataO
     )
     result = parser.parse(readable, parser.new_state(), CTX)
     assert_accounted(readable, result)
+
+
+def test_blank_lines_are_not_records() -> None:
+    """A line of white space only (Unicode's, as Polars strips it) is no record; a line with
+    anything else is, as it is."""
+    lines = ["", " ", "\t \r", "\u3000\u2028", " x ", "\u00a0y", "{}"]
+    assert records_of(lines)[LINE].to_list() == [" x ", "\u00a0y", "{}"]

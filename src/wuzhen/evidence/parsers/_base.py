@@ -418,7 +418,9 @@ def sample_records(sample: list[str]) -> pl.DataFrame:
 def readable_records(records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     """A batch's records without blank lines: (those that cannot be read, with ``__bad`` the
     reason; those a parser reads)."""
-    records = records.filter(pl.col(LINE).str.strip_chars() != "")
+    # a line with something other than white space (stripping the lines to see that copied
+    # every line: 692 MB of Suricata EVE)
+    records = records.filter(pl.col(LINE).str.contains(r"\S"))
     bad = pl.col("__bad").is_not_null()
     return records.filter(bad), records.filter(~bad).drop("__bad")
 
