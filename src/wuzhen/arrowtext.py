@@ -74,8 +74,6 @@ def _end_to_end(values: pa.Array | pa.ChunkedArray) -> Text | None:
     """:func:`buffers` of string views that lie end to end in one buffer, without a copy;
     None for any other column. The offsets start at 0 in a view of the buffer's bytes, as
     in an array of Arrow strings of their own."""
-    if isinstance(values, pa.ChunkedArray) and values.num_chunks == 1:
-        values = values.chunk(0)
     found = single_buffer_views(values)
     if found is None:
         return None

@@ -79,9 +79,12 @@ def test_lines_polars_views_are_read_where_they_are(lines: list[str | None], cut
         for i in range(len(t))
     ]
     assert got == values.to_pylist()
+    chunked = buffers(pa.chunked_array([values]))  # a table's column of one chunk, the same
+    assert (chunked.offsets == t.offsets).all()
     if any(v for v in values.to_pylist()):  # its bytes are the ones Polars holds
         held = values.buffers()[2]
         assert held.address <= t.data.ctypes.data < held.address + held.size
+        assert chunked.data.ctypes.data == t.data.ctypes.data
 
 
 def test_views_not_end_to_end_are_copied_into_strings() -> None:
