@@ -3,8 +3,11 @@
 :func:`scan` checks each line against the JSON grammar (RFC 8259) and reads each requested
 leaf's text, for the lines it reads exactly as DuckDB's ``json_valid`` and ``json_transform``
 (to ``VARCHAR`` leaves) would. Leaves come back as Arrow string views: short ones (12 bytes
-or fewer) held in the view itself, the others in one buffer of their own, copied from the
-line (a string with escapes, unescaped). A line it is not sure of is marked
+or fewer) held in the view itself, the others pointing into the lines' bytes, which the
+batch's ``raw`` column holds anyway (copying them out took about 4% of an EVE ingest's CPU
+time), or, a string with escapes, unescaped into a buffer of their own. (Lines that
+:func:`wuzhen.arrowtext.buffers` has to copy to read, as it rarely does, stay alive in that
+copy as long as their leaves.) A line it is not sure of is marked
 :data:`UNSURE` and left to DuckDB, which stays the reference
 (``tests/unit/evidence/test_json_scan.py``):
 
@@ -138,14 +141,14 @@ def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
     # line has costs no memory.
     views = np.zeros((leaves * n, 2), np.uint64)
     present = np.zeros(leaves * n, np.bool_)
-    text = np.empty(t.data.shape[0], np.uint8)  # the leaves' text (unescaped) not inline
+    text = np.empty(t.data.shape[0], np.uint8)  # strings unescaped, not inline
     used = _scan(
         t.offsets, t.data, t.valid, spec.slots, spec.name_at, spec.names, spec.kind,
         spec.target, status, views, present, text,
     )  # fmt: skip
     text = text[:used].copy()
     fields = {
-        path: view_array(views[j * n : (j + 1) * n], present[j * n : (j + 1) * n], text)
+        path: view_array(views[j * n : (j + 1) * n], present[j * n : (j + 1) * n], t.data, text)
         for j, path in enumerate(spec.paths)
     }
     return Scanned(status, fields)
@@ -321,21 +324,11 @@ def _member(data: U8, a: int, e: int, slots: I64, o: int, name_at: I64, names: U
 
 
 @njit(cache=True, nogil=True, inline="always")
-def _put(
-    views: Views, present: Flags, row: int, data: U8, a: int, b: int, text: U8, used: I64
-) -> None:
-    """Leaf ``row`` is ``data[a:b]``: in its view when it fits there, else copied to
-    ``text`` (the leaves' own buffer: views into the lines would keep every line's bytes
-    alive a second time, beside the ``raw`` column, for as long as the leaves live)."""
+def _put(views: Views, present: Flags, row: int, data: U8, a: int, b: int) -> None:
+    """Leaf ``row`` is ``data[a:b]``: in its view when it fits there, else a view into the
+    lines' bytes (the leaves' buffer 0)."""
     present[row] = True
-    if b - a <= INLINE:
-        put_view(views, row, data, a, b, 0)
-        return
-    o = used[0]
-    for k in range(b - a):  # a byte loop: a slice copy costs more for so few bytes
-        text[o + k] = data[a + k]
-    used[0] = o + b - a
-    put_view(views, row, text, o, used[0], 0)
+    put_view(views, row, data, a, b, 0)
 
 
 @njit(cache=True, nogil=True)
@@ -464,14 +457,14 @@ def _line(
                 end = _escaped_end(data, end, b)
                 if end < 0:
                     return UNSURE
-                if what == _LEAF:  # unescaped into the leaves' buffer (kept unless inline)
+                if what == _LEAF:  # unescaped into the leaves' buffer 1 (kept unless inline)
                     o = used[0]
                     e = _unescape(data, p + 1, end, text, o)
                     present[which * n + i] = True
-                    put_view(views, which * n + i, text, o, e, 0)
+                    put_view(views, which * n + i, text, o, e, 1)
                     used[0] = e if e - o > INLINE else o
             elif what == _LEAF:
-                _put(views, present, which * n + i, data, p + 1, end, text, used)
+                _put(views, present, which * n + i, data, p + 1, end)
             p = end + 1
         elif c == 45 or 48 <= c <= 57:
             end = _number_end(data, p, b)
@@ -481,7 +474,7 @@ def _line(
                 digits = end - p - (1 if c == 45 else 0)
                 if end < 0 or digits > MAX_LEAF_DIGITS or (c == 45 and data[p + 1] == 48):
                     return UNSURE
-                _put(views, present, which * n + i, data, p, end, text, used)
+                _put(views, present, which * n + i, data, p, end)
             p = end if end >= 0 else -end - 2
         elif c == 123 or c == 91:  # { [
             if what == _LEAF or depth == MAX_DEPTH:
@@ -504,6 +497,6 @@ def _line(
             if length == 0:
                 return UNSURE
             if what == _LEAF and c != 110:  # null leaves the leaf null
-                _put(views, present, which * n + i, data, p, p + length, text, used)
+                _put(views, present, which * n + i, data, p, p + length)
             p += length
         state = _AFTER
