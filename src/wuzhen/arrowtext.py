@@ -9,9 +9,11 @@ that converts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 from numba import njit
@@ -20,6 +22,7 @@ I64 = npt.NDArray[np.int64]
 U8 = npt.NDArray[np.uint8]
 Flags = npt.NDArray[np.bool_]
 Views = npt.NDArray[np.uint64]  # Arrow's string views, one row of two words per value
+Column: TypeAlias = "pa.Array | pa.ChunkedArray | pl.Series"  # text, Arrow's or Polars'
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,7 +46,14 @@ def as_large_string(values: pa.Array | pa.ChunkedArray) -> pa.LargeStringArray:
     return values
 
 
-def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
+def _arrow(values: Column) -> pa.Array | pa.ChunkedArray:
+    """``values`` as Arrow arrays; Polars' text as Polars holds it (string views, no copy)."""
+    if isinstance(values, pl.Series):
+        return values.to_arrow(compat_level=pl.CompatLevel.newest())
+    return values
+
+
+def buffers(values: Column) -> Text:
     """The buffers of a text column (no copy when it is one ``large_string`` array already).
 
     ``offsets`` and ``data`` are always read-only, as they are over Polars' and Arrow's
@@ -54,6 +64,7 @@ def buffers(values: pa.Array | pa.ChunkedArray) -> Text:
     String views whose values lie end to end in their one buffer (Polars' text of a batch of
     lines, which keeps the lines where :mod:`wuzhen.lines` cut them) are read where they are;
     other views are copied into Arrow strings first (8 MiB of lines: about 3 ms)."""
+    values = _arrow(values)
     in_place = _end_to_end(values)
     if in_place is not None:
         return in_place
@@ -129,10 +140,11 @@ def u32(data: U8, at: int) -> int:
     )
 
 
-def single_buffer_views(values: pa.Array | pa.ChunkedArray) -> tuple[U8, U8] | None:
+def single_buffer_views(values: Column) -> tuple[U8, U8] | None:
     """The views (16 bytes a value, as one byte buffer; a null's zeroed) and data buffer of a
     string-view column whose values live in at most one buffer, without copying; None for
     any other column (Arrow strings, or views into several buffers)."""
+    values = _arrow(values)
     if isinstance(values, pa.ChunkedArray):
         if values.num_chunks != 1:
             return None

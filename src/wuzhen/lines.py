@@ -232,8 +232,9 @@ def _newline_positions(block: npt.NDArray[np.uint8]) -> npt.NDArray[np.int64]:
     found = []
     for start in range(0, block.shape[0], PIECE):
         piece = block[start : start + PIECE]
-        np.equal(piece, 10, out=flags[: piece.shape[0]])
-        found.append(np.flatnonzero(flags[: piece.shape[0]]) + start)
+        is_end = flags[: piece.shape[0]]
+        np.equal(piece, 10, out=is_end)
+        found.append(np.flatnonzero(is_end) + start)
     return np.concatenate(found) if found else np.zeros(0, np.int64)
 
 

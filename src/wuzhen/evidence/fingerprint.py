@@ -14,7 +14,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import INLINE, buffers, single_buffer_views, text, u32
+from wuzhen.arrowtext import INLINE, Column, buffers, single_buffer_views, text, u32
 
 U64 = npt.NDArray[np.uint64]
 U8 = npt.NDArray[np.uint8]
@@ -155,7 +155,7 @@ def _hash_views(views: U8, data: U8, h1: U64, h2: U64) -> None:
         h2[i] = b
 
 
-def record_hashes(records: pa.Array | pa.ChunkedArray) -> tuple[U64, U64]:
+def record_hashes(records: Column) -> tuple[U64, U64]:
     """MurmurHash3 x64 128 of every record's UTF-8 bytes (nulls hash as empty). String views
     into one buffer (Polars' text, as a batch's records are) are hashed where they are: making
     them Arrow strings first copied every record (1M dataplane lines: 100 MB, into new

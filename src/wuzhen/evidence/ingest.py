@@ -497,7 +497,7 @@ class _FileRun:
             .with_row_index("__i")
             .sort(RECORD)
         )
-        h1, h2 = record_hashes(keys["raw"].to_arrow(compat_level=pl.CompatLevel.newest()))
+        h1, h2 = record_hashes(keys["raw"])
         return _Prepared(parser.name, n_records, events, result.skipped, reject_frame, keys, h1, h2)
 
     def _finish(self, batch: _Prepared | None) -> None:

@@ -289,7 +289,7 @@ def decode_json(lines: pl.Series, spec: dict[str, Any]) -> JsonRecords:
     decodes the rest, and is the reference for both.
     """
     plan = _json_plan(spec)
-    scanned = _json_scan.scan(lines.to_arrow(compat_level=pl.CompatLevel.newest()), plan)
+    scanned = _json_scan.scan(lines, plan)
     if scanned is None:
         return _decode_duckdb(lines, spec)
     fields = pl.DataFrame([pl.Series(path, a) for path, a in scanned.fields.items()])

@@ -254,7 +254,7 @@ def split(lines: pl.Series, width: int, columns: dict[str, int], members: dict[s
     ``zero_empty`` columns.
     """
     n = lines.len()
-    t = buffers(lines.to_arrow(compat_level=pl.CompatLevel.newest()))
+    t = buffers(lines)
     offsets, data = t.offsets, t.data
     starts = np.zeros((n, width), np.int64)
     ends = np.zeros((n, width), np.int64)

@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, views
+from wuzhen.arrowtext import Column, buffers, views
 from wuzhen.evidence.parsers._syslog_scan import (
     clock,
     days_from_civil,
@@ -53,7 +53,7 @@ class Scanned:
     data: U8
 
 
-def scan(lines: pa.Array | pa.ChunkedArray, first_seen: tuple[str, ...]) -> Scanned:
+def scan(lines: Column, first_seen: tuple[str, ...]) -> Scanned:
     """Read ``lines``; ``first_seen``: the categories whose reports have a firstseen column."""
     names = b"".join(c.encode("ascii") for c in first_seen)
     ends = np.cumsum([len(c) for c in first_seen], dtype=np.int64)

@@ -41,7 +41,7 @@ def json_objects(values: pl.Series) -> pl.Series:
     members = values.struct.unnest()
     if values.null_count() or not all(d in _WRITTEN for d in members.dtypes):
         return drop_null_members(values.struct.json_encode())
-    texts = [buffers(members[c].cast(pl.String).to_arrow()) for c in members.columns]
+    texts = [buffers(members[c].cast(pl.String)) for c in members.columns]
     keys = [json.dumps(c, ensure_ascii=False).encode() + b":" for c in members.columns]
     names = np.frombuffer(b"".join(keys), np.uint8)
     name_offsets = np.cumsum([0, *map(len, keys)], dtype=np.int64)
@@ -145,7 +145,7 @@ def _objects(
 
 def drop_null_members(objects: pl.Series) -> pl.Series:
     """Each object without its null members; null for objects with none left (and nulls)."""
-    t = buffers(objects.to_arrow())
+    t = buffers(objects)
     n = len(t)
     out = np.empty(max(int(t.offsets[-1] - t.offsets[0]), 1), np.uint8)
     out_offsets = np.zeros(n + 1, np.int64)

@@ -36,7 +36,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import INLINE, VIEW_LIMIT, Views, buffers, put_view, view_array
+from wuzhen.arrowtext import INLINE, VIEW_LIMIT, Column, Views, buffers, put_view, view_array
 from wuzhen.jurisdiction._ipparse import hex_value
 
 I8 = npt.NDArray[np.int8]
@@ -129,7 +129,7 @@ class Scanned:
     fields: dict[str, pa.Array]
 
 
-def scan(lines: pa.Array | pa.ChunkedArray, spec: Spec) -> Scanned | None:
+def scan(lines: Column, spec: Spec) -> Scanned | None:
     """``None`` for lines over :data:`VIEW_LIMIT` bytes in all (too many for views)."""
     t = buffers(lines)
     if t.data.shape[0] > VIEW_LIMIT:

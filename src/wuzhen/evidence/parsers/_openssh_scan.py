@@ -20,7 +20,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, views
+from wuzhen.arrowtext import Column, buffers, views
 
 I32 = npt.NDArray[np.int32]
 I64 = npt.NDArray[np.int64]
@@ -159,7 +159,7 @@ class Scanned:
     data: U8
 
 
-def scan(messages: pa.Array | pa.ChunkedArray) -> Scanned:
+def scan(messages: Column) -> Scanned:
     t = buffers(messages)
     n = len(t)
     rule = np.full(n, UNSURE, np.int32)

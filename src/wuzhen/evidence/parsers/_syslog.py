@@ -45,7 +45,7 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     """
     if ctx.sample:
         return _ok(_slow(frame, ctx))
-    s = scan(frame[LINE].to_arrow(compat_level=pl.CompatLevel.newest()), _year_rule(ctx))
+    s = scan(frame[LINE], _year_rule(ctx))
     out = frame.with_columns(
         _times(s, ctx.timezone).alias("time.source"),
         pl.Series("log_host", substrings(s, s.host)),

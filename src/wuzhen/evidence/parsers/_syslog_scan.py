@@ -18,7 +18,7 @@ import numpy.typing as npt
 import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers, views
+from wuzhen.arrowtext import Column, buffers, views
 from wuzhen.evidence.parsers._base import MONTHS
 
 I64 = npt.NDArray[np.int64]
@@ -61,7 +61,7 @@ class YearRule:
     limit_md: int  # month * 100 + day of now + 7 days, when that is still in now's year; else 0
 
 
-def scan(lines: pa.Array | pa.ChunkedArray, year: YearRule) -> Scanned:
+def scan(lines: Column, year: YearRule) -> Scanned:
     t = buffers(lines)
     n = len(t)
     kind = np.zeros(n, np.uint8)

@@ -289,8 +289,7 @@ class Dataplane(Parser):
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         # This feed comes by the million: a compiled pass reads nearly every line; the lines
         # it is not sure of are read by the expressions of ``read_dataplane``.
-        lines = records[LINE].to_arrow(compat_level=pl.CompatLevel.newest())
-        s = _dataplane_scan.scan(lines, DATAPLANE_FIRST_SEEN)
+        s = _dataplane_scan.scan(records[LINE], DATAPLANE_FIRST_SEEN)
         kind = pl.Series(s.kind)
         utc = pl.Datetime("us", "UTC")
         scanned = pl.DataFrame(

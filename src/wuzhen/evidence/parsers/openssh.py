@@ -301,7 +301,7 @@ def classify(sshd: pl.DataFrame) -> Applied:
     ``message repeated N times: [ ... ]``, of the message it repeats), by the rule table (the
     reference) for the rest. Events carry every group of the rules' expressions and
     ``repeated``."""
-    scanned = scan(sshd["msg"].to_arrow())
+    scanned = scan(sshd["msg"])
     sure = scanned.rule != UNSURE
     read = [_read(sshd.with_columns(pl.lit(None, pl.Int64).alias("repeated")), scanned, sure)]
     if not sure.all():
@@ -309,7 +309,7 @@ def classify(sshd: pl.DataFrame) -> Applied:
         # syslog's "message repeated N times: [ ... ]": the message it repeats, scanned too
         # (the rule table's fixed cost is most of a batch's when it reads only these)
         repeats = _unrepeated(unsure)
-        again = scan(repeats["msg"].to_arrow())
+        again = scan(repeats["msg"])
         sure = (again.rule != UNSURE) & repeats["msg"].ne_missing(unsure["msg"]).to_numpy()
         read.append(_read(repeats, again, sure))
         if not sure.all():
