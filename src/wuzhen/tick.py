@@ -14,21 +14,17 @@ still run.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import logging
-import os
-import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from wuzhen.cooperation import mail as request_mail
 from wuzhen.directory.mail import send_asks
-from wuzhen.errors import StoreError, WuzhenError
+from wuzhen.errors import WuzhenError
 from wuzhen.evidence.retention import apply_retention
+from wuzhen.filelock import exclusive
 from wuzhen.governance.service import tick as governance_tick
 from wuzhen.i18n import _
 from wuzhen.notices.mail import send_pending
@@ -37,7 +33,6 @@ if TYPE_CHECKING:
     from wuzhen.node import Node
 
 log = logging.getLogger(__name__)
-LOCK_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +159,9 @@ STEPS: tuple[Step, ...] = (
 
 def tick(node: Node, steps: Sequence[Step] = STEPS) -> TickReport:
     """Run every step once, in order, at one ``now`` (the node's clock)."""
-    with _tick_lock(node.settings.data_dir / "tick.lock"):
+    path = node.settings.data_dir / "tick.lock"  # serve and cron may both run a tick
+    busy = f"another tick is running on {path.parent}; try again later"
+    with exclusive(path, busy):
         now = node.clock.now()
         reports = []
         for step in steps:
@@ -176,27 +173,3 @@ def tick(node: Node, steps: Sequence[Step] = STEPS) -> TickReport:
     result = TickReport(now, tuple(reports))
     log.info("tick at %s: %s actions %s", now.isoformat(), result.actions, result.errors or "")
     return result
-
-
-@contextlib.contextmanager
-def _tick_lock(path: Path, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
-    """One tick at a time per data directory (``serve`` and cron may both run it)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() >= deadline:
-                    msg = f"another tick is running on {path.parent}; try again later"
-                    raise StoreError(msg) from None
-                time.sleep(0.2)
-        try:
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)

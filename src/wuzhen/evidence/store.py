@@ -15,11 +15,9 @@ One writer at a time per data directory (an exclusive lock file).
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import logging
 import os
 import shutil
-import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -32,8 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import select
 
+from wuzhen import filelock
 from wuzhen.db import Database
-from wuzhen.errors import StoreError
 from wuzhen.evidence.tables import StoreFile
 from wuzhen.schema import arrow_schema
 from wuzhen.schema.fields import FIELDS
@@ -49,7 +47,6 @@ ROW_GROUP = 125_000  # rows, or
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # of rows in memory, whichever comes first
 MAX_BUFFERED = 256 * 1024 * 1024  # bytes of rows waiting to fill a row group
 MAX_QUEUED = 1  # row groups waiting for the writing thread
-LOCK_WAIT_SECONDS = 60.0
 
 
 def rejects_schema() -> pa.Schema:
@@ -152,29 +149,12 @@ class EventStore:
         return found["event.id"]
 
     @contextlib.contextmanager
-    def writer_lock(self, wait: float = LOCK_WAIT_SECONDS) -> Iterator[None]:
+    def writer_lock(self, wait: float = filelock.WAIT_SECONDS) -> Iterator[None]:
         """Hold the data directory's single-writer lock, waiting up to ``wait`` seconds."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        path = self.root / ".writer.lock"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            deadline = time.monotonic() + wait
-            while True:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    break
-                except BlockingIOError:
-                    if time.monotonic() >= deadline:
-                        msg = f"another process is writing to {self.root}; try again later"
-                        raise StoreError(msg) from None
-                    time.sleep(0.2)
-            try:
-                self.remove_orphans()
-                yield
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
-        finally:
-            os.close(fd)
+        busy = f"another process is writing to {self.root}; try again later"
+        with filelock.exclusive(self.root / ".writer.lock", busy, wait):
+            self.remove_orphans()
+            yield
 
     def remove_orphans(self) -> int:
         """Delete data files no committed manifest row keeps live (call with the lock held)."""
