@@ -31,12 +31,26 @@ def _modules_after(*args: str) -> set[str]:
 
 
 def test_help_lists_every_command_with_its_help() -> None:
-    result = CliRunner().invoke(app, ["--help"], terminal_width=200)
+    result = CliRunner().invoke(app, ["--help"], env={"COLUMNS": "200"})  # one line each
     assert result.exit_code == 0, result.output
     for name, (_module, _attribute, help_text) in COMMANDS.items():
         assert f" {name} " in result.output
-        if help_text is not None:
-            assert help_text in result.output
+        assert help_text in result.output
+
+
+def test_help_imports_no_command() -> None:
+    loaded = _modules_after("--help")
+    assert not {
+        m for m in loaded if m.startswith("wuzhen.cli.") and not m.startswith("wuzhen.cli._")
+    }
+    assert not {m for m in loaded if m.startswith(("fastapi", "numba", "wuzhen.evidence"))}
+
+
+def test_a_group_shows_its_help_from_the_command_table() -> None:
+    result = CliRunner().invoke(app, ["ledger", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert COMMANDS["ledger"][2] in result.output
+    assert " verify " in result.output  # and its own commands
 
 
 def test_a_command_imports_only_its_own_module() -> None:

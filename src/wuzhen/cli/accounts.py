@@ -21,10 +21,7 @@ from wuzhen.cli._node import open_node
 from wuzhen.errors import InputError, NotFoundError
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Accounts: create secretariat administrators, invite members' administrators."),
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 def _password(password_file: Path | None) -> str:

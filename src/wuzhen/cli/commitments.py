@@ -15,10 +15,7 @@ from wuzhen.governance import acts
 from wuzhen.governance import views as gov_views
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Commitments between members: propose, adopt, register, status, link, show."),
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
 As = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
 MemberAs = Annotated[str, typer.Option("--as", help=_("An account of a party."))]
 Id = Annotated[str, typer.Argument(help=_("The commitment's id."))]

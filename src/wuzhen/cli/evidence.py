@@ -13,7 +13,7 @@ from wuzhen.evidence.retraction import retract as retract_evidence
 from wuzhen.evidence.tables import Evidence
 from wuzhen.i18n import _
 
-app = typer.Typer(help=_("Evidence files: list them, retract one."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("list")

@@ -15,8 +15,8 @@ from wuzhen.development.catalogue import UNITS, indicators
 from wuzhen.development.imports import IndicatorFileError, import_file
 from wuzhen.i18n import _
 
-app = typer.Typer(help=_("Development indicators: import, list, define."), no_args_is_help=True)
-targets_app = typer.Typer(help=_("Members' development targets."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
+targets_app = typer.Typer(no_args_is_help=True)
 ACTOR = "cli"
 
 

@@ -14,9 +14,7 @@ from wuzhen.i18n import _
 from wuzhen.jurisdiction import Source, build_snapshot, load_snapshot
 from wuzhen.jurisdiction.snapshot import SNAPSHOT_NAME, Snapshot
 
-app = typer.Typer(
-    help=_("The attribution data: what is in use, and rebuilding it."), no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()

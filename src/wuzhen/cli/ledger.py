@@ -18,9 +18,7 @@ from wuzhen.i18n import _
 from wuzhen.ledger.chain import GENESIS, content
 from wuzhen.ledger.tables import LedgerEntry
 
-app = typer.Typer(
-    help=_("The ledger: verify its chain, export it for anyone to verify."), no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command(

@@ -14,9 +14,7 @@ from wuzhen.i18n import _
 from wuzhen.members import service
 from wuzhen.members.tables import Member
 
-app = typer.Typer(
-    help=_("Members of the compact: list; the founding admission."), no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 ACTOR = "cli"
 BY_RESOLUTION = _(
     "admission and suspension happen only by resolution: table a proposal "

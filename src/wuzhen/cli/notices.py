@@ -13,7 +13,7 @@ from wuzhen.i18n import _
 from wuzhen.notices import mail
 from wuzhen.notices.tables import Notice
 
-app = typer.Typer(help=_("Notices: the events routed to each member."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("list", help=_("List notices, newest first, with their delivery."))

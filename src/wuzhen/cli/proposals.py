@@ -22,11 +22,8 @@ from wuzhen.governance import views as gov_views
 from wuzhen.governance.service import ProposalDraft
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Proposals: table, amend, accept amendments, open votes, show, list."),
-    no_args_is_help=True,
-)
-resolutions_app = typer.Typer(help=_("Resolutions: adopted proposals."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
+resolutions_app = typer.Typer(no_args_is_help=True)
 As = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
 MemberAs = Annotated[str, typer.Option("--as", help=_("The member's administrator."))]
 Json = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]

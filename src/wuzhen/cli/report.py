@@ -13,7 +13,7 @@ from wuzhen.cli._node import open_node
 from wuzhen.i18n import _
 from wuzhen.transparency import parse_period, publish, transparency_report
 
-app = typer.Typer(help=_("Build the reports the secretariat publishes."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("transparency")

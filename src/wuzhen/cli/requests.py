@@ -28,10 +28,7 @@ from wuzhen.errors import InputError, NotFoundError
 from wuzhen.evidence.store import EVENTS
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Cooperation requests: file, answer and follow them, acting as a member's account."),
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
 ACTIONS = (
     "acknowledge",
     "start",

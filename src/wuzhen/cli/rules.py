@@ -14,9 +14,7 @@ from wuzhen.cli._node import open_node
 from wuzhen.errors import ForbiddenError, NotFoundError
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Rules: the parameters the system enforces, and their history."), no_args_is_help=True
-)
+app = typer.Typer(no_args_is_help=True)
 
 
 def _shown(value: Any) -> str:

@@ -15,10 +15,7 @@ from wuzhen.governance import acts
 from wuzhen.governance import views as gov_views
 from wuzhen.i18n import _
 
-app = typer.Typer(
-    help=_("Sessions of the compact: convene, register delegations, agenda, minutes."),
-    no_args_is_help=True,
-)
+app = typer.Typer(no_args_is_help=True)
 As = Annotated[str | None, typer.Option("--as", help=AS_HELP)]
 Json = Annotated[bool, typer.Option("--json", help=_("Print JSON."))]
 Id = Annotated[str, typer.Argument(help=_("The session's id."))]

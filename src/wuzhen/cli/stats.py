@@ -14,7 +14,7 @@ from wuzhen.evidence.query import EventFilter
 from wuzhen.evidence.stats import origins_by_asn, origins_by_jurisdiction
 from wuzhen.i18n import _
 
-app = typer.Typer(help=_("Statistics over stored events."), no_args_is_help=True)
+app = typer.Typer(no_args_is_help=True)
 
 
 class By(enum.StrEnum):
