@@ -117,3 +117,22 @@ async def test_dashboard_pages(http: httpx.AsyncClient, keys: dict[str, str]) ->
     assert 'class="chart"' in compared.text
     assert (await http.get("/development/ZZ")).status_code == 404
     assert (await http.get("/development", params={"indicator": "nope"})).status_code == 404
+
+
+async def test_an_indicator_nobody_has_says_so_once(
+    http: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    # the demo's figures hold no share of the population online: no region table is drawn
+    page = await http.get("/development", params={"indicator": "internet-users-pct"})
+    assert page.status_code == 200
+    assert 'id="no-values"' in page.text
+    assert 'class="data region"' not in page.text
+    # an indicator China has: Asia's table, the other regions a line each
+    page = await http.get("/development", params={"indicator": "internet-users"})
+    assert page.text.count('class="data region"') == 1
+    assert 'id="no-values"' not in page.text
+    for region in ("Africa", "Americas", "Europe", "Oceania"):
+        assert f'<p class="hint region-empty"><strong>{region}</strong>:' in page.text
+    assert "<strong>Asia</strong>" not in page.text
+    # targets name their indicator, linked to it
+    assert '<a href="/development?indicator=villages-with-internet-pct">' in page.text

@@ -66,8 +66,10 @@ def overview(request: Request, user: MaybeUser, indicator: Code = DEFAULT) -> Re
             region["rows"].append({"code": m.code, "name": m.name, **row})
     context = {
         "indicators": known,
+        "indicator_names": {i.code: _(i.name) for i in known},
         "chosen": chosen,
         "regions": sorted(regions.items()),
+        "valued": bool(found),
         "targets": targets,
         "names": {m.code: m.name for m in members},
         "value_text": value_text,
