@@ -136,3 +136,18 @@ async def test_an_indicator_nobody_has_says_so_once(
     assert "<strong>Asia</strong>" not in page.text
     # targets name their indicator, linked to it
     assert '<a href="/development?indicator=villages-with-internet-pct">' in page.text
+
+
+async def test_the_landing_page_opens_on_an_indicator_with_values(
+    http: httpx.AsyncClient, keys: dict[str, str]
+) -> None:
+    # nobody has a value for the default indicator in the demo's figures: the first
+    # indicator of the catalogue that has values (Internet users) is shown, and selected
+    page = await http.get("/development")
+    assert '<option value="internet-users" selected>' in page.text
+    assert "668,000,000" in page.text
+    compared = await http.get("/development/compare", params={"members": "CN"})
+    assert 'class="chart"' in compared.text  # the same indicator, with China's value drawn
+    # asked for by name, the indicator is kept even without values
+    page = await http.get("/development", params={"indicator": "internet-users-pct"})
+    assert '<option value="internet-users-pct" selected>' in page.text

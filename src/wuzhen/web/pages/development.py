@@ -16,6 +16,7 @@ from sqlalchemy import select
 from wuzhen.development import service
 from wuzhen.development.catalogue import Indicator, indicator, indicators
 from wuzhen.development.charts import lines
+from wuzhen.development.tables import IndicatorValue
 from wuzhen.errors import InputError
 from wuzhen.i18n import _
 from wuzhen.members.service import member as get_member
@@ -27,7 +28,7 @@ from wuzhen.web._route import page_router
 router = page_router()
 DEFAULT = "internet-users-pct"
 MAX_COMPARED = 7
-Code = Annotated[str, Query(pattern=r"^[a-z][a-z0-9-]{1,47}$")]
+Code = Annotated[str | None, Query(pattern=r"^[a-z][a-z0-9-]{1,47}$")]
 
 
 def value_text(value: float | None, unit: str) -> str:
@@ -40,13 +41,20 @@ def value_text(value: float | None, unit: str) -> str:
     return f"{value:,.4g}"
 
 
-def _catalogue(request: Request, code: str) -> tuple[list[Indicator], Indicator]:
+def _catalogue(request: Request, code: str | None) -> tuple[list[Indicator], Indicator]:
+    """The indicators, and the one asked for; when none is, ``DEFAULT`` unless no member has
+    a value for it and some other indicator has values: then the first such."""
     with node_of(request).db.session() as s:
-        return indicators(s), indicator(s, code)
+        known = indicators(s)
+        if code is None:
+            measured = set(s.scalars(select(IndicatorValue.indicator).distinct()))
+            shown = [i.code for i in known if i.code in measured]
+            code = DEFAULT if DEFAULT in measured or not shown else shown[0]
+        return known, indicator(s, code)
 
 
 @router.get("/development")
-def overview(request: Request, user: MaybeUser, indicator: Code = DEFAULT) -> Response:
+def overview(request: Request, user: MaybeUser, indicator: Code = None) -> Response:
     node = node_of(request)
     known, chosen = _catalogue(request, indicator)
     with node.db.session() as s:
@@ -82,7 +90,7 @@ def overview(request: Request, user: MaybeUser, indicator: Code = DEFAULT) -> Re
 def compare(
     request: Request,
     user: MaybeUser,
-    indicator: Code = DEFAULT,
+    indicator: Code = None,
     members: Annotated[str, Query(max_length=64, pattern=r"^[A-Za-z, ]*$")] = "",
 ) -> Response:
     codes = [c.strip().upper() for c in members.split(",") if c.strip()]
