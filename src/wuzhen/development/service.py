@@ -74,6 +74,11 @@ def values(
     return pl.DataFrame(rows, schema=VALUE_SCHEMA, orient="row")
 
 
+def measured(session: Session) -> set[str]:
+    """The codes of the indicators some member has a value for."""
+    return set(session.scalars(select(IndicatorValue.indicator).distinct()))
+
+
 def latest(frame: pl.DataFrame, until_year: int | None = None) -> pl.DataFrame:
     """The latest value of each (member, indicator), up to ``until_year`` if given."""
     if until_year is not None:

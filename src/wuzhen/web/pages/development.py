@@ -16,7 +16,6 @@ from sqlalchemy import select
 from wuzhen.development import service
 from wuzhen.development.catalogue import Indicator, indicator, indicators
 from wuzhen.development.charts import lines
-from wuzhen.development.tables import IndicatorValue
 from wuzhen.errors import InputError
 from wuzhen.i18n import _
 from wuzhen.members.service import member as get_member
@@ -47,7 +46,7 @@ def _catalogue(request: Request, code: str | None) -> tuple[list[Indicator], Ind
     with node_of(request).db.session() as s:
         known = indicators(s)
         if code is None:
-            measured = set(s.scalars(select(IndicatorValue.indicator).distinct()))
+            measured = service.measured(s)
             shown = [i.code for i in known if i.code in measured]
             code = DEFAULT if DEFAULT in measured or not shown else shown[0]
         return known, indicator(s, code)
