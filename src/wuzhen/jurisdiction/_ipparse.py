@@ -18,10 +18,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-import pyarrow as pa
 from numba import njit
 
-from wuzhen.arrowtext import buffers
+from wuzhen.arrowtext import Column, buffers
 
 OK = 0
 ERR_EMPTY = 1
@@ -277,7 +276,7 @@ class Parsed:
         return int(self.kind.shape[0])
 
 
-def parse(values: pa.Array | pa.ChunkedArray, *, allow_prefix: bool = False) -> Parsed:
+def parse(values: Column, *, allow_prefix: bool = False) -> Parsed:
     """Parse every row of a string column (nulls and junk give kind 0 and an error code)."""
     t = buffers(values)
     offsets, data, valid = t.offsets, t.data, t.valid

@@ -17,6 +17,7 @@ import polars as pl
 import pyarrow as pa
 from numba import njit
 
+from wuzhen.arrowtext import Column
 from wuzhen.jurisdiction import _ipparse
 from wuzhen.jurisdiction.snapshot import REGISTRIES, Snapshot
 from wuzhen.jurisdiction.special import SPECIAL_CLASSES
@@ -84,7 +85,7 @@ def _resolve(parsed: _ipparse.Parsed, snapshot: Snapshot, wanted: set[str]) -> _
 
 
 def attribute_addresses(
-    values: pa.Array | pa.ChunkedArray | pl.Series,
+    values: Column,
     snapshot: Snapshot,
     states: StateRegistry,
     *,
@@ -99,8 +100,7 @@ def attribute_addresses(
     null = unrouted) and ``p.ip.error`` (why a row is not an address; null when it is).
     """
     names = list(columns) if columns is not None else list(COLUMNS)
-    arrow = values.to_arrow() if isinstance(values, pl.Series) else values
-    parsed = _ipparse.parse(arrow)
+    parsed = _ipparse.parse(values)
     r = _resolve(parsed, snapshot, {f for n in names for f in COLUMNS[n]})
     return _frame(r, snapshot, states, prefix, names)
 
@@ -191,7 +191,7 @@ def _code_lists(
 
 
 def attribute_networks(
-    values: pa.Array | pa.ChunkedArray | pl.Series,
+    values: Column,
     snapshot: Snapshot,
     states: StateRegistry,
     *,
@@ -205,8 +205,7 @@ def attribute_networks(
     ``p.geolocation.ccs`` (every country in the block) and ``p.spans_jurisdictions`` (the
     block's registration countries are answered for by more than one state, or some by none).
     """
-    arrow = values.to_arrow() if isinstance(values, pl.Series) else values
-    parsed = _ipparse.parse(arrow, allow_prefix=True)
+    parsed = _ipparse.parse(values, allow_prefix=True)
     names = list(COLUMNS)
     r = _resolve(parsed, snapshot, {f for n in names for f in COLUMNS[n]})
     base = _frame(r, snapshot, states, prefix, names)

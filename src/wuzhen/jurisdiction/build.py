@@ -98,8 +98,8 @@ def _lines(text: str) -> pl.Series:
 def _parse_bounds(
     start: pl.Series, end: pl.Series, origin: str
 ) -> tuple[_ipparse.Parsed, _ipparse.Parsed]:
-    s = _ipparse.parse(start.to_arrow())
-    e = _ipparse.parse(end.to_arrow())
+    s = _ipparse.parse(start)
+    e = _ipparse.parse(end)
     bad = (s.kind == 0) | (e.kind != s.kind)
     if bad.any():
         first = int(np.flatnonzero(bad)[0])
@@ -160,7 +160,7 @@ def read_delegated(text: str, origin: str) -> Ranges:
     if value.null_count():
         msg = f"{origin}: a record's value is not a number"
         raise InputError(msg)
-    s = _ipparse.parse(df["c3"].to_arrow())
+    s = _ipparse.parse(df["c3"])
     if (s.kind == 0).any():
         first = int(np.flatnonzero(s.kind == 0)[0])
         msg = f"{origin}: bad start address {df['c3'][first]!r}"

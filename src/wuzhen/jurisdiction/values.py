@@ -54,7 +54,7 @@ _ADDRESS_COLUMNS = (
 def attribute_values(values: pl.Series, snapshot: Snapshot, states: StateRegistry) -> pl.DataFrame:
     """One row per input value with everything known of it (see :data:`COLUMNS`)."""
     values = values.cast(pl.String).rename("value")
-    parsed = _ipparse.parse(values.to_arrow(), allow_prefix=True)
+    parsed = _ipparse.parse(values, allow_prefix=True)
     net = attribute_networks(values, snapshot, states)
     is_addr = pl.Series(parsed.kind != 0)
     is_block = pl.Series(parsed.prefix >= 0)
