@@ -178,3 +178,58 @@ def test_fail2ban_sshd_testlog(corpus: Path, sqlite_node: Node) -> None:
     injected = [n for n, v in counted.items() if "njecting" in v.get("desc", "")]
     assert len(injected) == 6
     assert all(n in rows for n in injected)
+
+
+LINUX = "syslog/loghub/Linux_2k.log"
+
+
+def test_loghub_mixed_syslog(corpus: Path, sqlite_node: Node) -> None:
+    """A 2005 Linux syslog of many programs, where Linux-PAM before 0.99 wrote sshd's failures
+    as ``sshd(pam_unix)[PID]: authentication failure; ... rhost=HOST``."""
+    f, rows = ingest(sqlite_node, corpus / LINUX, year=2005)
+    assert f.format == "openssh"
+    # grep -c '' syslog/loghub/Linux_2k.log                                              -> 2000
+    assert f.records == 2000
+    # grep -c 'sshd(pam_unix).*authentication failure;.*rhost=[^ ]' FILE                  -> 489
+    # (300 from an address: grep -c 'sshd(pam_unix).*rhost=[0-9.]* ' FILE; 189 from a name)
+    assert (f.events, f.duplicates) == (489, 0)
+    assert {r["classification.identifier"] for r in rows.values()} == {"ssh-pam-failure"}
+    assert sum(r["source.ip"] is not None for r in rows.values()) == 300
+    assert sum(r["source.fqdn"] is not None for r in rows.values()) == 189
+    assert dict(f.skipped_reasons) == {
+        # grep -c 'sshd(pam_unix)' FILE -> 677, and 2000 - 677 - 8 (below)              -> 1315
+        "not an sshd message": 1315,
+        # grep -c 'sshd(pam_unix).*check pass; user unknown' FILE                          -> 116
+        "sshd message without a source address (its session's address is on another line)": 116,
+        # grep -cE 'sshd\(pam_unix\).*session (opened|closed)' FILE                        -> 72
+        "session opened or closed": 72,
+    }
+    # lines without a program (as in test_netfilter: "syslogd 1.4.1: restart." x7, and
+    # "combo  -- root[2421]: ...")                                                          -> 8
+    assert dict(f.reject_reasons) == {"not a syslog line": 8}
+    # sed -n 1p FILE: Jun 14 15:16:01 combo sshd(pam_unix)[19939]: authentication failure;
+    # logname= uid=0 euid=0 tty=NODEVssh ruser= rhost=218.188.2.4
+    check(
+        rows[1],
+        {
+            "time.source": datetime(2005, 6, 14, 15, 16, 1, tzinfo=UTC),
+            "source.ip": "218.188.2.4",
+            "source.fqdn": None,
+            "destination.fqdn": "combo",
+            "classification.type": "brute-force",
+            "classification.identifier": "ssh-pam-failure",
+            "extra": '{"program":"sshd(pam_unix)","invalid_user":false}',
+        },
+    )
+    # sed -n 64p FILE: ... rhost=d211-116-254-214.rev.krline.net
+    check(
+        rows[64],
+        {
+            "time.source": datetime(2005, 6, 15, 20, 5, 31, tzinfo=UTC),
+            "source.ip": None,
+            "source.fqdn": "d211-116-254-214.rev.krline.net",
+            "classification.identifier": "ssh-pam-failure",
+        },
+    )
+    # sed -n 2p FILE: ... sshd(pam_unix)[19937]: check pass; user unknown (no address)
+    assert 2 not in rows

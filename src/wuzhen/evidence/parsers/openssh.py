@@ -69,7 +69,8 @@ PORT = r"(?: port (?P<port>\d+))?"
 # first " from " (fail2ban's test logs have such lines).
 ENDED = r" port (?P<port>\d+)(?: ssh\d?)?(?:$|: )"
 USER = r"(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?)"
-SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth"]
+# sshd(pam_unix): Linux-PAM before 0.99 named its lines after the service and the module
+SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth", "sshd(pam_unix)"]
 PAM_FAILURE = (
     r"PAM: (?:[Aa]uthentication (?:failure|error)|User not known to the underlying "
     r"authentication module) for "
