@@ -60,6 +60,20 @@ def test_table_summary_and_reasons(cli: CliRunner) -> None:
     assert "successful login" in out
 
 
+def test_a_directory_with_other_files(cli: CliRunner, tmp_path: Path) -> None:
+    sensor = tmp_path / "sensor"
+    sensor.mkdir()
+    (sensor / "auth.log").write_text(SAMPLE.read_text())
+    (sensor / "stats.log").write_text("Date: 11/28/2026 -- 03:16:40 (uptime: 0d, 00h 01m 02s)\n")
+    out = json.loads(_run(cli, "ingest", str(sensor), "--json"))
+    assert [f["path"] for f in out["files"]] == [str(sensor / "auth.log")]
+    assert out["unread"] == [{"path": str(sensor / "stats.log"), "reason": "format not recognised"}]
+    table = _run(cli, "ingest", str(sensor))
+    assert "Files in the directories not read" in table
+    assert "stats.log" in table
+    assert "name it with --format" in table
+
+
 def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:
     log = tmp_path / "mixed.log"
     log.write_text(SAMPLE.read_text() + "this line is not syslog\n")

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -157,6 +158,61 @@ def test_unknown_format_and_missing_file_are_clear_errors(node: Node, tmp_path: 
     with pytest.raises(InputError, match="no such file"):
         node.pipeline.ingest([tmp_path / "absent.log"], OPTIONS)
     assert _events(node).height == 0
+
+
+def test_named_files_of_no_known_format_stop_the_ingest_before_it_reads(
+    node: Node, tmp_path: Path
+) -> None:
+    good = _log(tmp_path, "auth.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    notes = _log(tmp_path, "notes.txt", ["hello"])
+    scan = tmp_path / "capture.pcap"
+    scan.write_bytes(b"\xd4\xc3\xb2\xa1\x02\x00\x04\x00" + bytes(range(256)) * 4)
+    with pytest.raises(InputError) as caught:
+        node.pipeline.ingest([good, notes, scan], OPTIONS)
+    # one message names every such file, and how to go on
+    assert str(caught.value).startswith(f"{notes}, {scan}: format not recognised; give --format")
+    assert _events(node).height == 0
+    with node.db.session() as s:
+        assert s.scalars(select(Evidence)).all() == []
+
+
+def test_files_of_no_known_format_found_in_a_directory_are_listed_not_read(
+    node: Node, tmp_path: Path
+) -> None:
+    sensor = tmp_path / "sensor"
+    (sensor / "old").mkdir(parents=True)
+    _log(sensor, "auth.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    _log(sensor, "README.md", ["# Sensor 4", "", "Logs of the DMZ sensor."])
+    (sensor / "old" / "auth.log.1.gz").write_bytes(
+        gzip.compress((FAILED.format(ip="1.1.1.1", port=2) + "\n").encode())[:-12]
+    )  # cut short: it cannot be decompressed
+    report = node.pipeline.ingest([sensor], OPTIONS)
+    assert [(Path(f.path).name, f.events) for f in report.files] == [("auth.log", 1)]
+    assert [(Path(u.path).relative_to(sensor).as_posix(), u.reason) for u in report.unread] == [
+        ("README.md", "format not recognised"),
+        (
+            "old/auth.log.1.gz",
+            "cannot decompress: Compressed file ended before the end-of-stream marker was reached",
+        ),
+    ]
+    with node.db.session() as s:  # what was not read is no evidence
+        assert [e.name for e in s.scalars(select(Evidence))] == [str(sensor / "auth.log")]
+    # named with a format, the same file is read
+    notes = node.pipeline.ingest([sensor / "README.md"], replace(OPTIONS, format="openssh"))
+    assert (notes.files[0].records, notes.files[0].skipped, notes.files[0].rejects) == (2, 0, 2)
+    # a format for the whole directory reads every file in it (the cut gzip file is an error)
+    with pytest.raises(InputError, match=r"auth\.log\.1\.gz: cannot decompress"):
+        node.pipeline.ingest([sensor], replace(OPTIONS, format="openssh"))
+
+
+def test_a_directory_of_nothing_readable_is_an_error(node: Node, tmp_path: Path) -> None:
+    (tmp_path / "docs").mkdir()
+    _log(tmp_path / "docs", "README.md", ["# Nothing here"])
+    with pytest.raises(InputError, match="no evidence files found: 1 of no format"):
+        node.pipeline.ingest([tmp_path / "docs"], OPTIONS)
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(InputError, match=r"^no evidence files found$"):
+        node.pipeline.ingest([tmp_path / "empty"], OPTIONS)
 
 
 def test_stored_schema_and_day_partitions(node: Node, tmp_path: Path) -> None:

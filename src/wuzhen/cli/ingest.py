@@ -10,9 +10,9 @@ import typer
 from wuzhen.cli._console import byte_progress, console, print_json, render_table
 from wuzhen.cli._node import open_node, owner_of
 from wuzhen.config import Settings
-from wuzhen.errors import InputError
 from wuzhen.evidence import feeds
-from wuzhen.evidence.ingest import IngestOptions, IngestReport, expand
+from wuzhen.evidence.ingest import IngestOptions, IngestReport
+from wuzhen.evidence.inputs import STDIN, expand, survey
 from wuzhen.i18n import _
 from wuzhen.schema.tlp import TLP
 
@@ -76,10 +76,8 @@ def ingest(
         year=year,
         timezone=timezone,
     )
-    files = expand(paths)
-    if not files:
-        raise InputError(_("no evidence files found"))
-    total = sum(Path(f).stat().st_size for f in files if f != "-")
+    found = survey(expand(paths), options.format)
+    total = sum(Path(f).stat().st_size for f, _fmt in found.files if f != STDIN)
     done: dict[str, int] = {}
     with open_node(ctx) as node, byte_progress(enabled=not as_json) as progress:
         task = progress.add_task(_("Ingesting"), total=total or None)
@@ -88,17 +86,28 @@ def ingest(
             done[name] = consumed
             progress.update(task, completed=sum(done.values()))
 
-        report = node.pipeline.ingest(files, options, advance)
+        report = node.pipeline.ingest(found, options, advance)
     if as_json:
         print_json(
             {
                 "ingest": report.ingest_id,
                 "files": [f.as_dict() for f in report.files],
                 "totals": report.totals(),
+                "unread": [{"path": u.path, "reason": u.reason} for u in report.unread],
             }
         )
         return
     _print_report(report)
+    if report.unread:
+        console.print(
+            render_table(
+                _("Files in the directories not read"),
+                [_("File"), _("Why")],
+                [(u.path, u.reason) for u in report.unread],
+                justify=["left", "left"],
+            )
+        )
+        console.print(_("To read one, name it with --format (`wuzhen formats` lists them)."))
 
 
 def _print_report(report: IngestReport) -> None:

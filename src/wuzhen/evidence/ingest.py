@@ -33,6 +33,17 @@ from wuzhen.errors import InputError, WuzhenError
 from wuzhen.evidence import parsers, warmup
 from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
+from wuzhen.evidence.inputs import (
+    GZIP_MAGIC,
+    SAMPLE_BYTES,
+    STDIN,
+    Prefixed,
+    Survey,
+    Unread,
+    detection_sample,
+    expand,
+    survey,
+)
 from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import (
     LINE,
@@ -54,9 +65,7 @@ from wuzhen.schema.tlp import TLP, marking
 
 log = logging.getLogger(__name__)
 
-SAMPLE_BYTES = 256 * 1024
 WORKERS = max(1, min(4, os.cpu_count() or 1))  # batches prepared at the same time
-SAMPLE_LINES = 50
 DAY = "__day"
 EVENT_PART = 0
 REJECT_PART = 1
@@ -110,6 +119,7 @@ class FileSummary:
 class IngestReport:
     ingest_id: str
     files: list[FileSummary]
+    unread: list[Unread] = field(default_factory=list)  # found in directories, not read
 
     def totals(self) -> dict[str, int]:
         keys = ("records", "events", "duplicates", "skipped", "rejects")
@@ -138,58 +148,6 @@ class _Tap:
             pass
 
 
-class _Prefixed:
-    """A stream that first returns ``head``, then the rest of ``rest``."""
-
-    def __init__(self, head: bytes, rest: Any) -> None:
-        self.head = head
-        self.rest = rest
-
-    def read(self, size: int = -1) -> bytes:
-        if self.head:
-            if size < 0 or size >= len(self.head):
-                out, self.head = self.head, b""
-                more: bytes = self.rest.read(-1 if size < 0 else size - len(out))
-                return out + more
-            out, self.head = self.head[:size], self.head[size:]
-            return out
-        data: bytes = self.rest.read(size)
-        return data
-
-
-def detection_sample(head: bytes) -> list[str]:
-    """The lines format detection reads: the first non-blank ones of ``head`` (the first
-    ``SAMPLE_BYTES`` of a file, decompressed)."""
-    text = head.decode("utf-8", errors="replace")
-    lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
-    if len(head) == SAMPLE_BYTES and len(lines) > 1:
-        lines = lines[:-1]  # the last line of a cut sample may be partial
-    return lines
-
-
-def expand(paths: Sequence[str | Path]) -> list[str]:
-    """Files named by ``paths``: directories are walked (hidden entries skipped); ``-`` is stdin."""
-    out: list[str] = []
-    for p in paths:
-        if str(p) == "-":
-            out.append("-")
-            continue
-        path = Path(p)
-        if path.is_dir():
-            out.extend(
-                str(f)
-                for f in sorted(path.rglob("*"))
-                if f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
-        elif path.is_file():
-            out.append(str(path))
-        else:
-            msg = f"no such file or directory: {path}"
-            raise InputError(msg)
-    return out
-
-
 class Pipeline:
     """Runs ingests against one data directory."""
 
@@ -206,15 +164,17 @@ class Pipeline:
         warmup.warm_up(self.attributor, stopping)
 
     def ingest(
-        self, paths: Sequence[str | Path], options: IngestOptions, progress: Progress | None = None
+        self,
+        paths: Sequence[str | Path] | Survey,
+        options: IngestOptions,
+        progress: Progress | None = None,
     ) -> IngestReport:
-        files = expand(paths)
-        if not files:
-            msg = "no evidence files found"
-            raise InputError(msg)
+        """Ingest the files ``paths`` name (or that :func:`.inputs.survey` found)."""
+        found = paths if isinstance(paths, Survey) else survey(expand(paths), options.format)
+        files = found.files
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
-        report = IngestReport(ingest_id, [])
+        report = IngestReport(ingest_id, [], found.unread)
         with self.db.session() as s:
             routing = Routing(basis=rules.get(s, "routing.basis"), table=routing_table(s))
         with self.store.writer_lock():
@@ -222,14 +182,14 @@ class Pipeline:
             seen_ids = KeySet()  # event ids written by this run's earlier files
             routed = notice_ids.Routed(options.owner)  # what the notices freeze
             try:
-                for i, name in enumerate(files):
+                for i, (name, fmt) in enumerate(files):
                     summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
                     report.files.append(summary)
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)
                     _FileRun(
                         self, options, summary, writer, seen_ids, routed, started, last, routing
-                    ).execute(name, progress)
+                    ).execute(name, fmt, progress)
                 now = self.clock.now()
                 manifest, members = self._finish(writer, routed, ingest_id, now)
                 self._commit(report, options, started, now, manifest, members)
@@ -351,9 +311,9 @@ class _FileRun:
         self.ctx = ParseContext(now=observed, year=options.year, timezone=options.timezone)
         self.file_ids: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
 
-    def execute(self, name: str, progress: Progress | None) -> None:
+    def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
         raw: BinaryIO
-        if name == "-":
+        if name == STDIN:
             import sys
 
             raw = sys.stdin.buffer
@@ -362,17 +322,20 @@ class _FileRun:
         try:
             tap = _Tap(raw)
             head = tap.read(SAMPLE_BYTES)
-            stream: Any = _Prefixed(head, tap)
-            if head[:2] == b"\x1f\x8b":
+            stream: Any = Prefixed(head, tap)
+            if head[:2] == GZIP_MAGIC:
                 stream = gzip.GzipFile(fileobj=stream, mode="rb")
             try:
                 sample = stream.read(SAMPLE_BYTES)
             except (OSError, EOFError) as err:
                 msg = f"{name}: cannot decompress: {err}"
                 raise InputError(msg) from err
-            parser = self._parser(sample, name)
+            if fmt:
+                parser = parsers.get(fmt)
+            else:  # standard input
+                parser = parsers.detect(detection_sample(sample), origin=name)
             self.summary.format = parser.name
-            body = _Prefixed(sample, stream)
+            body = Prefixed(sample, stream)
 
             def done() -> None:
                 if progress is not None:
@@ -386,17 +349,12 @@ class _FileRun:
             msg = f"{name}: cannot read: {err}"
             raise InputError(msg) from err
         finally:
-            if name != "-":
+            if name != STDIN:
                 raw.close()
         if not self.last:
             for h1, h2 in self.file_ids:
                 self.seen_ids.add(h1, h2)
         self.file_ids = []
-
-    def _parser(self, sample: bytes, name: str) -> Parser:
-        if self.options.format:
-            return parsers.get(self.options.format)
-        return parsers.detect(detection_sample(sample), origin=name)
 
     def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
         """A document's records, or the blocks of lines a worker splits into records."""

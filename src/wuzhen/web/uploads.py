@@ -20,6 +20,7 @@ from typing import Any, BinaryIO
 
 from wuzhen.errors import InputError, NotFoundError, WuzhenError
 from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.evidence.inputs import renamed
 from wuzhen.i18n import _
 from wuzhen.node import Node
 
@@ -123,7 +124,7 @@ class Uploads:
             )
         except WuzhenError as err:
             with job.lock:
-                job.state, job.error = FAILED, str(err)
+                job.state, job.error = FAILED, renamed(str(err), job.names)
         except Exception:
             # A background thread is a process boundary: log it, show a failure, keep serving.
             log.exception("upload %s failed", job.id)

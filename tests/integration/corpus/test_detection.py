@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from wuzhen.evidence import parsers
-from wuzhen.evidence.ingest import SAMPLE_BYTES, detection_sample
+from wuzhen.evidence.inputs import SAMPLE_BYTES, detection_sample
 
 PARSERS = parsers.all_parsers()
 MARKED = sorted(name for name, p in PARSERS.items() if p.marks)

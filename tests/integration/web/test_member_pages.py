@@ -293,6 +293,22 @@ async def test_upload_runs_the_pipeline_for_my_member(
     assert not any((compact.node.settings.data_dir / "uploads").rglob("*.log"))
 
 
+async def test_an_upload_of_no_known_format_fails_naming_the_file_as_sent(
+    compact: Compact, clients: ClientMaker
+) -> None:
+    client = await clients(compact["us-analyst"])
+    await client.get("/upload")
+    sent = await client.post(
+        "/upload", files={"files": ("notes.txt", b"hello\nworld\n", "text/plain")}, data={}
+    )
+    job = sent.headers["location"].rsplit("/", 1)[1]
+    status = await _finished(client, job)
+    assert status["state"] == "failed"
+    error = str(status["error"])
+    assert error.startswith("notes.txt: format not recognised; give --format")
+    assert str(compact.node.settings.data_dir) not in error  # no server path
+
+
 async def test_upload_needs_a_file(compact: Compact, clients: ClientMaker) -> None:
     client = await clients(compact["us-analyst"])
     await client.get("/upload")

@@ -19,6 +19,7 @@ from wuzhen.api.deps import MemberAccountDep, NodeDep
 from wuzhen.api.models import ERRORS, Page, PageDep
 from wuzhen.errors import InputError
 from wuzhen.evidence.ingest import FileSummary, IngestOptions
+from wuzhen.evidence.inputs import renamed
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.tables import Evidence
 from wuzhen.i18n import _
@@ -198,11 +199,7 @@ def upload_evidence(
         options = IngestOptions(owner=caller.code, tlp=tlp, restrict=restrict, format=format)
         report = in_own_thread(lambda: node.pipeline.ingest([p for p, _n in saved], options))
     except InputError as err:
-        # The pipeline names the files by path: name them as the caller did.
-        message = str(err)
-        for path, name in saved:
-            message = message.replace(str(path), name)
-        raise InputError(message) from err
+        raise InputError(renamed(str(err), {str(p): n for p, n in saved})) from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     names = {str(p): n for p, n in saved}

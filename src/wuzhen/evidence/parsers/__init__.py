@@ -9,7 +9,16 @@ from functools import cache
 from wuzhen.errors import InputError
 from wuzhen.evidence.parsers._base import ParseContext, Parser, ParseResult
 
-__all__ = ["ParseContext", "ParseResult", "Parser", "all_parsers", "detect", "get"]
+__all__ = [
+    "ParseContext",
+    "ParseResult",
+    "Parser",
+    "all_parsers",
+    "best",
+    "detect",
+    "get",
+    "not_recognised",
+]
 
 
 @cache
@@ -40,6 +49,14 @@ MIN_SCORE = 30
 
 def detect(sample: list[str], *, origin: str = "input") -> Parser:
     """The parser most sure it reads ``sample`` (the first non-blank lines of a file)."""
+    parser = best(sample)
+    if parser is None:
+        raise not_recognised([origin])
+    return parser
+
+
+def best(sample: list[str]) -> Parser | None:
+    """As :func:`detect`, or None where no parser is sure enough."""
     scored = sorted(
         (
             (p.sniff(sample) if p.may_read(sample) else 0, i, p)
@@ -48,7 +65,12 @@ def detect(sample: list[str], *, origin: str = "input") -> Parser:
         key=lambda t: (-t[0], t[1]),
     )
     if not scored or scored[0][0] < MIN_SCORE:
-        known = ", ".join(sorted(all_parsers()))
-        msg = f"{origin}: format not recognised; give --format (one of: {known})"
-        raise InputError(msg)
+        return None
     return scored[0][2]
+
+
+def not_recognised(origins: list[str]) -> InputError:
+    """The error for inputs of no format this node reads."""
+    known = ", ".join(sorted(all_parsers()))
+    msg = f"{', '.join(origins)}: format not recognised; give --format (one of: {known})"
+    return InputError(msg)

@@ -1,0 +1,160 @@
+"""What an ingest reads: the files its paths name, and the format of each.
+
+Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, or
+``-`` for standard input. Before anything is read, each file's format is detected from its
+first ``SAMPLE_BYTES`` (decompressed), unless the ingest names one. A file named on its own
+whose format is not recognised is an error, raised before anything is written, for all such
+files at once. A file found by walking a directory is **not read** instead, and the ingest's
+report lists it with the reason: a sensor's directory holds its statistics, licences and
+notes beside its logs. Standard input is detected as it is read.
+"""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wuzhen.errors import InputError
+from wuzhen.evidence import parsers
+
+SAMPLE_BYTES = 256 * 1024
+SAMPLE_LINES = 50
+GZIP_MAGIC = b"\x1f\x8b"
+STDIN = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Input:
+    path: str  # STDIN for standard input
+    walked: bool = False  # found by walking a directory, not named
+
+
+@dataclass(frozen=True, slots=True)
+class Unread:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class Survey:
+    """The files to read, each with its format (None: detected as it is read), and the files
+    found in directories that are not read, with why."""
+
+    files: list[tuple[str, str | None]]
+    unread: list[Unread]
+
+
+class Prefixed:
+    """A stream that first returns ``head``, then the rest of ``rest``."""
+
+    def __init__(self, head: bytes, rest: Any) -> None:
+        self.head = head
+        self.rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            if size < 0 or size >= len(self.head):
+                out, self.head = self.head, b""
+                more: bytes = self.rest.read(-1 if size < 0 else size - len(out))
+                return out + more
+            out, self.head = self.head[:size], self.head[size:]
+            return out
+        data: bytes = self.rest.read(size)
+        return data
+
+
+def detection_sample(head: bytes) -> list[str]:
+    """The lines format detection reads: the first non-blank ones of ``head`` (the first
+    ``SAMPLE_BYTES`` of a file, decompressed)."""
+    text = head.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
+    if len(head) == SAMPLE_BYTES and len(lines) > 1:
+        lines = lines[:-1]  # the last line of a cut sample may be partial
+    return lines
+
+
+def expand(paths: Sequence[str | Path]) -> list[Input]:
+    """The files ``paths`` name: directories are walked (hidden entries skipped)."""
+    out: list[Input] = []
+    for p in paths:
+        if str(p) == STDIN:
+            out.append(Input(STDIN))
+            continue
+        path = Path(p)
+        if path.is_dir():
+            out.extend(
+                Input(str(f), walked=True)
+                for f in sorted(path.rglob("*"))
+                if f.is_file()
+                and not any(part.startswith(".") for part in f.relative_to(path).parts)
+            )
+        elif path.is_file():
+            out.append(Input(str(path)))
+        else:
+            msg = f"no such file or directory: {path}"
+            raise InputError(msg)
+    return out
+
+
+def survey(inputs: Sequence[Input], fmt: str | None = None) -> Survey:
+    """Each input's format: ``fmt`` for all where given, else detected from its content."""
+    if fmt is not None:
+        parsers.get(fmt)  # an unknown name is an error before anything is read
+    files: list[tuple[str, str | None]] = []
+    unread: list[Unread] = []
+    unknown: list[str] = []
+    for item in inputs:
+        if fmt is not None or item.path == STDIN:
+            files.append((item.path, fmt))
+            continue
+        try:
+            parser = parsers.best(detection_sample(_sample(item.path)))
+        except InputError as err:
+            if not item.walked:
+                raise
+            unread.append(Unread(item.path, str(err).removeprefix(f"{item.path}: ")))
+            continue
+        if parser is not None:
+            files.append((item.path, parser.name))
+        elif item.walked:
+            unread.append(Unread(item.path, "format not recognised"))
+        else:
+            unknown.append(item.path)
+    if unknown:
+        raise parsers.not_recognised(unknown)
+    if not files:
+        msg = "no evidence files found"
+        if unread:
+            msg += f": {len(unread)} of no format this node reads (give --format to read them)"
+        raise InputError(msg)
+    return Survey(files, unread)
+
+
+def renamed(message: str, names: Mapping[str, str]) -> str:
+    """``message`` with each path of ``names`` replaced by its name: an uploaded file is
+    named as its sender named it, not by where the server saved it."""
+    for path, name in names.items():
+        message = message.replace(path, name)
+    return message
+
+
+def _sample(path: str) -> bytes:
+    """The first ``SAMPLE_BYTES`` of a file, decompressed."""
+    try:
+        with Path(path).open("rb") as raw:
+            head = raw.read(SAMPLE_BYTES)
+            if head[:2] != GZIP_MAGIC:
+                return head
+            source: Any = Prefixed(head, raw)
+            try:
+                with gzip.GzipFile(fileobj=source, mode="rb") as unzipped:
+                    return unzipped.read(SAMPLE_BYTES)
+            except (OSError, EOFError) as err:
+                msg = f"{path}: cannot decompress: {err}"
+                raise InputError(msg) from err
+    except OSError as err:
+        msg = f"{path}: cannot read: {err}"
+        raise InputError(msg) from err
