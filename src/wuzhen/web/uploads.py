@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from wuzhen.errors import InputError, NotFoundError, WuzhenError
+from wuzhen.evidence import parsers
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.inputs import renamed
 from wuzhen.i18n import _
@@ -51,6 +52,7 @@ class UploadJob:
     folder: Path
     sizes: dict[str, int]  # saved path -> bytes
     names: dict[str, str]  # saved path -> the name the user gave
+    format: str | None = None  # None: detected
     state: str = RUNNING
     error: str = ""
     ingest_id: str = ""
@@ -85,11 +87,20 @@ class Uploads:
         self._lock = threading.Lock()
 
     def start(
-        self, node: Node, *, account: str, member: str, files: list[tuple[str, BinaryIO]]
+        self,
+        node: Node,
+        *,
+        account: str,
+        member: str,
+        files: list[tuple[str, BinaryIO]],
+        fmt: str | None = None,
     ) -> UploadJob:
-        """Save ``files`` (name, stream) and ingest them in a background thread."""
+        """Save ``files`` (name, stream) and ingest them in a background thread, in format
+        ``fmt`` (default: each file's, detected)."""
         if not files:
             raise InputError(_("Choose at least one evidence file."))
+        if fmt is not None:
+            parsers.get(fmt)  # an unknown name is refused before anything is saved
         job_id = secrets.token_urlsafe(12)
         folder = node.settings.data_dir / "uploads" / job_id
         folder.mkdir(parents=True)
@@ -102,7 +113,7 @@ class Uploads:
                 shutil.copyfileobj(stream, out, CHUNK)
             sizes[str(path)] = path.stat().st_size
             names[str(path)] = name
-        job = UploadJob(job_id, account, member, folder, sizes, names)
+        job = UploadJob(job_id, account, member, folder, sizes, names, fmt)
         with self._lock:
             self._jobs[job_id] = job
             while len(self._jobs) > KEEP_JOBS:
@@ -120,7 +131,7 @@ class Uploads:
     def _run(self, node: Node, job: UploadJob) -> None:
         try:
             report = node.pipeline.ingest(
-                list(job.sizes), IngestOptions(owner=job.member), job.progress
+                list(job.sizes), IngestOptions(owner=job.member, format=job.format), job.progress
             )
         except WuzhenError as err:
             with job.lock:

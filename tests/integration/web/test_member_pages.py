@@ -307,6 +307,25 @@ async def test_an_upload_of_no_known_format_fails_naming_the_file_as_sent(
     error = str(status["error"])
     assert error.startswith("notes.txt: format not recognised; give --format")
     assert str(compact.node.settings.data_dir) not in error  # no server path
+    # the form offers every format; chosen, it reads the file as that format
+    form = await client.get("/upload")
+    assert '<option value="openssh">OpenSSH server (syslog / auth.log) (openssh)</option>' in (
+        form.text
+    )
+    sent = await client.post(
+        "/upload",
+        files={"files": ("notes.txt", b"hello\nworld\n", "text/plain")},
+        data={"format": "openssh"},
+    )
+    status = await _finished(client, sent.headers["location"].rsplit("/", 1)[1])
+    assert status["state"] == "done", status
+    (summary,) = status["files"]  # type: ignore[misc]
+    assert (summary["format"], summary["records"], summary["rejects"]) == ("openssh", 2, 2)
+    unknown = await client.post(
+        "/upload", files={"files": ("a.log", b"x\n", "text/plain")}, data={"format": "nope"}
+    )
+    assert unknown.status_code == 422
+    assert "unknown format &#39;nope&#39;" in unknown.text
 
 
 async def test_upload_needs_a_file(compact: Compact, clients: ClientMaker) -> None:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import File, Request, UploadFile
+from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from wuzhen.evidence import parsers
 from wuzhen.web._auth import MemberPost, MemberUser, node_of
 from wuzhen.web._render import render
 from wuzhen.web._route import page_router
@@ -17,17 +18,21 @@ router = page_router()
 
 @router.get("/upload")
 def upload_form(request: Request, user: MemberUser) -> Response:
-    return render(request, "upload.html", {"json_url": "/api/v1/evidence"})
+    formats = sorted((p.title, name) for name, p in parsers.all_parsers().items())
+    return render(request, "upload.html", {"json_url": "/api/v1/evidence", "formats": formats})
 
 
 @router.post("/upload")
 def upload(
-    request: Request, user: MemberPost, files: Annotated[list[UploadFile], File()]
+    request: Request,
+    user: MemberPost,
+    files: Annotated[list[UploadFile], File()],
+    fmt: Annotated[str, Form(alias="format", max_length=64)] = "",
 ) -> Response:
     assert user.member is not None
     given = [(f.filename or "evidence", f.file) for f in files if f.filename]
     job = uploads_of(request.app.state).start(
-        node_of(request), account=user.id, member=user.member, files=given
+        node_of(request), account=user.id, member=user.member, files=given, fmt=fmt or None
     )
     return RedirectResponse(f"/upload/{job.id}", status_code=303)
 
