@@ -56,16 +56,25 @@ def render_table(
     *,
     justify: Sequence[str] = (),
 ) -> Table:
+    """A table of ``rows``; a column is justified as ``justify`` says, else to the right when
+    it holds only numbers, else to the left."""
+    rows = [list(row) for row in rows]
     table = Table(title=title, header_style="bold")
     for i, header in enumerate(headers):
         table.add_column(
             header,
-            justify=justify[i] if i < len(justify) else "left",  # type: ignore[arg-type]
+            justify=justify[i] if i < len(justify) else _justified(rows, i),  # type: ignore[arg-type]
             overflow="fold",
         )
     for row in rows:
         table.add_row(*("" if v is None else str(v) for v in row))
     return table
+
+
+def _justified(rows: list[list[Any]], i: int) -> str:
+    values = [row[i] for row in rows if i < len(row) and row[i] is not None]
+    numbers = values and all(isinstance(v, int | float) and not isinstance(v, bool) for v in values)
+    return "right" if numbers else "left"
 
 
 def print_json(data: Any) -> None:
