@@ -31,6 +31,7 @@ COMPARED = [
     "source.network",
     "source.fqdn",
     "source.url",
+    "source.asn",
     "classification.type",
     "tlp",
     "time.source",
@@ -279,10 +280,20 @@ def test_note_carries_the_attribution_notice() -> None:
     assert not _of_type(silent, "note")
 
 
-def test_events_without_a_source_observable_are_left_out() -> None:
-    bundle = _bundle(_frame([{"source.asn": 64500}, {"source.ip": "198.51.100.1"}]))
-    assert len(_of_type(bundle, "indicator")) == 1
-    empty = _bundle(_frame([{"source.asn": 64500}]))
+def test_an_event_whose_source_is_an_autonomous_system() -> None:
+    # Spamhaus ASN-DROP names networks by their AS only.
+    rows = [{"source.asn": 64500, "source.as_name": "EXAMPLE-AS"}, {"classification.type": "spam"}]
+    bundle = _bundle(_frame(rows))
+    _validate(bundle)
+    (indicator,) = _of_type(bundle, "indicator")  # the event without any source is left out
+    assert indicator["pattern"] == "[autonomous-system:number = 64500]"
+    observed = _bundle(_frame(rows), form="observed-data")
+    _validate(observed)
+    (od,) = _of_type(observed, "observed-data")
+    (sco,) = _of_type(observed, "autonomous-system")
+    assert od["object_refs"] == [sco["id"]] == [stix2.AutonomousSystem(number=64500).id]
+    assert sco["name"] == "EXAMPLE-AS"
+    empty = _bundle(_frame(rows[1:]))
     assert [o["type"] for o in empty["objects"]] == ["identity", "note"]
     _validate(empty)
 
@@ -301,14 +312,23 @@ def _events_of(node: Node, paths: list[Path]) -> pl.DataFrame:
 
 
 def _observed(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    return frame.select(columns).sort(columns, nulls_last=True)
+    """``columns`` of the events, in order; ``time.source`` is the event's time: an event
+    that has none (a Spamhaus list's) is exported at its ``time.observation``."""
+    return (
+        frame.with_columns(pl.coalesce("time.source", "time.observation"))
+        .select(columns)
+        .sort(columns, nulls_last=True)
+    )
 
 
 @pytest.mark.parametrize(
     ("form", "also"),
     [
         ("indicator", ["malware.name"]),
-        ("observed-data", ["source.port", "protocol.transport", "protocol.application"]),
+        (
+            "observed-data",
+            ["source.port", "protocol.transport", "protocol.application", "source.as_name"],
+        ),
     ],
 )
 def test_round_trip_gives_the_same_events(
@@ -324,11 +344,13 @@ def test_round_trip_gives_the_same_events(
                 SAMPLES / "stix" / "bundle-2.1.json",
                 SAMPLES / "stix" / "observed-data-2.0.json",
                 SAMPLES / "openssh" / "auth.log",
+                SAMPLES / "spamhaus-drop-json" / "asndrop.json",
             ],
         )
     finally:
         source.close()
-    assert events.height == 21
+    assert events.height == 24
+    assert events.filter(pl.col("source.ip").is_null())["source.asn"].drop_nulls().len() == 3
     assert set(events["tlp"]) == {"GREEN", "AMBER", "AMBER+STRICT", "RED"}
     path = tmp_path / "export.json"
     bundle = _bundle(events, form=form)
@@ -336,7 +358,7 @@ def test_round_trip_gives_the_same_events(
     path.write_text(json.dumps(bundle))
     summary = sqlite_node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
     assert summary.format == "stix"
-    assert (summary.records, summary.events, summary.rejects) == (len(bundle["objects"]), 21, 0)
+    assert (summary.records, summary.events, summary.rejects) == (len(bundle["objects"]), 24, 0)
     back = sqlite_node.store.scan("events").collect()
     assert _observed(back, COMPARED + also).equals(_observed(events, COMPARED + also))
     if form == "indicator":

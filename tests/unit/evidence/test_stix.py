@@ -272,6 +272,48 @@ def test_a_bad_value_rejects_only_its_own_record() -> None:
     assert result.events["source.ip"].to_list() == ["198.51.100.2"]
 
 
+def test_an_autonomous_system_is_an_observable_where_nothing_else_is() -> None:
+    def asns(pattern: str) -> list[tuple[str | None, int | None]]:
+        return [(e["source.ip"], e["source.asn"]) for e in _events(_bundle(_indicator(pattern)))]
+
+    assert asns("[autonomous-system:number = 64496]") == [(None, 64496)]
+    assert asns("[autonomous-system:number IN (64497, 64498)]") == [(None, 64497), (None, 64498)]
+    # beside an address it is where the address is announced, not a source of its own
+    assert asns("[ipv4-addr:value = '198.51.100.7'] AND [autonomous-system:number = 64499]") == [
+        ("198.51.100.7", None)
+    ]
+    for other in ("!= 64496", "NOT = 64496", "> 64496", "= '64496'"):
+        _, result = _run(_bundle(_indicator(f"[autonomous-system:number {other}]")))
+        assert _reasons(result.skipped) == {"pattern without a network observable": 1}, other
+    _, result = _run(_bundle(_indicator("[autonomous-system:number = 4294967296]")))
+    assert _reasons(result.rejects) == {"autonomous-system number is not an AS number": 1}
+
+
+def test_observed_data_of_an_autonomous_system() -> None:
+    as_sco = {"type": "autonomous-system", "number": 64500, "name": " Example AS "}
+    alone = {
+        "type": "observed-data",
+        "id": "observed-data--1",
+        "first_observed": "2024-01-01T00:00:00Z",
+        "objects": {"0": as_sco},
+    }
+    (event,) = _events(alone)
+    assert (event["source.asn"], event["source.as_name"], event["source.ip"]) == (
+        64500,
+        "Example AS",
+        None,
+    )
+    with_address = alone | {
+        "objects": {"0": {"type": "ipv4-addr", "value": "203.0.113.1"}, "1": as_sco}
+    }
+    (event,) = _events(with_address)
+    assert (event["source.ip"], event["source.asn"], event["source.as_name"]) == (
+        "203.0.113.1",
+        None,
+        None,
+    )
+
+
 # -- indicators: skipped and rejected -----------------------------------------------------
 
 

@@ -6,12 +6,14 @@ never ``raw``, never ``destination.*``):
 - one ``identity`` (the node or member exporting, ``identity_class`` organization), the
   ``created_by_ref`` of everything else;
 - one object per event that has a source observable (``source.ip``, ``source.network``,
-  ``source.fqdn``, ``source.url``; other events are left out), in one of two forms:
+  ``source.fqdn``, ``source.url``, else ``source.asn``: an autonomous system a list such as
+  Spamhaus ASN-DROP names; other events are left out), in one of two forms:
 
   - ``form="indicator"`` (the default: what TIPs and MISP import as detection data): an
     ``indicator`` whose STIX pattern names every source observable of the event, one
     observation expression each, joined by ``AND`` (``[ipv4-addr:value = '198.51.100.7']``;
-    a block is ``[ipv4-addr:value ISSUBSET '198.51.100.0/24']``), ``valid_from`` the
+    a block is ``[ipv4-addr:value ISSUBSET '198.51.100.0/24']``; an event whose source is
+    an autonomous system only, ``[autonomous-system:number = 64496]``), ``valid_from`` the
     event's ``time.source`` (else ``time.observation``), ``indicator_types`` from the
     classification (compromise types: ``compromised``; ``undetermined``:
     ``anomalous-activity``; ``unknown``, ``other``, ``test``: ``unknown``; every other type:
@@ -23,7 +25,8 @@ never ``raw``, never ``destination.*``):
     = the event's time, ``number_observed`` 1) referring to SCOs: ``ipv4-addr`` /
     ``ipv6-addr`` (an address or block), ``domain-name``, ``url``, a ``network-traffic``
     from the address when the event has a source port or protocol, and the
-    ``autonomous-system`` of the address when attribution found it.
+    ``autonomous-system`` of the address when attribution found it (the only SCO of an
+    event whose source is an autonomous system only).
 
   Both carry the classification as the machine tag ``rsit:<taxonomy>="<type>"`` in
   ``labels`` (the MISP RSIT taxonomy, which the ``stix`` parser reads first), the event id as
@@ -41,8 +44,9 @@ objects carry a fixed ``created`` time, an event's objects its ``time.observatio
 exporting the same events again writes the same bundle.
 
 Read back with the ``stix`` parser, an event with one source observable gives the same event
-again (source, classification type, marking, time; and the description, malware, port and
-protocol where the form carries them). An event with several source observables (an address
+again (source, classification type, marking, time -- ``time.observation`` where it had no
+``time.source``; and the description, malware, port, protocol and AS name where the form
+carries them). An event with several source observables (an address
 and a URL, say) gives one event per observable, as any compound pattern does.
 """
 
@@ -144,7 +148,7 @@ _TLP_OF_RANK = {v: k for k, v in RANK.items()}
 
 
 def _prepared(events: pl.DataFrame) -> pl.DataFrame:
-    """The shared fields of the events that have a source observable (and an id and a time),
+    """The shared fields of the events that have a source observable or AS (and an id and a time),
     in event id order, with the texts the STIX objects need as columns."""
     shared = events.select(c for c in SHARED if c in events.columns)
     cols = set(shared.columns)
@@ -174,7 +178,7 @@ def _prepared(events: pl.DataFrame) -> pl.DataFrame:
         col("event_description.text"),
         col("malware.name"),
     ).filter(
-        pl.any_horizontal(pl.col(c).is_not_null() for c in OBSERVABLES)
+        pl.any_horizontal(pl.col(c).is_not_null() for c in (*OBSERVABLES, "source.asn"))
         & pl.col("event.id").is_not_null()
         & pl.coalesce("time.observation", "time.source").is_not_null()
     )
@@ -256,6 +260,8 @@ def _pattern(row: dict[str, Any]) -> str:
         parts.append(f"[url:value = {_quote(row['source.url'])}]")
     if row["source.fqdn"]:
         parts.append(f"[domain-name:value = {_quote(row['source.fqdn'])}]")
+    if not parts:  # the event's source is an autonomous system
+        parts.append(f"[autonomous-system:number = {row['source.asn']}]")
     return " AND ".join(parts)
 
 
@@ -330,6 +336,8 @@ def _observed(row: dict[str, Any], identity_id: str) -> tuple[dict[str, Any], li
         sco("url", {"value": row["source.url"]})
     if row["source.fqdn"]:
         sco("domain-name", {"value": row["source.fqdn"]})
+    if not scos:  # the event's source is an autonomous system
+        sco("autonomous-system", {"number": row["source.asn"]}, name=row["source.as_name"])
     main = _present(
         {
             **_common(row, "observed-data", identity_id),

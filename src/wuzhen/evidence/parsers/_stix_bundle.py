@@ -17,7 +17,12 @@ import polars as pl
 import pyarrow as pa
 
 from wuzhen.evidence.parsers._base import LINE, _flatten, duck
-from wuzhen.evidence.parsers._stix_pattern import OBSERVABLE_TYPES, pattern_observables
+from wuzhen.evidence.parsers._stix_pattern import (
+    AS,
+    OBSERVABLE_TYPES,
+    alone_as,
+    pattern_observables,
+)
 from wuzhen.schema.taxonomy import TYPES
 from wuzhen.schema.tlp import RANK, TLP, TLP2_EXTENSION, TLP2_MARKINGS
 
@@ -107,6 +112,7 @@ STRUCTURE: dict[str, Any] = {
     "definition": {"tlp": V},
     "extensions": {TLP2_EXTENSION: {"tlp_2_0": V}},
     "value": V,
+    "number": V,
     "src_ref": V,
     "dst_ref": V,
     "src_port": V,
@@ -121,6 +127,7 @@ OBSERVABLE_SCHEMA: dict[str, pl.DataType] = {
     OBJ: pl.Int64(),
     "__otype": pl.String(),
     "__value": pl.String(),
+    "__as_name": pl.String(),
     "__sport": pl.String(),
     "__dst": pl.String(),
     "__dport": pl.String(),
@@ -286,8 +293,9 @@ def _indicator_observables(objs: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFra
 
 def _observables(frame: pl.DataFrame) -> pl.DataFrame:
     """``frame`` (ordered by object, then observable) with every column of
-    :data:`OBSERVABLE_SCHEMA` (nulls where absent) and the observable's index ``__k``."""
-    return frame.select(
+    :data:`OBSERVABLE_SCHEMA` (nulls where absent) and the observable's index ``__k``; an
+    autonomous system only where its object names no other observable."""
+    return alone_as(frame, OBJ).select(
         *(
             pl.col(c).cast(t) if c in frame.columns else pl.lit(None, t).alias(c)
             for c, t in OBSERVABLE_SCHEMA.items()
@@ -299,6 +307,8 @@ def _observables(frame: pl.DataFrame) -> pl.DataFrame:
 SCO_FIELDS = [
     "type",
     "value",
+    "number",
+    "name",
     "src_ref",
     "dst_ref",
     "src_port",
@@ -388,15 +398,18 @@ def _observed_observables(objs: pl.DataFrame) -> pl.DataFrame:
     referenced = pl.concat(
         [traffic.select(OBJ, "scope", pl.col(end).alias("key")) for end in ("src_ref", "dst_ref")]
     ).drop_nulls()
+    is_as = pl.col("type") == AS
+    value = pl.when(is_as).then(pl.col("number")).otherwise(pl.col("value"))
     alone = (
-        members.filter(pl.col("type").is_in(OBSERVABLE_TYPES) & pl.col("value").is_not_null())
+        members.filter(pl.col("type").is_in(OBSERVABLE_TYPES) & value.is_not_null())
         .join(referenced, on=[OBJ, "scope", "key"], how="anti")
         .select(
             OBJ,
             "__seq",
             "pos",
             pl.col("type").alias("__otype"),
-            pl.col("value").alias("__value"),
+            value.alias("__value"),
+            pl.when(is_as).then(pl.col("name")).alias("__as_name"),
             pl.col("object_marking_refs").alias("__omarks"),
             pl.col("key").alias("__sco"),
         )

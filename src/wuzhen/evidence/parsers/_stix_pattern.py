@@ -4,8 +4,8 @@ A pattern is cut into tokens (:data:`TOKEN`) and the tokens exploded into one fr
 the structure checks are column expressions over neighbouring tokens: a pattern with text
 that is no STIX token, with unbalanced brackets or a misplaced operator is not STIX
 patterning. Its observables are the comparisons ``ipv4-addr:value``, ``ipv6-addr:value``,
-``domain-name:value`` or ``url:value`` with ``=``, ``IN (...)`` or (for addresses)
-``ISSUBSET``, not negated.
+``domain-name:value`` or ``url:value`` with a string, and ``autonomous-system:number`` with an
+integer, by ``=``, ``IN (...)`` or (for addresses) ``ISSUBSET``, not negated.
 """
 
 from __future__ import annotations
@@ -17,10 +17,20 @@ _NAME = r"[A-Za-z0-9_-]+"
 PATH = rf"[a-z0-9][a-z0-9-]*:(?:{_NAME}|{STR})(?:\.(?:{_NAME}|{STR})|\[(?:\*|\d+)\])*"
 OPS = r"<=|>=|!=|<>|=|<|>|(?:IN|LIKE|MATCHES|ISSUBSET|ISSUPERSET)\b"
 KEYWORDS = r"(?:AND|OR|NOT|FOLLOWEDBY|EXISTS|WITHIN|SECONDS|REPEATS|TIMES|START|STOP|true|false)\b"
-OBSERVABLE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url")
-SUPPORTED = r"(?:ipv4-addr|ipv6-addr|domain-name|url):value"
-#: A comparison of a supported property with a string or a set of strings: one token.
-COMPARISON = rf"{SUPPORTED}\s*(?:NOT\s+)?(?:{OPS})\s*(?:{STR}|\(\s*{STR}(?:\s*,\s*{STR})*\s*\))"
+#: The SCO types whose values are network observables (an autonomous system is one only
+#: where nothing else is: beside an address, it is where the address is announced).
+OBSERVABLE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "autonomous-system")
+AS = "autonomous-system"
+SUPPORTED = r"(?:(?:ipv4-addr|ipv6-addr|domain-name|url):value|autonomous-system:number)"
+_INT = r"\d+"
+#: A comparison of a supported property with a string or an integer, or a set of them: one
+#: token.
+COMPARISON = (
+    rf"(?:ipv4-addr|ipv6-addr|domain-name|url):value\s*(?:NOT\s+)?(?:{OPS})\s*"
+    rf"(?:{STR}|\(\s*{STR}(?:\s*,\s*{STR})*\s*\))"
+    rf"|autonomous-system:number\s*(?:NOT\s+)?(?:{OPS})\s*"
+    rf"(?:{_INT}|\(\s*{_INT}(?:\s*,\s*{_INT})*\s*\))"
+)
 #: Every token of STIX patterning. The comparison comes first, and string literals are
 #: whole tokens, so nothing inside a string is ever read as a comparison.
 TOKEN = rf"{COMPARISON}|[tbh]?{STR}|{PATH}|{OPS}|{KEYWORDS}|[\[\]\(\),]|[+-]?\d+(?:\.\d+)?"
@@ -88,7 +98,14 @@ def pattern_observables(patterns: pl.DataFrame, key: str) -> tuple[pl.DataFrame,
         tokens.join(pattern_bad.filter(~pl.col("__pattern_bad")), on=key, maintain_order="left")
         .filter(t.str.contains(head).fill_null(False))
         .filter(supported)
-        .select(key, otype.alias("__otype"), t.str.extract_all(STR).alias("__value"))
+        .select(
+            key,
+            otype.alias("__otype"),
+            pl.when(otype == AS)
+            .then(t.str.extract_all(_INT))  # the path holds no digit
+            .otherwise(t.str.extract_all(STR))
+            .alias("__value"),
+        )
         .explode("__value")
         .with_columns(
             pl.col("__value")
@@ -99,3 +116,10 @@ def pattern_observables(patterns: pl.DataFrame, key: str) -> tuple[pl.DataFrame,
         .unique([key, "__otype", "__value"], keep="first", maintain_order=True)
     )
     return values, pattern_bad
+
+
+def alone_as(observables: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``observables`` without the autonomous systems of an object (``key``) that names an
+    address, a name or a URL too."""
+    is_as = pl.col("__otype") == AS
+    return observables.filter(~is_as | ((~is_as).sum().over(key) == 0))

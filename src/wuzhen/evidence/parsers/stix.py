@@ -18,8 +18,10 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   comparison ``ipv4-addr:value``, ``ipv6-addr:value``, ``domain-name:value`` or ``url:value``
   with ``=`` (or ``IN (...)``: one observable per value; or, for addresses, ``ISSUBSET``),
   wherever it stands in the pattern (``[a] OR [b]``, ``[x AND y]``, ``FOLLOWEDBY``, with
-  qualifiers). Negated comparisons (``NOT``, ``!=``) and other operators or object types
-  are not observables; the same observable twice in one pattern is one observable. The
+  qualifiers); ``autonomous-system:number`` with ``=`` or ``IN (...)`` where the pattern
+  names none of those (beside an address, an AS is where the address is announced).
+  Negated comparisons (``NOT``, ``!=``) and other operators or object types are not
+  observables; the same observable twice in one pattern is one observable. The
   pattern is tokenized strictly (``_stix_pattern.TOKEN``): a pattern with text that is no
   STIX token or with unbalanced brackets is rejected. ``time.source`` is ``valid_from``; the
   indicator's ``name`` (else its ``description``) is ``event_description.text``.
@@ -28,7 +30,8 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   observable: its ``src_ref`` address or name, with ``src_port``, ``protocols`` (transport,
   application) and its ``dst_ref`` address and ``dst_port`` as ``destination.*``; an address,
   name or URL that no network-traffic references is an observable of its own (those it
-  references are not). ``time.source`` is ``first_observed``.
+  references are not); an ``autonomous-system`` is one where there is none of those.
+  ``time.source`` is ``first_observed``.
 - ``sighting`` of an indicator in the bundle: one event per observable of that indicator,
   ``time.source`` its ``first_seen`` (else ``last_seen``), classified like the indicator;
   ``count``, ``first_seen``, ``last_seen`` go to ``extra`` (a sighting is one event, however
@@ -36,7 +39,8 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   figures by a number nobody checked).
 
 Field mapping: an address is ``source.ip``, a block (a value with ``/``) ``source.network``;
-a domain name ``source.fqdn`` (lower case, no final dot); a URL ``source.url``.
+a domain name ``source.fqdn`` (lower case, no final dot); a URL ``source.url``; an
+autonomous system ``source.asn`` (and its SCO's ``name`` ``source.as_name``).
 ``evidence.ref`` is the object's id. ``malware.name`` is the name (lower case) of the
 malware object an ``indicates`` relationship in the bundle links the indicator to (left
 null, with every name in ``extra.malware``, when it names several). ``feed.provider`` is the
@@ -103,7 +107,7 @@ from wuzhen.evidence.parsers._stix_bundle import (
     K,
     resolve,
 )
-from wuzhen.evidence.parsers._stix_pattern import OBSERVABLE_TYPES
+from wuzhen.evidence.parsers._stix_pattern import AS, OBSERVABLE_TYPES
 from wuzhen.schema.fields import TRANSPORTS
 from wuzhen.schema.tlp import RANK
 
@@ -338,6 +342,7 @@ def _context(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("id").alias("__id"),
         "__otype",
         "__value",
+        "__as_name",
         "__sport",
         "__dst",
         "__dport",
@@ -372,6 +377,7 @@ def _events(part: pl.DataFrame, ctx: ParseContext) -> tuple[pl.DataFrame, pl.Dat
     host = value.str.to_lowercase().str.strip_suffix(".")
     is_addr = otype.is_in(OBSERVABLE_TYPES[:2])
     block = value.str.contains("/", literal=True)
+    asn = pl.when(otype == AS).then(value.cast(pl.UInt32, strict=False))
     frame = part.with_columns(
         parse_time(pl.col("__time"), TIME_FORMATS, ctx.timezone).alias("time.source")
     )
@@ -384,6 +390,8 @@ def _events(part: pl.DataFrame, ctx: ParseContext) -> tuple[pl.DataFrame, pl.Dat
         .then(pl.lit("domain-name value is not a host name"))
         .when((otype == "url") & ~value.str.contains(URL))
         .then(pl.lit("url value is not a URL"))
+        .when((otype == AS) & asn.is_null())
+        .then(pl.lit("autonomous-system number is not an AS number"))
         .when(pl.col("__time").is_not_null() & pl.col("time.source").is_null())
         .then(pl.format("unreadable {}", pl.col("__time_field")))
     )
@@ -401,6 +409,8 @@ def _events(part: pl.DataFrame, ctx: ParseContext) -> tuple[pl.DataFrame, pl.Dat
         pl.when(is_addr & block).then(value).alias("source.network"),
         pl.when(otype == "domain-name").then(host).alias("source.fqdn"),
         pl.when(otype == "url").then(value).alias("source.url"),
+        asn.cast(pl.Int64).alias("source.asn"),
+        pl.when(otype == AS).then(pl.col("__as_name").str.strip_chars()).alias("source.as_name"),
         as_port(pl.col("__sport")).alias("source.port"),
         pl.when(dst.str.contains(IPV4) | dst.str.contains(IPV6)).then(dst).alias("destination.ip"),
         as_port(pl.col("__dport")).alias("destination.port"),
