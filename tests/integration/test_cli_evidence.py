@@ -105,6 +105,9 @@ def test_stats_origins(cli: CliRunner) -> None:
     assert str(by["US"]["per_million_ipv4"]) not in table
     asns = json.loads(_run(cli, "stats", "origins", "--by", "asn", "--json"))
     assert {r["source.asn"] for r in asns} >= {15169, 21859, 13335}
+    table = _run(cli, "stats", "origins", "--by", "asn")
+    assert "AS21859 " in table  # the AS as people write it; its name flush left beside it
+    assert "│ Zenlayer Inc" in table
 
 
 def test_errors_are_messages(

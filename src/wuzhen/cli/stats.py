@@ -60,11 +60,12 @@ def origins(
             (cc, n, "" if ipv4 is None else f"{ipv4:,}", "" if rate is None else f"{rate:.4g}")
             for cc, n, ipv4, rate in rows
         )
+        justify = ["left", "right", "right", "right"]
+    else:
+        rows = ((_("no AS") if asn is None else f"AS{asn}", n, name) for asn, n, name in rows)
+        justify = ["left", "right", "left"]
     console.print(
         render_table(
-            _("Origins: distinct (address, classification, day)"),
-            headers,
-            rows,
-            justify=["left", "right", "right", "right"],
+            _("Origins: distinct (address, classification, day)"), headers, rows, justify=justify
         )
     )

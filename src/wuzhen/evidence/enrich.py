@@ -79,6 +79,9 @@ class Attributor:
             c.zip_with(k, events[c.name].cast(c.dtype)) if c.name in events.columns else c
             for c, k in zip(columns, keep, strict=True)
         ]
+        columns[ATTRIBUTED.index("source.as_name")] = self._named(
+            columns[ATTRIBUTED.index("source.asn")], columns[ATTRIBUTED.index("source.as_name")]
+        )
         out = events.with_columns(columns)
         reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
         out = out.with_columns(reason.otherwise(None).alias(REASON))
@@ -86,6 +89,15 @@ class Attributor:
         if hosts:
             out = out.with_columns(_tld_cc(out.select(pl.coalesce(hosts)).to_series()))
         return out
+
+    def _named(self, asn: pl.Series, name: pl.Series) -> pl.Series:
+        """``name``, with the snapshot's name of the AS where a record states an AS the
+        address is not found in (a documentation address, an ASN-only list) and no name."""
+        missing = name.is_null() & asn.is_not_null()
+        if not missing.any():
+            return name
+        rows = missing.arg_true()
+        return name.scatter(rows, self.snapshot.as_names(asn.gather(rows)))
 
     def route(self, events: pl.DataFrame, routing: Routing) -> pl.DataFrame:
         """Set the route from the registration (or location) country."""

@@ -88,6 +88,15 @@ class Snapshot:
             return str(self.asn_names[i].as_py())
         return None
 
+    def as_names(self, asns: pl.Series) -> pl.Series:
+        """:meth:`as_name` of each AS number of ``asns`` (null where it has none)."""
+        numbers = asns.cast(pl.Int64).fill_null(-1).to_numpy()
+        pos = np.searchsorted(self.asn_numbers, numbers)
+        pos = np.minimum(pos, max(len(self.asn_numbers) - 1, 0))
+        found = (self.asn_numbers[pos] == numbers) if len(self.asn_numbers) else numbers < -1
+        index = pl.Series(np.where(found, pos, len(self.asn_numbers)))
+        return self.names["asn_names"].gather(index).alias(asns.name)
+
     def registered_ipv4(self) -> dict[str, int]:
         """IPv4 addresses registered to each country (special-purpose space excluded)."""
         t = self.v4
