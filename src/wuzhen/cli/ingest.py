@@ -104,7 +104,6 @@ def ingest(
                 _("Files in the directories not read"),
                 [_("File"), _("Why")],
                 [(u.path, u.reason) for u in report.unread],
-                justify=["left", "left"],
             )
         )
         console.print(_("To read one, name it with --format (`wuzhen formats` lists them)."))
