@@ -41,6 +41,12 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
 
     assert _run(cli, "events", "--count").strip() == "10"
     assert _run(cli, "events", "--count", "--member", "CN").strip() == "3"
+    # a state by any of its codes; an unknown code is an error, not an empty answer
+    assert _run(cli, "events", "--count", "--member", "chn").strip() == "3"
+    assert _run(cli, "events", "--count", "--owner", "156").strip() == "10"
+    unknown = cli.invoke(app, ["events", "--count", "--member", "UK"])
+    assert unknown.exit_code != 0
+    assert "--member UK: no state has this code" in str(unknown.exception)
     csv_out = tmp_path / "events.csv"
     _run(cli, "events", "--output-format", "csv", "--output", str(csv_out))
     assert pl.read_csv(csv_out).height == 10
