@@ -4,12 +4,14 @@ deduplication across files and batches, retraction, atomic commits, the writer l
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import os
 import signal
 import subprocess
 import sys
 import time
+import zipfile
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -203,6 +205,45 @@ def test_files_of_no_known_format_found_in_a_directory_are_listed_not_read(
     # a format for the whole directory reads every file in it (the cut gzip file is an error)
     with pytest.raises(InputError, match=r"auth\.log\.1\.gz: cannot decompress"):
         node.pipeline.ingest([sensor], replace(OPTIONS, format="openssh"))
+
+
+def test_zip_archives_of_one_file(
+    node: Node, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # abuse.ch serves its dumps as zip archives of one file (URLhaus csv.txt.zip)
+    lines = [FAILED.format(ip="8.8.8.8", port=1), FAILED.format(ip="1.1.1.1", port=2)]
+    archive = tmp_path / "auth.log.zip"
+    with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("logs/", "")  # a folder entry is no file
+        z.writestr("logs/auth.log", "\n".join(lines) + "\n")
+    (f,) = node.pipeline.ingest([archive], OPTIONS).files
+    assert (f.format, f.records, f.events) == ("openssh", 2, 2)
+    # the evidence is the archive as received
+    assert f.sha256 == hashlib.sha256(archive.read_bytes()).hexdigest()
+    assert f.size == archive.stat().st_size
+    (again,) = node.pipeline.ingest([archive], OPTIONS).files
+    assert (again.events, again.duplicates) == (0, 2)
+
+    several = tmp_path / "folder" / "several.zip"
+    several.parent.mkdir()
+    with zipfile.ZipFile(several, "w") as z:
+        z.writestr("a.log", lines[0])
+        z.writestr("b.log", lines[1])
+    with pytest.raises(InputError, match="a zip archive of 2 files; unzip it and ingest"):
+        node.pipeline.ingest([several], OPTIONS)
+    report = node.pipeline.ingest([several.parent, archive], OPTIONS)
+    assert [u.reason for u in report.unread] == [
+        "a zip archive of 2 files; unzip it and ingest the folder"
+    ]
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(archive.read_bytes()[:40])
+    with pytest.raises(InputError, match=r"damaged\.zip: cannot"):
+        node.pipeline.ingest([damaged], OPTIONS)
+    stdin = io.BytesIO(archive.read_bytes())
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(stdin))
+    with pytest.raises(InputError, match="a zip archive is read from its file, not a pipe"):
+        node.pipeline.ingest(["-"], replace(OPTIONS, format="openssh"))
+    assert _events(node).height == 2
 
 
 def test_a_directory_of_nothing_readable_is_an_error(node: Node, tmp_path: Path) -> None:

@@ -22,7 +22,10 @@ def ingest(
     paths: Annotated[
         list[str],
         typer.Argument(
-            help=_("Files or directories of evidence (gzip accepted; - for standard input)."),
+            help=_(
+                "Files or directories of evidence (gzip and one-file zip accepted; - for "
+                "standard input)."
+            ),
             show_default=False,
         ),
     ],

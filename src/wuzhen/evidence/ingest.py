@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import IO, Any, BinaryIO
 
 import numpy as np
 import polars as pl
@@ -34,15 +34,18 @@ from wuzhen.evidence import parsers, warmup
 from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.inputs import (
+    DAMAGED,
     GZIP_MAGIC,
     SAMPLE_BYTES,
     STDIN,
+    ZIP_MAGIC,
     Prefixed,
     Survey,
     Unread,
     detection_sample,
     expand,
     survey,
+    zip_member,
 )
 from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import (
@@ -313,6 +316,7 @@ class _FileRun:
 
     def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
         raw: BinaryIO
+        member: IO[bytes] | None = None  # the file of a zip archive
         if name == STDIN:
             import sys
 
@@ -325,9 +329,15 @@ class _FileRun:
             stream: Any = Prefixed(head, tap)
             if head[:2] == GZIP_MAGIC:
                 stream = gzip.GzipFile(fileobj=stream, mode="rb")
+            elif head[:4] == ZIP_MAGIC:
+                if name == STDIN:
+                    msg = "standard input: a zip archive is read from its file, not a pipe"
+                    raise InputError(msg)
+                tap.drain()  # the archive's digest and size; its file is read from the path
+                stream = member = zip_member(name)
             try:
                 sample = stream.read(SAMPLE_BYTES)
-            except (OSError, EOFError) as err:
+            except (*DAMAGED, OSError, EOFError) as err:
                 msg = f"{name}: cannot decompress: {err}"
                 raise InputError(msg) from err
             if fmt:
@@ -345,10 +355,12 @@ class _FileRun:
             tap.drain()
             self.summary.sha256 = tap.sha256.hexdigest()
             self.summary.size = tap.count
-        except (OSError, EOFError) as err:
+        except (*DAMAGED, OSError, EOFError) as err:
             msg = f"{name}: cannot read: {err}"
             raise InputError(msg) from err
         finally:
+            if member is not None:
+                member.close()
             if name != STDIN:
                 raw.close()
         if not self.last:

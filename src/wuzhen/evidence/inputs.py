@@ -1,8 +1,9 @@
 """What an ingest reads: the files its paths name, and the format of each.
 
-Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, or
-``-`` for standard input. Before anything is read, each file's format is detected from its
-first ``SAMPLE_BYTES`` (decompressed), unless the ingest names one. A file named on its own
+Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, zip
+archives of one file (as abuse.ch serves its dumps), or ``-`` for standard input. Before
+anything is read, each file's format is detected from its first ``SAMPLE_BYTES``
+(decompressed), unless the ingest names one. A file named on its own
 whose format is not recognised is an error, raised before anything is written, for all such
 files at once. A file found by walking a directory is **not read** instead, and the ingest's
 report lists it with the reason: a sensor's directory holds its statistics, licences and
@@ -12,10 +13,12 @@ notes beside its logs. Standard input is detected as it is read.
 from __future__ import annotations
 
 import gzip
+import zipfile
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from wuzhen.errors import InputError
 from wuzhen.evidence import parsers
@@ -23,6 +26,9 @@ from wuzhen.evidence import parsers
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 50
 GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+#: What reading a damaged compressed file can raise, besides OSError and EOFError.
+DAMAGED = (zipfile.BadZipFile, zlib.error)
 STDIN = "-"
 
 
@@ -141,11 +147,28 @@ def renamed(message: str, names: Mapping[str, str]) -> str:
     return message
 
 
+def zip_member(path: str) -> IO[bytes]:
+    """The one file of the zip archive at ``path``, open to read (the caller closes it)."""
+    try:
+        with zipfile.ZipFile(path) as archive:  # the open member keeps the file open
+            files = [i for i in archive.infolist() if not i.is_dir()]
+            if len(files) != 1:
+                msg = f"{path}: a zip archive of {len(files)} files; unzip it and ingest the folder"
+                raise InputError(msg)
+            return archive.open(files[0])
+    except (*DAMAGED, OSError, RuntimeError) as err:  # RuntimeError: encrypted
+        msg = f"{path}: cannot unzip: {err}"
+        raise InputError(msg) from err
+
+
 def _sample(path: str) -> bytes:
     """The first ``SAMPLE_BYTES`` of a file, decompressed."""
     try:
         with Path(path).open("rb") as raw:
             head = raw.read(SAMPLE_BYTES)
+            if head[:4] == ZIP_MAGIC:
+                with zip_member(path) as member:
+                    return member.read(SAMPLE_BYTES)
             if head[:2] != GZIP_MAGIC:
                 return head
             source: Any = Prefixed(head, raw)
@@ -155,6 +178,6 @@ def _sample(path: str) -> bytes:
             except (OSError, EOFError) as err:
                 msg = f"{path}: cannot decompress: {err}"
                 raise InputError(msg) from err
-    except OSError as err:
+    except (*DAMAGED, OSError, EOFError) as err:
         msg = f"{path}: cannot read: {err}"
         raise InputError(msg) from err

@@ -180,7 +180,9 @@ def _save(uploads: list[UploadFile], folder: FilePath) -> list[tuple[FilePath, s
 def upload_evidence(
     node: NodeDep,
     caller: MemberAccountDep,
-    files: Annotated[list[UploadFile], File(description="Evidence files (gzip accepted).")],
+    files: Annotated[
+        list[UploadFile], File(description="Evidence files (gzip and one-file zip accepted).")
+    ],
     tlp: Annotated[TLP, Form(description="Marking of records that carry none.")] = TLP.AMBER,
     restrict: Annotated[
         TLP | None, Form(description="No event is marked less restrictively than this.")
