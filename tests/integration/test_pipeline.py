@@ -235,6 +235,10 @@ def test_zip_archives_of_one_file(
     assert [u.reason for u in report.unread] == [
         "a zip archive of 2 files; unzip it and ingest the folder"
     ]
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(InputError, match="an empty zip archive"):
+        node.pipeline.ingest([empty], OPTIONS)
     damaged = tmp_path / "damaged.zip"
     damaged.write_bytes(archive.read_bytes()[:40])
     with pytest.raises(InputError, match=r"damaged\.zip: cannot"):

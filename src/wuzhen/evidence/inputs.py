@@ -3,11 +3,11 @@
 Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, zip
 archives of one file (as abuse.ch serves its dumps), or ``-`` for standard input. Before
 anything is read, each file's format is detected from its first ``SAMPLE_BYTES``
-(decompressed), unless the ingest names one. A file named on its own
-whose format is not recognised is an error, raised before anything is written, for all such
-files at once. A file found by walking a directory is **not read** instead, and the ingest's
-report lists it with the reason: a sensor's directory holds its statistics, licences and
-notes beside its logs. Standard input is detected as it is read.
+(decompressed), unless the ingest names one. A file named on its own whose format is not
+recognised is an error, raised before anything is written, for all such files at once. A file
+found by walking a directory is **not read** instead, and the ingest's report lists it with
+the reason: a sensor's directory holds its statistics, licences and notes beside its logs.
+Standard input is detected as it is read.
 """
 
 from __future__ import annotations
@@ -152,11 +152,15 @@ def zip_member(path: str) -> IO[bytes]:
     try:
         with zipfile.ZipFile(path) as archive:  # the open member keeps the file open
             files = [i for i in archive.infolist() if not i.is_dir()]
-            if len(files) != 1:
+            if not files:
+                msg = f"{path}: an empty zip archive"
+                raise InputError(msg)
+            if len(files) > 1:
                 msg = f"{path}: a zip archive of {len(files)} files; unzip it and ingest the folder"
                 raise InputError(msg)
             return archive.open(files[0])
-    except (*DAMAGED, OSError, RuntimeError) as err:  # RuntimeError: encrypted
+    # RuntimeError: encrypted; NotImplementedError: a compression zipfile does not read
+    except (*DAMAGED, OSError, RuntimeError, NotImplementedError) as err:
         msg = f"{path}: cannot unzip: {err}"
         raise InputError(msg) from err
 
