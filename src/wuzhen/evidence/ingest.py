@@ -329,7 +329,7 @@ class _FileRun:
             stream: Any = Prefixed(head, tap)
             if head[:2] == GZIP_MAGIC:
                 stream = gzip.GzipFile(fileobj=stream, mode="rb")
-            elif head[:4] == ZIP_MAGIC:
+            elif head[:4] in ZIP_MAGIC:
                 if name == STDIN:
                     msg = "standard input: a zip archive is read from its file, not a pipe"
                     raise InputError(msg)

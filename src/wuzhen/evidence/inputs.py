@@ -26,7 +26,7 @@ from wuzhen.evidence import parsers
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 50
 GZIP_MAGIC = b"\x1f\x8b"
-ZIP_MAGIC = b"PK\x03\x04"
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a file's header; the end of an empty archive
 #: What reading a damaged compressed file can raise, besides OSError and EOFError.
 DAMAGED = (zipfile.BadZipFile, zlib.error)
 STDIN = "-"
@@ -170,7 +170,7 @@ def _sample(path: str) -> bytes:
     try:
         with Path(path).open("rb") as raw:
             head = raw.read(SAMPLE_BYTES)
-            if head[:4] == ZIP_MAGIC:
+            if head[:4] in ZIP_MAGIC:
                 with zip_member(path) as member:
                     return member.read(SAMPLE_BYTES)
             if head[:2] != GZIP_MAGIC:
