@@ -75,12 +75,20 @@ class Snapshot:
             )
             for name in FIELDS
         }
-        asn = out["asn"]
-        pos = np.searchsorted(self.asn_numbers, asn).astype(np.int64)
-        pos = np.minimum(pos, max(len(self.asn_numbers) - 1, 0))
-        found = (asn != 0) & (self.asn_numbers[pos] == asn) if len(self.asn_numbers) else asn < 0
-        out["asname"] = np.where(found, pos, -1).astype(np.int32)
+        out["asname"] = self._name_positions(out["asn"]).astype(np.int32)
         return out
+
+    def _name_positions(self, asns: npt.NDArray[np.integer[Any]]) -> npt.NDArray[np.int64]:
+        """Each AS number's position in the AS name list (-1: no name; 0 is no AS)."""
+        numbers = asns.astype(np.int64)
+        pos = np.searchsorted(self.asn_numbers, numbers).astype(np.int64)
+        pos = np.minimum(pos, max(len(self.asn_numbers) - 1, 0))
+        found = (
+            (numbers > 0) & (self.asn_numbers[pos] == numbers)
+            if len(self.asn_numbers)
+            else numbers < 0
+        )
+        return np.where(found, pos, -1)
 
     def as_name(self, asn: int) -> str | None:
         i = int(np.searchsorted(self.asn_numbers, asn))
@@ -90,11 +98,8 @@ class Snapshot:
 
     def as_names(self, asns: pl.Series) -> pl.Series:
         """:meth:`as_name` of each AS number of ``asns`` (null where it has none)."""
-        numbers = asns.cast(pl.Int64).fill_null(-1).to_numpy()
-        pos = np.searchsorted(self.asn_numbers, numbers)
-        pos = np.minimum(pos, max(len(self.asn_numbers) - 1, 0))
-        found = (self.asn_numbers[pos] == numbers) if len(self.asn_numbers) else numbers < -1
-        index = pl.Series(np.where(found, pos, len(self.asn_numbers)))
+        pos = self._name_positions(asns.cast(pl.Int64).fill_null(0).to_numpy())
+        index = pl.Series(np.where(pos < 0, len(self.asn_numbers), pos))  # the last: null
         return self.names["asn_names"].gather(index).alias(asns.name)
 
     def registered_ipv4(self) -> dict[str, int]:

@@ -195,16 +195,15 @@ def upload_evidence(
         raise InputError(_("Upload 1 to {n} files.").format(n=MAX_FILES))
     folder = node.settings.data_dir / "uploads" / secrets.token_hex(8)
     folder.mkdir(parents=True)
-    saved: list[tuple[FilePath, str]] = []
+    names: dict[str, str] = {}  # saved path -> the name the caller gave
     try:
-        saved = _save(files, folder)
+        names = {str(p): n for p, n in _save(files, folder)}
         options = IngestOptions(owner=caller.code, tlp=tlp, restrict=restrict, format=format)
-        report = in_own_thread(lambda: node.pipeline.ingest([p for p, _n in saved], options))
+        report = in_own_thread(lambda: node.pipeline.ingest(list(names), options))
     except InputError as err:
-        raise InputError(renamed(str(err), {str(p): n for p, n in saved})) from err
+        raise InputError(renamed(str(err), names)) from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    names = {str(p): n for p, n in saved}
     return IngestPublic(
         ingest_id=report.ingest_id,
         files=[_summary(f, names.get(f.path, f.path)) for f in report.files],

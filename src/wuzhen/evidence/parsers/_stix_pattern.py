@@ -21,16 +21,21 @@ KEYWORDS = r"(?:AND|OR|NOT|FOLLOWEDBY|EXISTS|WITHIN|SECONDS|REPEATS|TIMES|START|
 #: where nothing else is: beside an address, it is where the address is announced).
 OBSERVABLE_TYPES = ("ipv4-addr", "ipv6-addr", "domain-name", "url", "autonomous-system")
 AS = "autonomous-system"
-SUPPORTED = r"(?:(?:ipv4-addr|ipv6-addr|domain-name|url):value|autonomous-system:number)"
 _INT = r"\d+"
+_TEXT_PATH = rf"(?:{'|'.join(OBSERVABLE_TYPES[:4])}):value"  # compared with strings
+_AS_PATH = rf"{AS}:number"  # compared with integers
+SUPPORTED = rf"(?:{_TEXT_PATH}|{_AS_PATH})"
+
+
+def _comparison(path: str, literal: str) -> str:
+    """``path`` compared with ``literal`` or a set of them."""
+    one_or_set = rf"(?:{literal}|\(\s*{literal}(?:\s*,\s*{literal})*\s*\))"
+    return rf"{path}\s*(?:NOT\s+)?(?:{OPS})\s*{one_or_set}"
+
+
 #: A comparison of a supported property with a string or an integer, or a set of them: one
 #: token.
-COMPARISON = (
-    rf"(?:ipv4-addr|ipv6-addr|domain-name|url):value\s*(?:NOT\s+)?(?:{OPS})\s*"
-    rf"(?:{STR}|\(\s*{STR}(?:\s*,\s*{STR})*\s*\))"
-    rf"|autonomous-system:number\s*(?:NOT\s+)?(?:{OPS})\s*"
-    rf"(?:{_INT}|\(\s*{_INT}(?:\s*,\s*{_INT})*\s*\))"
-)
+COMPARISON = f"{_comparison(_TEXT_PATH, STR)}|{_comparison(_AS_PATH, _INT)}"
 #: Every token of STIX patterning. The comparison comes first, and string literals are
 #: whole tokens, so nothing inside a string is ever read as a comparison.
 TOKEN = rf"{COMPARISON}|[tbh]?{STR}|{PATH}|{OPS}|{KEYWORDS}|[\[\]\(\),]|[+-]?\d+(?:\.\d+)?"
