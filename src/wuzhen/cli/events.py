@@ -19,7 +19,6 @@ from wuzhen.evidence.export.misp import to_misp_event
 from wuzhen.evidence.export.stix import to_stix_bundle
 from wuzhen.evidence.query import EventFilter, select_events, select_rejects
 from wuzhen.i18n import _
-from wuzhen.jurisdiction.states import StateRegistry
 
 
 class OutputFormat(enum.StrEnum):
@@ -114,15 +113,16 @@ def events(
 ) -> None:
     """Query stored events."""
     with open_node(ctx) as node:
+        states = node.attributor.states
         where = EventFilter(
             since=utc(since),
             until=utc(until),
-            member=_state_code(node.attributor.states, member, "--member"),
+            member=states.iso2(member, "--member") if member else None,
             country=country,
             asn=asn,
             classification=classification,
             text=text,
-            owner=_state_code(node.attributor.states, owner, "--owner"),
+            owner=states.iso2(owner, "--owner") if owner else None,
             evidence=evidence,
         )
         selected = select_events(node.store, where)
@@ -146,21 +146,6 @@ def events(
             if node.settings.default_owner
             else "Wuzhen",
         )
-
-
-def _state_code(states: StateRegistry, code: str | None, option: str) -> str | None:
-    """The ISO 3166 alpha-2 code of the state ``code`` names (alpha-2, alpha-3 or M49): an
-    unknown one is an error, not a filter that matches nothing."""
-    if code is None:
-        return None
-    state = states.get(code)
-    if state is None:
-        msg = _(
-            "{option} {code}: no state has this code; members are states by their ISO 3166 "
-            "code (the United Kingdom is GB): `wuzhen members list` lists them"
-        ).format(option=option, code=code)
-        raise InputError(msg)
-    return state.iso2
 
 
 def rejects(

@@ -130,7 +130,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None) -> Survey:
         else:
             unknown.append(item.path)
     if unknown:
-        raise parsers.not_recognised(unknown)
+        raise parsers.FormatNotRecognised(unknown)
     if not files:
         msg = "no evidence files found"
         if unread:

@@ -55,7 +55,8 @@ import numpy as np
 import numpy.typing as npt
 import polars as pl
 
-from wuzhen.errors import DataError
+from wuzhen.errors import DataError, InputError
+from wuzhen.i18n import _
 
 PACKAGED_STATES = Path(__file__).parent / "data" / "states.csv"
 COLUMNS: tuple[str, ...] = (
@@ -158,6 +159,18 @@ class StateRegistry:
         if key.isdigit():
             key = key.zfill(3)
         return self._by_code.get(key)
+
+    def iso2(self, code: str, label: str) -> str:
+        """The alpha-2 code of the state ``code`` names (as :meth:`get`): an unknown one is
+        an error naming ``label`` (an option, a field), not a filter that matches nothing."""
+        state = self.get(code)
+        if state is None:
+            msg = _(
+                "{label} {code}: no state has this code; members are states by their "
+                "ISO 3166 code (the United Kingdom is GB)"
+            ).format(label=label, code=code)
+            raise InputError(msg)
+        return state.iso2
 
     def answering(self, cc: str | None) -> State | None:
         """The state that answers for country code ``cc``; None if no state does."""

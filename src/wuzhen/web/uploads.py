@@ -133,6 +133,10 @@ class Uploads:
             report = node.pipeline.ingest(
                 list(job.sizes), IngestOptions(owner=job.member, format=job.format), job.progress
             )
+        except parsers.FormatNotRecognised as err:
+            with job.lock:
+                job.state = FAILED
+                job.error = err.telling(_("choose one under Format"), job.names)
         except WuzhenError as err:
             with job.lock:
                 job.state, job.error = FAILED, renamed(str(err), job.names)

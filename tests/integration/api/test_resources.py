@@ -124,6 +124,10 @@ async def test_upload_notice_and_acknowledge(
         "/api/v1/evidence", files={"files": ("x.bin", b"\x00\x01 nothing")}, headers=fr
     )
     assert r.status_code == 422
+    # named as sent, with the form field that names a format
+    assert r.json()["error"]["message"].startswith(
+        "x.bin: format not recognised; give it as the form field format"
+    )
     r = await http.post(
         "/api/v1/evidence",
         files={"files": ("x.log", b"x")},

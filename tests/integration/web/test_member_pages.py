@@ -305,7 +305,7 @@ async def test_an_upload_of_no_known_format_fails_naming_the_file_as_sent(
     status = await _finished(client, job)
     assert status["state"] == "failed"
     error = str(status["error"])
-    assert error.startswith("notes.txt: format not recognised; give --format")
+    assert error.startswith("notes.txt: format not recognised; choose one under Format")
     assert str(compact.node.settings.data_dir) not in error  # no server path
     # the form offers every format; chosen, it reads the file as that format
     form = await client.get("/upload")

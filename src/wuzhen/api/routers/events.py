@@ -22,6 +22,7 @@ from wuzhen.api.models import CC_PATTERN, DEFAULT_LIMIT, ERRORS, MAX_LIMIT
 from wuzhen.errors import NotFoundError
 from wuzhen.evidence.query import EventFilter
 from wuzhen.i18n import _
+from wuzhen.jurisdiction.states import load_states
 
 router = APIRouter(prefix="/events", tags=["events"], responses=ERRORS)
 EXPORT_MAX = 1_000_000
@@ -59,15 +60,16 @@ class EventQuery(BaseModel):
     )
 
     def where(self) -> EventFilter:
+        states = load_states()
         return EventFilter(
             since=reads.utc(self.since),
             until=reads.utc(self.until),
-            member=self.member.upper() if self.member else None,
+            member=states.iso2(self.member, "member") if self.member else None,
             country=self.country.upper() if self.country else None,
             asn=self.asn,
             classification=self.classification,
             text=self.text,
-            owner=self.owner.upper() if self.owner else None,
+            owner=states.iso2(self.owner, "owner") if self.owner else None,
             evidence=self.evidence,
         )
 

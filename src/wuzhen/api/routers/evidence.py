@@ -20,6 +20,7 @@ from wuzhen.api.models import ERRORS, Page, PageDep
 from wuzhen.errors import InputError
 from wuzhen.evidence.ingest import FileSummary, IngestOptions
 from wuzhen.evidence.inputs import renamed
+from wuzhen.evidence.parsers import FormatNotRecognised
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.tables import Evidence
 from wuzhen.i18n import _
@@ -200,6 +201,8 @@ def upload_evidence(
         names = {str(p): n for p, n in _save(files, folder)}
         options = IngestOptions(owner=caller.code, tlp=tlp, restrict=restrict, format=format)
         report = in_own_thread(lambda: node.pipeline.ingest(list(names), options))
+    except FormatNotRecognised as err:
+        raise InputError(err.telling(_("give it as the form field format"), names)) from err
     except InputError as err:
         raise InputError(renamed(str(err), names)) from err
     finally:

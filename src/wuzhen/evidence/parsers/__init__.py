@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from functools import cache
 
 from wuzhen.errors import InputError
 from wuzhen.evidence.parsers._base import ParseContext, Parser, ParseResult
 
 __all__ = [
+    "FormatNotRecognised",
     "ParseContext",
     "ParseResult",
     "Parser",
@@ -17,7 +19,6 @@ __all__ = [
     "best",
     "detect",
     "get",
-    "not_recognised",
 ]
 
 
@@ -51,7 +52,7 @@ def detect(sample: list[str], *, origin: str = "input") -> Parser:
     """The parser most sure it reads ``sample`` (the first non-blank lines of a file)."""
     parser = best(sample)
     if parser is None:
-        raise not_recognised([origin])
+        raise FormatNotRecognised([origin])
     return parser
 
 
@@ -69,8 +70,16 @@ def best(sample: list[str]) -> Parser | None:
     return scored[0][2]
 
 
-def not_recognised(origins: list[str]) -> InputError:
-    """The error for inputs of no format this node reads."""
-    known = ", ".join(sorted(all_parsers()))
-    msg = f"{', '.join(origins)}: format not recognised; give --format (one of: {known})"
-    return InputError(msg)
+class FormatNotRecognised(InputError):
+    """Inputs of no format this node reads, named by the user: nothing of them is read."""
+
+    def __init__(self, origins: list[str]) -> None:
+        self.origins = origins
+        super().__init__(self.telling("give --format"))
+
+    def telling(self, how: str, names: Mapping[str, str] | None = None) -> str:
+        """The message, with ``how`` saying where the user names a format (an option, a
+        field) and each input as ``names`` calls it (an upload by the name it was sent as)."""
+        shown = ", ".join((names or {}).get(o, o) for o in self.origins)
+        known = ", ".join(sorted(all_parsers()))
+        return f"{shown}: format not recognised; {how} (one of: {known})"
