@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -58,6 +62,47 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
     assert all("event.id" in json.loads(x) for x in lines)
     table = _run(cli, "events", "--since", "2026-11-28", "--until", "2026-11-29")
     assert "114.114.114.114" in table
+
+
+def test_times_as_typed_and_as_printed(cli: CliRunner) -> None:
+    _run(cli, "ingest", str(SAMPLE))
+    rows = [json.loads(x) for x in _run(cli, "events", "--output-format", "jsonl").splitlines()]
+    first = min(r["time.source"] for r in rows)  # as printed: 2026-11-28T03:14:07+00:00
+    later = sum(r["time.source"] > first for r in rows)
+
+    def count(*args: str) -> int:
+        return int(_run(cli, "events", "--count", *args))
+
+    assert count("--since", first) == len(rows)
+    assert count("--until", first) == 0
+    assert count("--since", first.replace("T", " ")[:16]) == len(rows)  # no seconds
+    # a zone is honoured: 04:14:09+01:00 is 03:14:09 UTC
+    at = datetime.fromisoformat(first).astimezone(timezone(timedelta(hours=1)))
+    assert count("--since", at.isoformat()) == len(rows)
+    assert count("--since", (at + timedelta(seconds=1)).isoformat()) == later
+    assert count("--since", at.strftime("%Y-%m-%dT%H:%M:%S.%f%z")) == len(rows)  # as in CSV
+    bad = cli.invoke(app, ["events", "--since", "yesterday"])
+    assert bad.exit_code == 2
+    message = " ".join(bad.output.replace("│", " ").split())
+    assert "'yesterday' is not a time: give YYYY-MM-DD" in message
+
+
+def test_a_reader_that_stops_reading_ends_the_output_quietly(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    _run(cli, "ingest", str(SAMPLE))
+    env = {**os.environ, "WUZHEN_DATA_DIR": str(tmp_path / "data")}
+    for fmt in ("csv", "jsonl", "table"):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wuzhen", "events", "--output-format", fmt],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=env,
+        )
+        assert proc.stdout is not None
+        proc.stdout.close()  # as `| head` does once it has read enough
+        _out, err = proc.communicate(timeout=120)
+        assert (proc.returncode, err) == (1, b"")
 
 
 def test_table_summary_and_reasons(cli: CliRunner) -> None:

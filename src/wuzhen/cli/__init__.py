@@ -8,8 +8,11 @@ only when that command runs, so that each command starts in the time its own wor
 
 from __future__ import annotations
 
+import errno
 import importlib
 import logging
+import os
+import sys
 from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
@@ -191,3 +194,16 @@ def main() -> None:
     except WuzhenError as err:
         err_console.print(f"[bold red]{_('Error')}:[/bold red] {err}")
         raise SystemExit(1) from None
+    except OSError as err:
+        if not _closed_pipe(err):
+            raise
+        # The reader stopped reading (`wuzhen events | head`): end quietly with status 1, as
+        # Click does for the writes it sees, and let nothing more go to the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(1) from None
+
+
+def _closed_pipe(err: OSError) -> bool:
+    """Whether ``err`` is a write to a pipe whose reader has gone (Polars' writers report it
+    as an OSError without an errno, by its text)."""
+    return err.errno == errno.EPIPE or f"(os error {errno.EPIPE})" in str(err)

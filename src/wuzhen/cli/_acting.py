@@ -4,8 +4,6 @@ administrator acts (and a member's act needs ``--as``)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -36,8 +34,3 @@ def acting(s: Session, username: str | None) -> Actor:
     if len(found) > 1:
         raise InputError(_("several secretariat administrators: name one with --as"))
     return Actor.of(found[0])
-
-
-def at_utc(value: datetime) -> datetime:
-    """A time given on the command line: without a zone, it is UTC."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -13,8 +13,6 @@ from wuzhen.errors import InputError
 from wuzhen.i18n import _
 from wuzhen.node import Node
 
-DATE_FORMATS = ["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S"]
-
 
 @contextmanager
 def open_node(ctx: typer.Context) -> Iterator[Node]:
@@ -35,8 +33,17 @@ def owner_of(ctx: typer.Context, owner: str | None) -> str:
     return code
 
 
-def utc(value: datetime | None) -> datetime | None:
-    """Command-line times without a zone are UTC."""
-    if value is None:
-        return None
+def moment(value: str | datetime) -> datetime:
+    """A time given on the command line, in UTC: ISO 8601 as people type it and as Wuzhen
+    prints it (tables, CSV, JSON lines): a date, or a date and time with or without seconds,
+    fractions and a zone (``Z``, ``+02:00``); a time without a zone is UTC."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            msg = _(
+                "{value!r} is not a time: give YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS] (UTC) or "
+                "ISO 8601 with a zone, e.g. 2026-07-21T09:30:00+02:00"
+            ).format(value=value)
+            raise ValueError(msg) from None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

@@ -13,7 +13,7 @@ import typer
 
 from wuzhen.atomic import atomic_output
 from wuzhen.cli._console import console, print_json, render_table
-from wuzhen.cli._node import DATE_FORMATS, open_node, utc
+from wuzhen.cli._node import moment, open_node
 from wuzhen.errors import InputError
 from wuzhen.evidence.export.misp import to_misp_event
 from wuzhen.evidence.export.stix import to_stix_bundle
@@ -77,11 +77,11 @@ def events(
     ctx: typer.Context,
     since: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help=_("Only events at or after this time (UTC).")),
+        typer.Option(parser=moment, help=_("Only events at or after this time (UTC).")),
     ] = None,
     until: Annotated[
         datetime | None,
-        typer.Option(formats=DATE_FORMATS, help=_("Only events before this time (UTC).")),
+        typer.Option(parser=moment, help=_("Only events before this time (UTC).")),
     ] = None,
     member: Annotated[str | None, typer.Option(help=_("Routed to this member."))] = None,
     country: Annotated[
@@ -115,8 +115,8 @@ def events(
     with open_node(ctx) as node:
         states = node.attributor.states
         where = EventFilter(
-            since=utc(since),
-            until=utc(until),
+            since=since,
+            until=until,
             member=states.iso2(member, "--member") if member else None,
             country=country,
             asn=asn,

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from wuzhen.cli._acting import AS_HELP, acting, at_utc
+from wuzhen.cli._acting import AS_HELP, acting
 from wuzhen.cli._console import console, print_json, render_table
-from wuzhen.cli._node import DATE_FORMATS, open_node
+from wuzhen.cli._node import moment, open_node
 from wuzhen.errors import InputError
 from wuzhen.governance import acts
 from wuzhen.governance import views as gov_views
@@ -89,7 +89,7 @@ def table(
     secret: Annotated[bool, typer.Option("--secret", help=_("A secret ballot."))] = False,
     effective: Annotated[
         datetime | None,
-        typer.Option("--effective", formats=DATE_FORMATS, help=_("When it takes effect (UTC).")),
+        typer.Option("--effective", parser=moment, help=_("When it takes effect (UTC).")),
     ] = None,
     as_user: As = None,
 ) -> None:
@@ -99,7 +99,7 @@ def table(
         changes=_changes(rule, admit, suspend, change),
         method=method,
         secret=secret,
-        effective_at=at_utc(effective) if effective else None,
+        effective_at=effective,
     )
     with open_node(ctx) as node, node.db.session() as s:
         p = acts.table(s, acting(s, as_user), session_id, draft, at=node.clock.now())
@@ -143,14 +143,12 @@ def open_vote(
     ctx: typer.Context,
     proposal_id: Id,
     closes: Annotated[
-        datetime, typer.Option("--closes", formats=DATE_FORMATS, help=_("When it closes (UTC)."))
+        datetime, typer.Option("--closes", parser=moment, help=_("When it closes (UTC)."))
     ],
     as_user: As = None,
 ) -> None:
     with open_node(ctx) as node, node.db.session() as s:
-        acts.open_vote(
-            s, acting(s, as_user), proposal_id, closes_at=at_utc(closes), at=node.clock.now()
-        )
+        acts.open_vote(s, acting(s, as_user), proposal_id, closes_at=closes, at=node.clock.now())
     console.print(_("The vote on {id} is open.").format(id=proposal_id))
 
 

@@ -21,7 +21,7 @@ from wuzhen.accounts.service import viewer as viewer_of
 from wuzhen.accounts.tables import ADMIN, ANALYST, Account
 from wuzhen.api.request_models import detail, summary, timeline
 from wuzhen.cli._console import console, print_json, render_table
-from wuzhen.cli._node import open_node, utc
+from wuzhen.cli._node import moment, open_node
 from wuzhen.cooperation import evidence, queries, service
 from wuzhen.cooperation.tables import Request
 from wuzhen.errors import InputError, NotFoundError
@@ -271,7 +271,7 @@ def act(
     action: Annotated[str, typer.Argument(help=_("The step to take."))],
     reason: Annotated[str, typer.Option("--reason", help=_("Why (postpone, consult)."))] = "",
     until: Annotated[
-        datetime | None, typer.Option("--until", help=_("Postponed until (UTC)."))
+        datetime | None, typer.Option("--until", parser=moment, help=_("Postponed until (UTC)."))
     ] = None,
     useful: Annotated[
         bool | None, typer.Option("--useful/--not-useful", help=_("Feedback on the outcome."))
@@ -295,7 +295,7 @@ def act(
                 raise InputError(_("say --useful or --not-useful"))
             req = service.give_feedback(s, request_id, useful=useful, comment=comment, **who)
         else:
-            req = service.act(s, request_id, action, reason=reason, until=utc(until), **who)
+            req = service.act(s, request_id, action, reason=reason, until=until, **who)
         state = req.state
     console.print(_("Request {id}: {state}.").format(id=request_id, state=state))
 

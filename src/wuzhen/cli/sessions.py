@@ -8,9 +8,9 @@ from typing import Annotated, Any
 
 import typer
 
-from wuzhen.cli._acting import AS_HELP, acting, at_utc
+from wuzhen.cli._acting import AS_HELP, acting
 from wuzhen.cli._console import console, print_json, render_table
-from wuzhen.cli._node import DATE_FORMATS, open_node
+from wuzhen.cli._node import moment, open_node
 from wuzhen.governance import acts
 from wuzhen.governance import views as gov_views
 from wuzhen.i18n import _
@@ -30,10 +30,10 @@ def convene(
     ctx: typer.Context,
     title: Annotated[str, typer.Argument(help=_("Its title."))],
     opens: Annotated[
-        datetime, typer.Option("--opens", formats=DATE_FORMATS, help=_("When it opens (UTC)."))
+        datetime, typer.Option("--opens", parser=moment, help=_("When it opens (UTC)."))
     ],
     closes: Annotated[
-        datetime, typer.Option("--closes", formats=DATE_FORMATS, help=_("When it closes (UTC)."))
+        datetime, typer.Option("--closes", parser=moment, help=_("When it closes (UTC)."))
     ],
     kind: Annotated[str, typer.Option("--kind", help=_("annual or extraordinary."))] = "annual",
     as_user: As = None,
@@ -44,8 +44,8 @@ def convene(
             acting(s, as_user),
             kind=kind,
             title=title,
-            opens_at=at_utc(opens),
-            closes_at=at_utc(closes),
+            opens_at=opens,
+            closes_at=closes,
             at=node.clock.now(),
         )
         sid = g.id

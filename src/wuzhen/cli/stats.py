@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from wuzhen.cli._console import console, print_json, render_table
-from wuzhen.cli._node import DATE_FORMATS, open_node, utc
+from wuzhen.cli._node import moment, open_node
 from wuzhen.evidence.query import EventFilter
 from wuzhen.evidence.stats import origins_by_asn, origins_by_jurisdiction
 from wuzhen.i18n import _
@@ -28,10 +28,10 @@ def origins(
     by: Annotated[By, typer.Option(help=_("Group by jurisdiction or by ASN."))] = By.jurisdiction,
     top: Annotated[int, typer.Option(help=_("How many rows."))] = 20,
     since: Annotated[
-        datetime | None, typer.Option(formats=DATE_FORMATS, help=_("From this time (UTC)."))
+        datetime | None, typer.Option(parser=moment, help=_("From this time (UTC)."))
     ] = None,
     until: Annotated[
-        datetime | None, typer.Option(formats=DATE_FORMATS, help=_("Before this time (UTC)."))
+        datetime | None, typer.Option(parser=moment, help=_("Before this time (UTC)."))
     ] = None,
     classification: Annotated[
         str | None, typer.Option(help=_("RSIT classification type or taxonomy."))
@@ -39,7 +39,7 @@ def origins(
     as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
     """Top source jurisdictions or ASNs, counting distinct (address, classification, day)."""
-    where = EventFilter(since=utc(since), until=utc(until), classification=classification)
+    where = EventFilter(since=since, until=until, classification=classification)
     with open_node(ctx) as node:
         if by is By.jurisdiction:
             frame = origins_by_jurisdiction(
