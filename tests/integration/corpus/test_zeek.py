@@ -135,7 +135,7 @@ EXPECTED = [
     # grep -c . dce_rpc.log  -> 7  (endpoint/operation: dce_rpc)
     Expected(f"{Z}/dce_rpc.log", "zeek-json", 7, 0, {"zeek dce_rpc log is not evidence": 7}),
     # grep -c . dns.log  -> 50;  jq -c 'select(has("query"))' dns.log | wc -l  -> 50
-    Expected(f"{Z}/dns.log", "zeek-json", 50, 0, {"DNS query/answer": 50}),
+    Expected(f"{Z}/dns.log", "zeek-json", 50, 0, {"DNS query or answer": 50}),
     # grep -c . files.log  -> 50
     Expected(f"{Z}/files.log", "zeek-json", 50, 0, {"zeek files log is not evidence": 50}),
     # grep -c . http.log  -> 28
@@ -443,10 +443,10 @@ SKIPPED_RECORDS = {
         (
             1,
             '{..."query":"_ldap._tcp.default-first-site-name._sites.icemaiden-dc..."',
-            "DNS query/answer",
+            "DNS query or answer",
         ),
-        (2, '{..."query":"_ldap._tcp.icemaiden-dc.icemaiden.com"...', "DNS query/answer"),
-        (50, "sed -n 50p dns.log", "DNS query/answer"),
+        (2, '{..."query":"_ldap._tcp.icemaiden-dc.icemaiden.com"...', "DNS query or answer"),
+        (50, "sed -n 50p dns.log", "DNS query or answer"),
     ],
     f"{Z}/files.log": [
         (

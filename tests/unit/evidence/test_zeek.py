@@ -317,7 +317,7 @@ CASES: list[tuple[dict[str, Any], str]] = [
     (http("/search?q=union+station+opening+hours", status_code=200), "normal HTTP request"),
     (http("/blog/selecting-a-font-from-a-list", status_code=200), "normal HTTP request"),
     (http("/index.html", status_code=200), "normal HTTP request"),
-    ({**BASE, "id.resp_p": 53, "proto": "udp", "query": "www.example.org"}, "DNS query/answer"),
+    ({**BASE, "id.resp_p": 53, "proto": "udp", "query": "www.example.org"}, "DNS query or answer"),
     (
         {**BASE, "note": "Scan::Address_Scan", "src": "203.0.113.5", "p": 445},
         "zeek-notice:Scan::Address_Scan",

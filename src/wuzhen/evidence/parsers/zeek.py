@@ -371,7 +371,7 @@ CASES: list[Case] = [
     Case("ssh", ALWAYS, skip="no authentication attempt seen"),
     *(_http_case(name, kind, when) for name, kind, when in HTTP_RULES),
     Case("http", ALWAYS, skip="normal HTTP request"),
-    Case("dns", ALWAYS, skip="DNS query/answer"),
+    Case("dns", ALWAYS, skip="DNS query or answer"),
     *(
         Case("notice", NOTE.is_in(notes), kind, _id("zeek-notice:", NOTE))
         for kind, notes in NOTICE_EVIDENCE.items()
