@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections import Counter, deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -56,7 +56,7 @@ from wuzhen.evidence.parsers._base import (
     batch_records,
     readable_records,
 )
-from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, StagedWriter
+from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, LiveFiles, StagedWriter, stored_ids
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
 from wuzhen.lines import Block, iter_blocks, marked_lines, split_block
 from wuzhen.members.service import routing_table
@@ -181,24 +181,28 @@ class Pipeline:
         with self.db.session() as s:
             routing = Routing(basis=rules.get(s, "routing.basis"), table=routing_table(s))
         with self.store.writer_lock():
-            writer = StagedWriter(self.store, ingest_id)
-            seen_ids = KeySet()  # event ids written by this run's earlier files
-            routed = notice_ids.Routed(options.owner)  # what the notices freeze
+            run = _Run(
+                writer=StagedWriter(self.store, ingest_id),
+                routed=notice_ids.Routed(options.owner),
+                observed=started,
+                routing=routing,
+                live=self.store.live_snapshot(),
+            )
             try:
                 for i, (name, fmt) in enumerate(files):
                     summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
                     report.files.append(summary)
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)
-                    _FileRun(
-                        self, options, summary, writer, seen_ids, routed, started, last, routing
-                    ).execute(name, fmt, progress)
+                    _FileRun(self, options, summary, run, last).execute(name, fmt, progress)
                 now = self.clock.now()
-                manifest, members = self._finish(writer, routed, ingest_id, now)
+                manifest, members = self._finish(run.writer, run.routed, ingest_id, now)
                 self._commit(report, options, started, now, manifest, members)
             except BaseException:
-                writer.abort()
+                run.writer.abort()
                 raise
+            finally:
+                run.close()
         return report
 
     def _finish(
@@ -286,6 +290,29 @@ def _options_json(options: IngestOptions) -> dict[str, Any]:
     }
 
 
+@dataclass(slots=True)
+class _Run:
+    """What the files of one ingest share: they are read one after another, in order."""
+
+    writer: StagedWriter
+    routed: notice_ids.Routed  # what the notices freeze
+    observed: datetime
+    routing: Routing
+    live: LiveFiles  # the committed files (unchanged while the run holds the writer's lock)
+    seen_ids: KeySet = field(default_factory=KeySet)  # event ids of the run's earlier files
+    pools: dict[int, ThreadPoolExecutor] = field(default_factory=dict)
+
+    def pool(self, workers: int) -> ThreadPoolExecutor:
+        """Threads preparing batches, ``workers`` of them, started once for every file."""
+        if workers not in self.pools:
+            self.pools[workers] = ThreadPoolExecutor(workers, thread_name_prefix="ingest")
+        return self.pools[workers]
+
+    def close(self) -> None:
+        for pool in self.pools.values():
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
 class _FileRun:
     """One evidence file through the pipeline."""
 
@@ -294,24 +321,21 @@ class _FileRun:
         pipeline: Pipeline,
         options: IngestOptions,
         summary: FileSummary,
-        writer: StagedWriter,
-        seen_ids: KeySet,
-        routed: notice_ids.Routed,
-        observed: datetime,
+        run: _Run,
         last: bool,
-        routing: Routing,
     ) -> None:
         self.p = pipeline
-        self.routing = routing
+        self.run = run
+        self.routing = run.routing
         self.options = options
         self.summary = summary
-        self.writer = writer
-        self.seen_ids = seen_ids
-        self.routed = routed
-        self.observed = observed
+        self.writer = run.writer
+        self.seen_ids = run.seen_ids
+        self.routed = run.routed
+        self.observed = run.observed
         self.last = last
         self.occurrences = Occurrences()
-        self.ctx = ParseContext(now=observed, year=options.year, timezone=options.timezone)
+        self.ctx = ParseContext(now=run.observed, year=options.year, timezone=options.timezone)
         self.file_ids: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
 
     def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
@@ -394,8 +418,9 @@ class _FileRun:
         stateful = type(parser).new_state is not Parser.new_state
         workers = 1 if stateful and parser.state_marker is None else WORKERS
         carried = stateful and workers > 1  # here, past each batch (else by the one worker)
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ingest") as pool:
-            pending: deque[Future[_Prepared | None]] = deque()
+        pool = self.run.pool(workers)
+        pending: deque[Future[_Prepared | None]] = deque()
+        try:
             for records in self._records(parser, body):
                 if carried and isinstance(records, Block):
                     batch_state = copy.deepcopy(state)
@@ -409,6 +434,10 @@ class _FileRun:
             while pending:
                 self._finish(pending.popleft().result())
                 done()
+        finally:  # a failed file leaves no batch of its own running into the next
+            for future in pending:
+                future.cancel()
+            wait(pending)
 
     def _advance(self, parser: Parser, state: Any, block: Block) -> None:
         """Bring ``state`` past ``block``: parse its lines that can change it (the rest of the
@@ -558,7 +587,7 @@ class _FileRun:
         h2 = ids["__h2"].to_numpy()
         dup = self.seen_ids.contains(h1, h2)
         days = [d.isoformat() for d in frame[DAY].unique().to_list()]
-        stored = self.p.store.stored_ids(dataset, days, frame["event.id"])
+        stored = stored_ids(self.run.live.of(dataset, days), frame["event.id"])
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()
         keep = ~dup

@@ -135,18 +135,16 @@ class EventStore:
             return empty.lazy()
         return pl.scan_parquet(files, hive_partitioning=False)
 
-    def stored_ids(self, dataset: str, days: Iterable[str], ids: pl.Series) -> pl.Series:
-        """Which of ``ids`` are already committed in ``dataset`` (in the given days)."""
-        files = self.live_files(dataset, days)
-        if not files or ids.is_empty():
-            return pl.Series("event.id", [], pl.String)
-        found = (
-            pl.scan_parquet(files, hive_partitioning=False)
-            .select("event.id")
-            .filter(pl.col("event.id").is_in(ids.implode()))
-            .collect()
-        )
-        return found["event.id"]
+    def live_snapshot(self) -> LiveFiles:
+        """The committed, live files of every dataset as they are now, by day."""
+        with self.db.session() as s:
+            rows = s.execute(
+                select(StoreFile.dataset, StoreFile.day, StoreFile.path).where(StoreFile.live)
+            )
+            found: dict[tuple[str, str], list[Path]] = {}
+            for dataset, day, path in rows:
+                found.setdefault((dataset, day), []).append(self.root / path)
+        return LiveFiles(found)
 
     @contextlib.contextmanager
     def writer_lock(self, wait: float = filelock.WAIT_SECONDS) -> Iterator[None]:
@@ -174,6 +172,31 @@ class EventStore:
         if removed:
             log.info("removed %s orphaned store files", removed)
         return removed
+
+
+@dataclass(frozen=True, slots=True)
+class LiveFiles:
+    """The committed files of a store at one moment, by dataset and day partition: what an
+    ingest deduplicates against (it holds the writer's lock, so none is committed meanwhile;
+    one query for the run, not one for each batch of each file)."""
+
+    files: dict[tuple[str, str], list[Path]]
+
+    def of(self, dataset: str, days: Iterable[str]) -> list[Path]:
+        return sorted(p for day in set(days) for p in self.files.get((dataset, day), []))
+
+
+def stored_ids(files: list[Path], ids: pl.Series) -> pl.Series:
+    """Which of ``ids`` the Parquet ``files`` hold."""
+    if not files or ids.is_empty():
+        return pl.Series("event.id", [], pl.String)
+    found = (
+        pl.scan_parquet(files, hive_partitioning=False)
+        .select("event.id")
+        .filter(pl.col("event.id").is_in(ids.implode()))
+        .collect()
+    )
+    return found["event.id"]
 
 
 @dataclass(slots=True)
