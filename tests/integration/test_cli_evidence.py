@@ -51,6 +51,9 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
     unknown = cli.invoke(app, ["events", "--count", "--member", "UK"])
     assert unknown.exit_code != 0
     assert "--member UK: no state has this code" in str(unknown.exception)
+    unknown = cli.invoke(app, ["events", "--count", "--country", "UK"])
+    assert "--country UK: no country has this code" in str(unknown.exception)
+    assert _run(cli, "events", "--count", "--country", "us").strip() == "2"
     csv_out = tmp_path / "events.csv"
     _run(cli, "events", "--output-format", "csv", "--output", str(csv_out))
     assert pl.read_csv(csv_out).height == 10

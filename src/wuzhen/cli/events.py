@@ -118,7 +118,7 @@ def events(
             since=since,
             until=until,
             member=states.iso2(member, "--member") if member else None,
-            country=country,
+            country=node.attributor.country(country, "--country") if country else None,
             asn=asn,
             classification=classification,
             text=text,

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from wuzhen.errors import InputError
+from wuzhen.i18n import _
 from wuzhen.jurisdiction.addresses import attribute_addresses, attribute_networks
 from wuzhen.jurisdiction.names import host_expr, tld_country_exprs
 from wuzhen.jurisdiction.snapshot import Snapshot
@@ -89,6 +91,19 @@ class Attributor:
         if hosts:
             out = out.with_columns(_tld_cc(out.select(pl.coalesce(hosts)).to_series()))
         return out
+
+    def country(self, code: str, label: str) -> str:
+        """``code`` as a country the attribution data or a state's jurisdiction names (upper
+        case): an unknown one is an error naming ``label`` (an option, a field), not a filter
+        that matches nothing."""
+        cc = code.strip().upper()
+        if cc in self.snapshot.countries or self.states.answering(cc) is not None:
+            return cc
+        msg = _(
+            "{label} {code}: no country has this code in the attribution data; countries "
+            "are ISO 3166 alpha-2 codes (the United Kingdom is GB)"
+        ).format(label=label, code=code)
+        raise InputError(msg)
 
     def _named(self, asn: pl.Series, name: pl.Series) -> pl.Series:
         """``name``, with the snapshot's name of the AS where a record states an AS the

@@ -15,6 +15,7 @@ from urllib.parse import urlencode
 import polars as pl
 
 from wuzhen.errors import InputError
+from wuzhen.evidence.enrich import Attributor
 from wuzhen.evidence.query import EventFilter, among
 from wuzhen.evidence.store import EVENTS
 from wuzhen.i18n import _
@@ -52,18 +53,19 @@ def _start(value: str, field: str, days: int = 0) -> datetime:
     return datetime.combine(day, datetime.min.time(), UTC)
 
 
-def parse_filter(params: Mapping[str, str]) -> EventFilter:
+def parse_filter(params: Mapping[str, str], attributor: Attributor) -> EventFilter:
     """An event filter from a page's query (dates are whole days, ``until`` included)."""
     since = params.get("since") or None
     until = params.get("until") or None
     asn = params.get("asn") or None
+    country = (params.get("country") or "").strip()
     number = ASN.fullmatch(asn.strip().upper()) if asn else None
     if asn and number is None:
         raise InputError(_("an AS number is digits, e.g. 13335"))
     return EventFilter(
         since=_start(since, "since") if since else None,
         until=_start(until, "until", days=1) if until else None,
-        country=(params.get("country") or "").strip().upper() or None,
+        country=attributor.country(country, _("Country")) if country else None,
         asn=int(number[1]) if number else None,
         classification=(params.get("classification") or "").strip() or None,
         text=(params.get("text") or "").strip() or None,

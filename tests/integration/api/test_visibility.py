@@ -76,12 +76,15 @@ async def test_markings_and_fields(compact: Compact, http: httpx.AsyncClient) ->
     assert us
     assert {e["tlp"] for e in us} <= {"CLEAR", "GREEN"}
     # A code no state has is an error, not a filter that quietly matches nothing.
-    for field in ("member", "owner"):
-        r = await http.get(
-            "/api/v1/events", params={field: "UK"}, headers=compact.headers("cn_admin")
-        )
-        assert r.status_code == 422
-        assert r.json()["error"]["message"].startswith(f"{field} UK: no state has this code")
+    for field, says in (
+        ("member", "no state has this code"),
+        ("owner", "no state has this code"),
+        ("country", "no country has this code"),
+    ):
+        for path in ("/api/v1/events", "/api/v1/events/export"):
+            r = await http.get(path, params={field: "UK"}, headers=compact.headers("cn_admin"))
+            assert r.status_code == 422
+            assert r.json()["error"]["message"].startswith(f"{field} UK: {says}")
     assert len(await _all(http, compact, "fr_admin", owner="fr")) == len(fr)
 
     # Exports carry the same rows and the same nulls.

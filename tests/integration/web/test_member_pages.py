@@ -93,6 +93,9 @@ async def test_explorer_reads_through_visibility(compact: Compact, clients: Clie
     bad = await cn.get("/events?since=yesterday")
     assert bad.status_code == 422
     assert "YYYY-MM-DD" in bad.text
+    bad = await cn.get("/events?country=UK")
+    assert bad.status_code == 422
+    assert "the United Kingdom is GB" in bad.text
 
 
 async def test_explorer_pages_and_links_to_the_api(compact: Compact, clients: ClientMaker) -> None:

@@ -10,8 +10,19 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from wuzhen.errors import InputError
-from wuzhen.web._events import api_query, parse_filter
+from wuzhen.evidence.enrich import Attributor
+from wuzhen.evidence.query import EventFilter
+from wuzhen.jurisdiction.snapshot import load_snapshot
+from wuzhen.jurisdiction.states import load_states
+from wuzhen.web._events import api_query
+from wuzhen.web._events import parse_filter as parse_with
 from wuzhen.web.uploads import safe_name
+
+ATTRIBUTOR = Attributor(load_snapshot(None), load_states())
+
+
+def parse_filter(params: dict[str, str]) -> EventFilter:
+    return parse_with(params, ATTRIBUTOR)
 
 
 def test_days_are_whole_and_until_is_included() -> None:
@@ -24,6 +35,9 @@ def test_fields_are_normalized() -> None:
     where = parse_filter({"country": " cn ", "asn": "as13335", "classification": "", "text": " x "})
     assert (where.country, where.asn, where.classification, where.text) == ("CN", 13335, None, "x")
     assert parse_filter({}).since is None
+    # a territory a state answers for, and a registry's region code, are countries too
+    assert parse_filter({"country": "pr"}).country == "PR"
+    assert parse_filter({"country": "EU"}).country == "EU"
 
 
 @pytest.mark.parametrize(
@@ -36,6 +50,8 @@ def test_fields_are_normalized() -> None:
         {"asn": "AS"},
         {"asn": "12345678901"},
         {"asn": "-1"},
+        {"country": "UK"},  # no ISO code: the United Kingdom is GB
+        {"country": "ZZ"},
     ],
 )
 def test_bad_input_is_refused(params: dict[str, str]) -> None:

@@ -20,9 +20,9 @@ from wuzhen.api.event_model import EventPage, EventPublic
 from wuzhen.api.exports import ExportFormat, export_response
 from wuzhen.api.models import CC_PATTERN, DEFAULT_LIMIT, ERRORS, MAX_LIMIT
 from wuzhen.errors import NotFoundError
+from wuzhen.evidence.enrich import Attributor
 from wuzhen.evidence.query import EventFilter
 from wuzhen.i18n import _
-from wuzhen.jurisdiction.states import load_states
 
 router = APIRouter(prefix="/events", tags=["events"], responses=ERRORS)
 EXPORT_MAX = 1_000_000
@@ -59,13 +59,13 @@ class EventQuery(BaseModel):
         default=None, pattern=r"^[0-9a-f]{16}$", description="From this evidence file."
     )
 
-    def where(self) -> EventFilter:
-        states = load_states()
+    def where(self, attributor: Attributor) -> EventFilter:
+        states = attributor.states
         return EventFilter(
             since=reads.utc(self.since),
             until=reads.utc(self.until),
             member=states.iso2(self.member, "member") if self.member else None,
-            country=self.country.upper() if self.country else None,
+            country=attributor.country(self.country, "country") if self.country else None,
             asn=self.asn,
             classification=self.classification,
             text=self.text,
@@ -92,7 +92,7 @@ async def list_events(
     query: Annotated[EventPageQuery, Query()],
 ) -> Any:
     # Results are cached per (versions, member, query): see wuzhen.api.cache.
-    where, limit, offset = query.where(), query.limit, query.offset
+    where, limit, offset = query.where(state.node.attributor), query.limit, query.offset
     key = ("events", versions, caller.viewer.member, where, limit, offset)
 
     def compute() -> bytes:
@@ -119,8 +119,9 @@ def export_events(
     versions: VersionsDep,
     query: Annotated[EventExportQuery, Query()],
 ) -> Response:
+    where = query.where(node.attributor)
     with node.db.session() as s:
-        rows = reads.newest_first(reads.visible(s, state, versions, caller.viewer, query.where()))
+        rows = reads.newest_first(reads.visible(s, state, versions, caller.viewer, where))
     events = state.query((rows.head(query.limit) if query.limit else rows).collect)
     return export_response(node, events, query.format, "events")
 

@@ -25,8 +25,9 @@ def explorer(
     request: Request, user: MemberUser, offset: Annotated[int, Query(ge=0)] = 0
 ) -> Response:
     params = _params(request)
-    where = parse_filter(params)
-    page = page_of(visible(node_of(request), user.viewer, where), offset)
+    node = node_of(request)
+    where = parse_filter(params, node.attributor)
+    page = page_of(visible(node, user.viewer, where), offset)
     return render(
         request,
         "events.html",
