@@ -173,6 +173,16 @@ def test_errors_are_messages(
     assert "owner" in str(result.exception)
     result = cli.invoke(app, ["ingest", str(tmp_path / "nope.log"), "--owner", "CN"])
     assert "no such file" in str(result.exception)
+    # the owner is a state, by any of its codes; a code no state has owns nothing
+    result = cli.invoke(app, ["ingest", str(SAMPLE), "--owner", "UK"])
+    assert "--owner UK: no state has this code" in str(result.exception)
+    monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "ZZ")
+    result = cli.invoke(app, ["ingest", str(SAMPLE)])
+    assert "WUZHEN_DEFAULT_OWNER ZZ: no state has this code" in str(result.exception)
+    assert _run(cli, "events", "--count").strip() == "0"  # nothing was stored
+    out = json.loads(_run(cli, "ingest", str(SAMPLE), "--owner", "fra", "--json"))
+    assert out["totals"]["events"] == 10
+    assert _run(cli, "events", "--count", "--owner", "FR").strip() == "10"
 
 
 def test_formats_lists_every_parser(cli: CliRunner) -> None:

@@ -11,6 +11,7 @@ import typer
 from wuzhen.config import Settings
 from wuzhen.errors import InputError
 from wuzhen.i18n import _
+from wuzhen.jurisdiction.states import load_states
 from wuzhen.node import Node
 
 
@@ -25,12 +26,14 @@ def open_node(ctx: typer.Context) -> Iterator[Node]:
 
 
 def owner_of(ctx: typer.Context, owner: str | None) -> str:
-    """The member owning evidence: ``--owner``, else the node's default owner."""
+    """The member owning evidence: ``--owner`` (a state's alpha-2, alpha-3 or numeric code),
+    else the node's default owner."""
     settings: Settings = ctx.obj
-    code = (owner or settings.default_owner or "").upper()
-    if len(code) != 2 or not code.isalpha():
+    code = owner or settings.default_owner
+    if not code:
         raise InputError(_("give --owner CODE (ISO 3166 alpha-2) or set WUZHEN_DEFAULT_OWNER"))
-    return code
+    label = "--owner" if owner else "WUZHEN_DEFAULT_OWNER"
+    return load_states().iso2(code, label)
 
 
 def moment(value: str | datetime) -> datetime:
