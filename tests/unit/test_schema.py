@@ -5,7 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 
+from wuzhen.errors import InputError
+from wuzhen.evidence.query import EventFilter
 from wuzhen.schema import FIELDS, SHARED, arrow_schema, conform, validate
 from wuzhen.schema.reference import markdown
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
@@ -99,3 +102,12 @@ def test_conform_fills_and_orders_columns() -> None:
 def test_every_type_has_a_taxonomy() -> None:
     assert all(TAXONOMY_OF_TYPE.values())
     assert TAXONOMY_OF_TYPE["brute-force"] == "intrusion-attempts"
+
+
+def test_a_filter_names_a_classification_or_says_which_it_may_mean() -> None:
+    assert EventFilter(classification=" Brute-Force ").classification == "brute-force"
+    assert EventFilter(classification="intrusion-attempts").classification == "intrusion-attempts"
+    with pytest.raises(InputError, match=r"bruteforce: .* \(did you mean brute-force\?\)"):
+        EventFilter(classification="bruteforce")
+    with pytest.raises(InputError, match=r"zzzz: not an RSIT classification type or taxonomy$"):
+        EventFilter(classification="zzzz")

@@ -9,7 +9,7 @@ from datetime import datetime
 import polars as pl
 
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore
-from wuzhen.schema.taxonomy import TAXONOMIES
+from wuzhen.schema.taxonomy import TAXONOMIES, classification
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +25,10 @@ class EventFilter:
     text: str | None = None  # substring of the source, description, identifier or raw text
     owner: str | None = None
     evidence: str | None = None  # evidence.id
+
+    def __post_init__(self) -> None:
+        if self.classification is not None:
+            object.__setattr__(self, "classification", classification(self.classification))
 
     def days(self) -> list[str] | None:
         """Day partitions that can hold matches (None: all)."""

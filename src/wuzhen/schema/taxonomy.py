@@ -6,6 +6,11 @@ set the type; the taxonomy follows from it.
 
 from __future__ import annotations
 
+import difflib
+
+from wuzhen.errors import InputError
+from wuzhen.i18n import _
+
 TAXONOMY_OF_TYPE: dict[str, str] = {
     # abusive-content
     "spam": "abusive-content",
@@ -62,3 +67,18 @@ TAXONOMY_OF_TYPE: dict[str, str] = {
 
 TAXONOMIES: tuple[str, ...] = tuple(sorted(set(TAXONOMY_OF_TYPE.values())))
 TYPES: tuple[str, ...] = tuple(sorted(TAXONOMY_OF_TYPE))
+
+
+def classification(value: str) -> str:
+    """``value`` (any case) as an RSIT classification type or taxonomy: an unknown one is an
+    error naming the nearest, not a filter that matches nothing."""
+    found = value.strip().lower()
+    if found in TAXONOMY_OF_TYPE or found in TAXONOMIES:
+        return found
+    msg = _("classification {value}: not an RSIT classification type or taxonomy").format(
+        value=value
+    )
+    near = difflib.get_close_matches(found, [*TYPES, *TAXONOMIES], n=3)
+    if near:
+        msg += _(" (did you mean {names}?)").format(names=_(" or ").join(near))
+    raise InputError(msg)
