@@ -40,8 +40,20 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
     assert f["records"] == f["events"] + f["duplicates"] + f["skipped"] + f["rejects"] == 15
     assert f["events"] == 10
     assert len(f["sha256"]) == 64
+    # where the new events went, as the store has them: by member, and to none
+    stored = pl.DataFrame(
+        [json.loads(x) for x in _run(cli, "events", "--output-format", "jsonl").splitlines()]
+    )
+    by_member = dict(stored["route.member"].drop_nulls().value_counts().iter_rows())
+    assert out["routes"] == {
+        "members": by_member,
+        "unrouted": stored["route.member"].null_count(),
+        "kept": 0,
+    }
+    assert by_member["CN"] == 3
     again = json.loads(_run(cli, "ingest", str(SAMPLE), "--json"))
     assert (again["files"][0]["events"], again["files"][0]["duplicates"]) == (0, 10)
+    assert again["routes"] == {"members": {}, "unrouted": 0, "kept": 0}  # nothing new
 
     assert _run(cli, "events", "--count").strip() == "10"
     assert _run(cli, "events", "--count", "--member", "CN").strip() == "3"
@@ -112,6 +124,16 @@ def test_table_summary_and_reasons(cli: CliRunner) -> None:
     out = _run(cli, "ingest", str(SAMPLE))
     assert "openssh" in out
     assert "successful login" in out
+    assert "Where the new events went" in out
+    assert "China (the owner)" in out
+
+
+def test_events_a_marking_keeps_with_the_owner_are_counted_apart(cli: CliRunner) -> None:
+    out = json.loads(_run(cli, "ingest", str(SAMPLE), "--tlp", "RED", "--json"))
+    assert out["routes"] == {"members": {}, "unrouted": 0, "kept": 10}
+    assert "RED stays with the owner" in _run(
+        cli, "ingest", str(SAMPLE), "--owner", "FR", "--tlp", "RED"
+    )
 
 
 def test_a_directory_with_other_files(cli: CliRunner, tmp_path: Path) -> None:

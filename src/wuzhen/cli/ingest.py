@@ -11,9 +11,10 @@ from wuzhen.cli._console import byte_progress, console, print_json, render_table
 from wuzhen.cli._node import open_node, owner_of
 from wuzhen.config import Settings
 from wuzhen.evidence import feeds
-from wuzhen.evidence.ingest import IngestOptions, IngestReport
+from wuzhen.evidence.ingest import IngestOptions, IngestReport, Routes
 from wuzhen.evidence.inputs import STDIN, expand, survey
 from wuzhen.i18n import _
+from wuzhen.jurisdiction.states import load_states
 from wuzhen.schema.tlp import TLP
 
 
@@ -97,10 +98,12 @@ def ingest(
                 "files": [f.as_dict() for f in report.files],
                 "totals": report.totals(),
                 "unread": [{"path": u.path, "reason": u.reason} for u in report.unread],
+                "routes": report.routes.as_dict(),
             }
         )
         return
     _print_report(report)
+    _print_routes(report.routes, options.owner)
     if report.unread:
         console.print(
             render_table(
@@ -169,3 +172,38 @@ def _print_report(report: IngestReport) -> None:
                 justify=["left", "left", "right"],
             )
         )
+
+
+TOP_MEMBERS = 10
+
+
+def _print_routes(routes: Routes, owner: str) -> None:
+    """Where the new events went: the members they are routed to (as notices, but for the
+    owner's own), the most first, and those routed to none."""
+    if not (routes.members or routes.unrouted or routes.kept):
+        return
+    states = load_states()
+    ranked = routes.members.most_common()
+    rows: list[tuple[str, str, int]] = []
+    for code, n in ranked[:TOP_MEMBERS]:
+        state = states.get(code)
+        name = state.name if state else ""
+        rows.append((code, _("{name} (the owner)").format(name=name) if code == owner else name, n))
+    if len(ranked) > TOP_MEMBERS:
+        rest = ranked[TOP_MEMBERS:]
+        label = _("{n} other members").format(n=len(rest))
+        rows.append(("", label, sum(n for _code, n in rest)))
+    if routes.unrouted:
+        rows.append(
+            ("", _("unrouted: no member answers for the source's country"), routes.unrouted)
+        )
+    if routes.kept:
+        rows.append(("", _("not routed: AMBER+STRICT or RED stays with the owner"), routes.kept))
+    console.print(
+        render_table(
+            _("Where the new events went"),
+            [_("Member"), _("Name"), _("Events")],
+            rows,
+            justify=["left", "left", "right"],
+        )
+    )

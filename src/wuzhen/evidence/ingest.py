@@ -64,7 +64,7 @@ from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.service import make_notices
 from wuzhen.schema import conform, validate
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
-from wuzhen.schema.tlp import TLP, marking
+from wuzhen.schema.tlp import OWNER_ONLY, TLP, marking
 
 log = logging.getLogger(__name__)
 
@@ -119,10 +119,36 @@ class FileSummary:
 
 
 @dataclass(slots=True)
+class Routes:
+    """Where an ingest's new events went: to each member (the owner included), to none (no
+    member answers for the source's country), or nowhere by their marking (AMBER+STRICT and
+    RED stay with the owner)."""
+
+    members: Counter[str] = field(default_factory=Counter)
+    unrouted: int = 0
+    kept: int = 0
+
+    def add(self, events: pl.DataFrame) -> None:
+        kept = events["tlp"].is_in(OWNER_ONLY)
+        self.kept += int(kept.sum())
+        routed = events.filter(~kept)["route.member"]
+        self.unrouted += routed.null_count()
+        self.members.update(dict(routed.drop_nulls().value_counts().iter_rows()))
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "members": dict(self.members.most_common()),
+            "unrouted": self.unrouted,
+            "kept": self.kept,
+        }
+
+
+@dataclass(slots=True)
 class IngestReport:
     ingest_id: str
     files: list[FileSummary]
     unread: list[Unread] = field(default_factory=list)  # found in directories, not read
+    routes: Routes = field(default_factory=Routes)  # of the events stored
 
     def totals(self) -> dict[str, int]:
         keys = ("records", "events", "duplicates", "skipped", "rejects")
@@ -187,6 +213,7 @@ class Pipeline:
                 observed=started,
                 routing=routing,
                 live=self.store.live_snapshot(),
+                routes=report.routes,
             )
             try:
                 for i, (name, fmt) in enumerate(files):
@@ -299,6 +326,7 @@ class _Run:
     observed: datetime
     routing: Routing
     live: LiveFiles  # the committed files (unchanged while the run holds the writer's lock)
+    routes: Routes
     seen_ids: KeySet = field(default_factory=KeySet)  # event ids of the run's earlier files
     pools: dict[int, ThreadPoolExecutor] = field(default_factory=dict)
 
@@ -598,6 +626,7 @@ class _FileRun:
             self.writer.write(dataset, DAY, rows)
             if dataset == EVENTS:
                 self.routed.add(rows, DAY, h1[keep], h2[keep])
+                self.run.routes.add(rows)
         if not self.last:  # later files of the run deduplicate against these
             self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())

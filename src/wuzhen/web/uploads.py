@@ -58,6 +58,7 @@ class UploadJob:
     ingest_id: str = ""
     read: dict[str, int] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
+    routes: dict[str, Any] = field(default_factory=dict)  # Routes.as_dict() of the ingest
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def progress(self, path: str, done: int) -> None:
@@ -76,6 +77,7 @@ class UploadJob:
                 "error": self.error,
                 "ingest_id": self.ingest_id,
                 "files": list(self.files),
+                "routes": dict(self.routes),
             }
 
 
@@ -152,6 +154,7 @@ class Uploads:
                     {**f.as_dict(), "path": job.names.get(f.path, Path(f.path).name)}
                     for f in report.files
                 ]
+                job.routes = report.routes.as_dict()
                 job.state = DONE
         finally:
             shutil.rmtree(job.folder, ignore_errors=True)

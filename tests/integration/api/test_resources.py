@@ -115,6 +115,13 @@ async def test_upload_notice_and_acknowledge(
     assert first["events"] > 0
     assert (second["events"], second["duplicates"]) == (0, first["events"] + first["duplicates"])
     assert body["totals"]["records"] == 30
+    # where the new events went: FR's own, and what CN's notice below carries
+    routes = body["routes"]
+    assert (
+        sum(routes["members"].values()) + routes["unrouted"] + routes["kept"]
+        == (body["totals"]["events"])
+    )
+    assert routes["members"]["CN"] == 3
     listed = (await http.get("/api/v1/evidence", headers=fr)).json()["items"]
     assert sorted(e["name"] for e in listed if e["ingest_id"] == body["ingest_id"]) == [
         "again.log",

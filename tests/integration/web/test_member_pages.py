@@ -288,6 +288,13 @@ async def test_upload_runs_the_pipeline_for_my_member(
     # US's evidence concerns CN's networks too: a second notice in CN's inbox.
     with compact.node.db.session() as s:
         assert sorted(n.owner for n in inbox(s, "CN")) == ["FR", "US"]
+        (notice,) = [n for n in inbox(s, "CN") if n.owner == "US"]
+    # The page says where the new events went: CN's share is its notice's.
+    routes = status["routes"]
+    assert routes["members"]["CN"] == notice.events  # type: ignore[index]
+    assert sum(routes["members"].values()) + routes["unrouted"] + routes["kept"] == 10  # type: ignore[index]
+    assert f'<td class="num" data-member="CN">{notice.events}</td>' in page.text
+    assert "Where the new events went" in page.text
     # The job is the uploader's only.
     other = await clients(compact["cn-analyst"])
     assert (await other.get(f"/upload/{job}/status")).status_code == 404

@@ -72,10 +72,21 @@ class FileSummaryPublic(BaseModel):
     reject_reasons: dict[str, int]
 
 
+class RoutesPublic(BaseModel):
+    """Where the new events went: the events routed to each member (the caller's own member
+    included; the others get them as notices), most first; those routed to none (no member
+    answers for the source's country); those kept with the owner by their marking."""
+
+    members: dict[str, int]
+    unrouted: int
+    kept: int
+
+
 class IngestPublic(BaseModel):
     ingest_id: str
     files: list[FileSummaryPublic]
     totals: dict[str, int]
+    routes: RoutesPublic
 
 
 class RetractionPublic(BaseModel):
@@ -211,6 +222,7 @@ def upload_evidence(
         ingest_id=report.ingest_id,
         files=[_summary(f, names.get(f.path, f.path)) for f in report.files],
         totals=report.totals(),
+        routes=RoutesPublic(**report.routes.as_dict()),
     )
 
 
