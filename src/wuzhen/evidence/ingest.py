@@ -129,11 +129,11 @@ class Routes:
     kept: int = 0
 
     def add(self, events: pl.DataFrame) -> None:
-        kept = events["tlp"].is_in(OWNER_ONLY)
-        self.kept += int(kept.sum())
-        routed = events.filter(~kept)["route.member"]
-        self.unrouted += routed.null_count()
-        self.members.update(dict(routed.drop_nulls().value_counts().iter_rows()))
+        kept = int(events["tlp"].is_in(OWNER_ONLY).sum())
+        member = events["route.member"]  # null where unrouted, and where kept (see route)
+        self.kept += kept
+        self.unrouted += member.null_count() - kept
+        self.members.update(dict(member.drop_nulls().value_counts().iter_rows()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
