@@ -118,6 +118,8 @@ def test_upload_notice_contest_acknowledge_export(
                 expect(counts.locator(f"[data-count={name}]")).to_have_text(str(n))
             expect(counts.locator("[data-count=rejects]")).to_have_text("0")
             expect(page.locator("#job-progress")).to_have_attribute("value", "1")
+            # ... and where its new events went: CN's three reach CN as a notice
+            expect(page.locator("#routes [data-member=CN]")).to_have_text("3")
             page.get_by_role("button", name="Sign out").click()
             expect(page).to_have_url(f"{base}/signin")
 

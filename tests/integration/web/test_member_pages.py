@@ -93,9 +93,12 @@ async def test_explorer_reads_through_visibility(compact: Compact, clients: Clie
     bad = await cn.get("/events?since=yesterday")
     assert bad.status_code == 422
     assert "YYYY-MM-DD" in bad.text
-    bad = await cn.get("/events?country=UK")
+    bad = await cn.get("/events?country=UK&text=ssh")
     assert bad.status_code == 422
     assert "the United Kingdom is GB" in bad.text
+    # the form stays as filled in, to mend
+    assert 'name="country" size="3" maxlength="2" value="UK"' in bad.text
+    assert 'name="text" type="search" value="ssh"' in bad.text
 
 
 async def test_explorer_pages_and_links_to_the_api(compact: Compact, clients: ClientMaker) -> None:

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request
 from fastapi.responses import Response
 
+from wuzhen.errors import InputError
 from wuzhen.schema.taxonomy import TAXONOMIES, TYPES
 from wuzhen.web._auth import MemberUser, node_of
 from wuzhen.web._events import FILTER_FIELDS, api_query, page_of, parse_filter, visible
@@ -26,16 +27,23 @@ def explorer(
 ) -> Response:
     params = _params(request)
     node = node_of(request)
-    where = parse_filter(params, node.attributor)
+    choices = {
+        "params": params,
+        "taxonomies": sorted(TAXONOMIES),
+        "types": sorted(TYPES),
+        "error": "",
+    }
+    try:
+        where = parse_filter(params, node.attributor)
+    except InputError as err:  # the form again, as filled in, with what to mend
+        return render(request, "events.html", {**choices, "error": str(err)}, status=422)
     page = page_of(visible(node, user.viewer, where), offset)
     return render(
         request,
         "events.html",
         {
-            "params": params,
+            **choices,
             "page": page,
-            "taxonomies": sorted(TAXONOMIES),
-            "types": sorted(TYPES),
             "api_query": api_query(where),
             "json_url": "/api/v1/events?" + api_query(where, limit=page.size, offset=offset),
         },
