@@ -199,11 +199,5 @@ def _print_routes(routes: Routes, owner: str) -> None:
         )
     if routes.kept:
         rows.append(("", _("not routed: AMBER+STRICT or RED stays with the owner"), routes.kept))
-    console.print(
-        render_table(
-            _("Where the new events went"),
-            [_("Member"), _("Name"), _("Events")],
-            rows,
-            justify=["left", "left", "right"],
-        )
-    )
+    title = _("Where the new events went")
+    console.print(render_table(title, [_("Member"), _("Name"), _("Events")], rows))
