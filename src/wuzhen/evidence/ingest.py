@@ -354,13 +354,8 @@ class _FileRun:
     ) -> None:
         self.p = pipeline
         self.run = run
-        self.routing = run.routing
         self.options = options
         self.summary = summary
-        self.writer = run.writer
-        self.seen_ids = run.seen_ids
-        self.routed = run.routed
-        self.observed = run.observed
         self.last = last
         self.occurrences = Occurrences()
         self.ctx = ParseContext(now=run.observed, year=options.year, timezone=options.timezone)
@@ -417,7 +412,7 @@ class _FileRun:
                 raw.close()
         if not self.last:
             for h1, h2 in self.file_ids:
-                self.seen_ids.add(h1, h2)
+                self.run.seen_ids.add(h1, h2)
         self.file_ids = []
 
     def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
@@ -511,7 +506,7 @@ class _FileRun:
         )
         events = events.filter(pl.col(REASON).is_null()).drop(REASON)
         events = self._stamp(events, parser)
-        events = self.p.attributor.route(events, self.routing)
+        events = self.p.attributor.route(events, self.run.routing)
         reject_frame = pl.concat(rejects)
         self._check(n_records, events, result.skipped, reject_frame)
         keys = (
@@ -558,7 +553,7 @@ class _FileRun:
             pl.lit(o.owner).alias("owner"),
             pl.lit(self.summary.evidence_id).alias("evidence.id"),
             pl.lit(parser.name).alias("evidence.format"),
-            pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
+            pl.lit(self.run.observed).dt.cast_time_unit("us").alias("time.observation"),
             marking(pl.coalesce(tlp, pl.lit(o.tlp.value)), o.restrict).alias("tlp"),
             pl.coalesce(feed_name, pl.lit(o.feed_name, pl.String)).alias("feed.name"),
             pl.coalesce(feed_provider, pl.lit(o.feed_provider, pl.String)).alias("feed.provider"),
@@ -597,7 +592,7 @@ class _FileRun:
             pl.lit(self.summary.evidence_id).alias("evidence.id"),
             pl.lit(batch.format).alias("evidence.format"),
             pl.lit(self.options.owner).alias("owner"),
-            pl.lit(self.observed).dt.cast_time_unit("us").alias("time.observation"),
+            pl.lit(self.run.observed).dt.cast_time_unit("us").alias("time.observation"),
         )
         self._new(REJECTS, rejects, reject_ids_frame, pl.col("time.observation").dt.date())
 
@@ -613,7 +608,7 @@ class _FileRun:
         frame = frame.with_columns(day.alias(DAY))
         h1 = ids["__h1"].to_numpy()
         h2 = ids["__h2"].to_numpy()
-        dup = self.seen_ids.contains(h1, h2)
+        dup = self.run.seen_ids.contains(h1, h2)
         days = [d.isoformat() for d in frame[DAY].unique().to_list()]
         stored = stored_ids(self.run.live.of(dataset, days), frame["event.id"])
         if stored.len():
@@ -623,9 +618,9 @@ class _FileRun:
         if fresh.height:
             rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
             rows = rows.with_columns(fresh[DAY])
-            self.writer.write(dataset, DAY, rows)
+            self.run.writer.write(dataset, DAY, rows)
             if dataset == EVENTS:
-                self.routed.add(rows, DAY, h1[keep], h2[keep])
+                self.run.routed.add(rows, DAY, h1[keep], h2[keep])
                 self.run.routes.add(rows)
         if not self.last:  # later files of the run deduplicate against these
             self.file_ids.append((h1[keep], h2[keep]))
