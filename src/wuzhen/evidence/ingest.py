@@ -9,7 +9,6 @@ All files of a run are committed at once (see :mod:`wuzhen.evidence.store`).
 from __future__ import annotations
 
 import copy
-import gzip
 import hashlib
 import logging
 import os
@@ -21,7 +20,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any, BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 import polars as pl
@@ -35,17 +34,18 @@ from wuzhen.evidence.enrich import REASON, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.inputs import (
     DAMAGED,
-    GZIP_MAGIC,
     SAMPLE_BYTES,
     STDIN,
     ZIP_MAGIC,
     Prefixed,
+    Readable,
     Survey,
     Unread,
+    content,
     detection_sample,
     expand,
+    first_bytes,
     survey,
-    zip_member,
 )
 from wuzhen.evidence.occurrences import KeySet, Occurrences
 from wuzhen.evidence.parsers._base import (
@@ -363,7 +363,7 @@ class _FileRun:
 
     def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
         raw: BinaryIO
-        member: IO[bytes] | None = None  # the file of a zip archive
+        stream: Readable | None = None
         if name == STDIN:
             import sys
 
@@ -373,20 +373,10 @@ class _FileRun:
         try:
             tap = _Tap(raw)
             head = tap.read(SAMPLE_BYTES)
-            stream: Any = Prefixed(head, tap)
-            if head[:2] == GZIP_MAGIC:
-                stream = gzip.GzipFile(fileobj=stream, mode="rb")
-            elif head[:4] in ZIP_MAGIC:
-                if name == STDIN:
-                    msg = "standard input: a zip archive is read from its file, not a pipe"
-                    raise InputError(msg)
+            stream = content(name, head, tap)
+            if head[:4] in ZIP_MAGIC:
                 tap.drain()  # the archive's digest and size; its file is read from the path
-                stream = member = zip_member(name)
-            try:
-                sample = stream.read(SAMPLE_BYTES)
-            except (*DAMAGED, OSError, EOFError) as err:
-                msg = f"{name}: cannot decompress: {err}"
-                raise InputError(msg) from err
+            sample = first_bytes(name, stream)
             if fmt:
                 parser = parsers.get(fmt)
             else:  # standard input
@@ -406,8 +396,8 @@ class _FileRun:
             msg = f"{name}: cannot read: {err}"
             raise InputError(msg) from err
         finally:
-            if member is not None:
-                member.close()
+            if stream is not None:
+                stream.close()
             if name != STDIN:
                 raw.close()
         if not self.last:

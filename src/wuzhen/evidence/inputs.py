@@ -18,7 +18,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from wuzhen.errors import InputError
 from wuzhen.evidence import parsers
@@ -70,6 +70,9 @@ class Prefixed:
             return out
         data: bytes = self.rest.read(size)
         return data
+
+    def close(self) -> None:
+        """Nothing to close: ``rest`` is its opener's to close."""
 
 
 def detection_sample(head: bytes) -> list[str]:
@@ -165,23 +168,47 @@ def zip_member(path: str) -> IO[bytes]:
         raise InputError(msg) from err
 
 
+class Readable(Protocol):
+    """A file's content as :func:`content` gives it."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+    def close(self) -> None: ...
+
+
+def content(path: str, head: bytes, rest: Any) -> Readable:
+    """What the file at ``path`` holds, decompressed, given its first bytes ``head`` and the
+    stream ``rest`` of them: a gzip file unzipped as it is read, the one file of a zip archive
+    (opened from ``path``: zipfile seeks), or the bytes as they are. The caller closes it
+    (which leaves ``rest`` open)."""
+    if head[:2] == GZIP_MAGIC:
+        source: Any = Prefixed(head, rest)  # a stream, as GzipFile reads it
+        return gzip.GzipFile(fileobj=source, mode="rb")
+    if head[:4] in ZIP_MAGIC:
+        if path == STDIN:
+            msg = "standard input: a zip archive is read from its file, not a pipe"
+            raise InputError(msg)
+        return zip_member(path)
+    return Prefixed(head, rest)
+
+
+def first_bytes(path: str, body: Readable) -> bytes:
+    """The first ``SAMPLE_BYTES`` of ``body``, the :func:`content` of ``path``."""
+    try:
+        return body.read(SAMPLE_BYTES)
+    except (*DAMAGED, OSError, EOFError) as err:
+        msg = f"{path}: cannot decompress: {err}"
+        raise InputError(msg) from err
+
+
 def _sample(path: str) -> bytes:
     """The first ``SAMPLE_BYTES`` of a file, decompressed."""
     try:
         with Path(path).open("rb") as raw:
-            head = raw.read(SAMPLE_BYTES)
-            if head[:4] in ZIP_MAGIC:
-                with zip_member(path) as member:
-                    return member.read(SAMPLE_BYTES)
-            if head[:2] != GZIP_MAGIC:
-                return head
-            source: Any = Prefixed(head, raw)
+            body = content(path, raw.read(SAMPLE_BYTES), raw)
             try:
-                with gzip.GzipFile(fileobj=source, mode="rb") as unzipped:
-                    return unzipped.read(SAMPLE_BYTES)
-            except (OSError, EOFError) as err:
-                msg = f"{path}: cannot decompress: {err}"
-                raise InputError(msg) from err
-    except (*DAMAGED, OSError, EOFError) as err:
+                return first_bytes(path, body)
+            finally:
+                body.close()
+    except OSError as err:
         msg = f"{path}: cannot read: {err}"
         raise InputError(msg) from err
