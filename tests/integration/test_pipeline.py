@@ -13,6 +13,7 @@ import sys
 import time
 import zipfile
 from dataclasses import replace
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import select
 
+from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.errors import InputError, NotFoundError, StoreError
 from wuzhen.evidence import ingest as ingest_module
@@ -104,6 +106,48 @@ def test_rejects_are_not_stored_twice(node: Node, tmp_path: Path) -> None:
     report = node.pipeline.ingest([path], forced).files[0]
     assert report.rejects == 2  # still accounted as rejects ...
     assert node.store.scan("rejects").collect().height == 2  # ... but stored once
+
+
+def test_read_again_on_another_day_adds_nothing(
+    node: Node, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Regression: a record with no time of its own (a blocklist's entry, a reject) takes its
+    day from when it was read; read again the next day, it was stored again, under its id."""
+    listed = _log(tmp_path, "list.txt", ["# blocklist", "203.0.113.5", "198.51.100.7"])
+    broken = _log(tmp_path, "r.log", ["junk one", FAILED.format(ip="1.0.0.1", port=1)])
+    forced = IngestOptions(owner="CN", format="openssh")
+    node.pipeline.ingest([listed], OPTIONS)
+    node.pipeline.ingest([broken], forced)
+    clock.advance(timedelta(days=1))
+    again = node.pipeline.ingest([listed], OPTIONS).files[0]
+    assert (again.events, again.duplicates) == (0, 2)
+    node.pipeline.ingest([broken], forced)
+    events = _events(node)
+    assert events.height == events["event.id"].n_unique() == 3
+    assert node.store.scan("rejects").collect().height == 1
+    # the next day's list: one entry known, one new (overlapping files deduplicate)
+    clock.advance(timedelta(days=1))
+    newer = _log(tmp_path, "list2.txt", ["203.0.113.5", "192.0.2.99"])
+    third = node.pipeline.ingest([newer], OPTIONS).files[0]
+    assert (third.events, third.duplicates) == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("times", "zone"),
+    [(["00:30:00", "01:00:00"], "+05:00"), (["23:00:00", "23:30:00"], "America/New_York")],
+)
+def test_read_again_in_another_timezone_adds_nothing(
+    node: Node, tmp_path: Path, times: list[str], zone: str
+) -> None:
+    """Regression: syslog times carry no zone; read again with another ``--timezone``, records
+    that all moved to another day were stored again, under the same ids."""
+    line = "Nov 28 {t} sensor sshd[42]: Failed password for root from 1.1.1.1 port 1 ssh2"
+    path = _log(tmp_path, "auth.log", [line.format(t=t) for t in times])
+    node.pipeline.ingest([path], OPTIONS)
+    again = node.pipeline.ingest([path], replace(OPTIONS, timezone=zone)).files[0]
+    assert (again.events, again.duplicates) == (0, 2)
+    events = _events(node)
+    assert events.height == events["event.id"].n_unique() == 2
 
 
 def test_other_owner_is_other_evidence(node: Node, tmp_path: Path) -> None:
@@ -388,6 +432,7 @@ def test_one_writer_at_a_time(sqlite_node: Node) -> None:
 KILL_SCRIPT = """
 import sys
 from pathlib import Path
+from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node

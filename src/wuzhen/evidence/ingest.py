@@ -599,8 +599,9 @@ class _FileRun:
         h1 = ids["__h1"].to_numpy()
         h2 = ids["__h2"].to_numpy()
         dup = self.run.seen_ids.contains(h1, h2)
-        days = [d.isoformat() for d in frame[DAY].unique().to_list()]
-        stored = stored_ids(self.run.live.of(dataset, days), frame["event.id"])
+        timeless = dataset == REJECTS or frame["time.source"].has_nulls()
+        files = self.run.live.holding(dataset, frame[DAY].unique().to_list(), timeless)
+        stored = stored_ids(files, frame["event.id"])
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()
         keep = ~dup

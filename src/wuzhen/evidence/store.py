@@ -22,6 +22,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -139,12 +140,17 @@ class EventStore:
         """The committed, live files of every dataset as they are now, by day."""
         with self.db.session() as s:
             rows = s.execute(
-                select(StoreFile.dataset, StoreFile.day, StoreFile.path).where(StoreFile.live)
+                select(StoreFile.dataset, StoreFile.day, StoreFile.path, StoreFile.timeless).where(
+                    StoreFile.live
+                )
             )
             found: dict[tuple[str, str], list[Path]] = {}
-            for dataset, day, path in rows:
+            timeless: dict[str, list[Path]] = {}
+            for dataset, day, path, no_time in rows:
                 found.setdefault((dataset, day), []).append(self.root / path)
-        return LiveFiles(found)
+                if no_time:
+                    timeless.setdefault(dataset, []).append(self.root / path)
+        return LiveFiles(found, timeless)
 
     @contextlib.contextmanager
     def writer_lock(self, wait: float = filelock.WAIT_SECONDS) -> Iterator[None]:
@@ -181,9 +187,22 @@ class LiveFiles:
     one query for the run, not one for each batch of each file)."""
 
     files: dict[tuple[str, str], list[Path]]
+    timeless: dict[str, list[Path]]  # by dataset: the files with rows of no time of their own
 
-    def of(self, dataset: str, days: Iterable[str]) -> list[Path]:
-        return sorted(p for day in set(days) for p in self.files.get((dataset, day), []))
+    def holding(self, dataset: str, days: Iterable[date], timeless: bool) -> list[Path]:
+        """The files that may hold a row with the id of a row of ``days`` (``timeless``: some
+        of them have no time of their own).
+
+        An id is its owner, record and occurrence, not its time: a record read again may get
+        another day. A time read with another ``--timezone`` moves by a day at most, so the
+        days either side are searched too; a row of no time of its own takes its day from when
+        it was observed, so every file holding such rows is searched for those.
+        """
+        near = {(d + timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)}
+        found = {p for day in near for p in self.files.get((dataset, day), [])}
+        if timeless:
+            found.update(self.timeless.get(dataset, []))
+        return sorted(found)
 
 
 def stored_ids(files: list[Path], ids: pl.Series) -> pl.Series:
@@ -206,6 +225,17 @@ class _Pending:
     parts: list[pl.DataFrame] = field(default_factory=list)
     rows: int = 0
     size: int = 0  # bytes in memory
+    timeless: bool = False  # some row has no time of its own (see StoreFile.timeless)
+
+
+@dataclass(slots=True)
+class _Open:
+    """A file of one partition being written."""
+
+    writer: pq.ParquetWriter
+    path: str  # relative to the store root
+    rows: int = 0
+    timeless: bool = False
 
 
 class StagedWriter:
@@ -222,7 +252,7 @@ class StagedWriter:
     def __init__(self, store: EventStore, writer_id: str) -> None:
         self.store = store
         self.writer_id = writer_id
-        self._open: dict[tuple[str, str], tuple[pq.ParquetWriter, str, int]] = {}
+        self._open: dict[tuple[str, str], _Open] = {}
         self._pending: dict[tuple[str, str], _Pending] = {}  # rows waiting, per partition
         self._seq = 0
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet")
@@ -246,6 +276,7 @@ class StagedWriter:
             pending.parts.append(part.drop(day_column))
             pending.rows += part.height
             pending.size += int(part.estimated_size())
+            pending.timeless |= dataset == REJECTS or part["time.source"].has_nulls()
             if pending.rows >= ROW_GROUP or pending.size >= ROW_GROUP_BYTES:
                 self._flush(key)
         while sum(p.size for p in self._pending.values()) > MAX_BUFFERED:
@@ -257,7 +288,7 @@ class StagedWriter:
             return
         dataset, day = key
         entry = self._open.get(key)
-        if entry is not None and entry[2] >= ROWS_PER_FILE:
+        if entry is not None and entry.rows >= ROWS_PER_FILE:
             self._close(key)
             entry = None
         if entry is None:
@@ -274,16 +305,25 @@ class StagedWriter:
                 column_encoding=ENCODING[dataset],
                 store_schema=False,  # read back as the dataset's schema, text as strings
             )
-            entry = (writer, rel, 0)
-        writer, rel, written = entry
-        self._open[key] = (writer, rel, written + pending.rows)
-        self._submit(_append, writer, pending.parts)
+            entry = self._open[key] = _Open(writer, rel)
+        entry.rows += pending.rows
+        entry.timeless |= pending.timeless
+        self._submit(_append, entry.writer, pending.parts)
 
     def _close(self, key: tuple[str, str]) -> None:
-        writer, rel, rows = self._open.pop(key)
-        self.files.append({"dataset": key[0], "day": key[1], "path": rel, "rows": rows})
-        self._closing.append(writer)
-        self._submit(_close, writer, self.store.root / rel)
+        entry = self._open.pop(key)
+        dataset, day = key
+        self.files.append(
+            {
+                "dataset": dataset,
+                "day": day,
+                "path": entry.path,
+                "rows": entry.rows,
+                "timeless": entry.timeless,
+            }
+        )
+        self._closing.append(entry.writer)
+        self._submit(_close, entry.writer, self.store.root / entry.path)
 
     def _submit(self, job: Callable[..., None], *args: Any) -> None:
         """Queue a job for the writing thread; wait while too many are queued (and raise what
@@ -313,11 +353,11 @@ class StagedWriter:
         for writer in self._closing:  # a close the thread did not get to
             with contextlib.suppress(Exception):
                 writer.close()
-        for key in list(self._open):
-            writer, rel, _rows = self._open.pop(key)
+        for entry in self._open.values():
             with contextlib.suppress(Exception):
-                writer.close()
-            (self.store.root / rel).unlink(missing_ok=True)
+                entry.writer.close()
+            (self.store.root / entry.path).unlink(missing_ok=True)
+        self._open.clear()
         for f in self.files:
             (self.store.root / f["path"]).unlink(missing_ok=True)
         self.files = []

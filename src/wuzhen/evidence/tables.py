@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from wuzhen.db.base import Base, UTCDateTime
@@ -63,6 +63,9 @@ class StoreFile(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
     ingest_id: Mapped[str] = mapped_column(String(16))  # the run (or rewrite) that wrote it
     live: Mapped[bool] = mapped_column(Boolean, default=True)
+    # rows whose day is their observation's (no time of their own, and every reject): an
+    # ingest deduplicates against every such file, whatever its day
+    timeless: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
     __table_args__ = (Index("ix_store_files_live", "dataset", "live", "day"),)
