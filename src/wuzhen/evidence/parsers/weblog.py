@@ -125,6 +125,8 @@ UA_MAX = 512
 PERCENT = [
     ("%25", "%"),
     ("%25", "%"),
+    ("%%32%65", "%2e"),  # "%" then "2e" escaped (Apache, CVE-2021-42013)
+    ("%%32%66", "%2f"),
     ("%c0%ae", "."),
     ("%c0%af", "/"),
     ("%2e", "."),
@@ -164,12 +166,17 @@ SQLI = (
     r"\bunion\b[\s(/*]+(?:all[\s(/*]+)?select\b"
     r"|'\s*(?:or|and)\s+'?\w+'?\s*(?:=|like\b)"
     r"|\bor\s+\d+\s*=\s*\d+"
-    r"|\b(?:sleep|benchmark|pg_sleep|extractvalue|updatexml|load_file|group_concat)\s*\("
+    r"|\b(?:sleep|benchmark|pg_sleep)\s*\(\s*\d"  # a time, not a name (sleep(deluxe).mp3)
+    r"|\b(?:extractvalue|updatexml|load_file|group_concat)\s*\("
     r"|\bwaitfor\s+delay\b|\binformation_schema\b|@@version\b|\binto\s+outfile\b"
 )
+# A command after a shell separator. A lone ``&`` separates a query's parameters
+# (``?a=1&id=12``): it counts only before a space (``& id``), and a command word must not
+# go on as a parameter's name (``&&id=``, ``;curl=1``).
 COMMAND = (
-    r"(?:[;|&`]|\$\()\s*(?:wget|curl|chmod|rm\s+-|cd\s+/|/bin/(?:ba)?sh\b|busybox|nc\s|ncat\s"
-    r"|tftp\s|sh\s|bash\s|echo\s|id\b|uname\b|cat\s+/)"
+    r"(?:[;|`]|\$\(|&&|&\s)\s*"
+    r"(?:(?:wget|curl|chmod|/bin/(?:ba)?sh|busybox|id|uname)(?:[^=\w]|$)|rm\s+-|cd\s+/"
+    r"|nc\s|ncat\s|tftp\s|sh\s|bash\s|echo\s|cat\s+/)"
 )
 EXPLOIT_PATHS = {
     "phpunit-rce": r"/phpunit/.*eval-stdin\.php",
