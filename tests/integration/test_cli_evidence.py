@@ -13,7 +13,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from wuzhen.cli import app
+from wuzhen.cli import app, main
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "evidence" / "openssh" / "auth.log"
 
@@ -164,6 +164,52 @@ def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:
     assert "Retracted" in _run(cli, "evidence", "retract", sha)
     assert _run(cli, "events", "--count").strip() == "0"
     assert json.loads(_run(cli, "evidence", "list", "--json"))[0]["retracted_at"] is not None
+
+
+def test_tables_show_what_was_written_not_markup(cli: CliRunner, tmp_path: Path) -> None:
+    """Regression: table cells were read as Rich markup, so a reject's ``[sshd]`` vanished
+    and an attacker's ``[bold]...[/bold]`` styled the analyst's view."""
+    lines = ["NOTICE  [sshd] Ban 203.0.113.14/32", "x [bold red]hello[/bold red] [link=http://x]y"]
+    log = tmp_path / "[red]odd.log"
+    log.write_text("\n".join(lines) + "\n")
+    ingested = _run(cli, "ingest", str(log), "--format", "openssh")
+    assert "[red]odd.log" in ingested.replace("\n", "")
+    shown = _run(cli, "rejects").replace("\n", "")
+    for line in lines:
+        assert line.replace(" ", "") in shown.replace(" ", "").replace("│", "")
+
+
+def test_an_error_shows_the_name_as_given(
+    cli: CliRunner,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["wuzhen", "ingest", str(tmp_path / "[b]gone.log")])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    assert stopped.value.code == 1
+    assert "[b]gone.log" in capsys.readouterr().err.replace("\n", "")
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--timezone", "Mars/Olympus", "time zone 'Mars/Olympus' is not known"),
+        ("--timezone", "+5", "time zone '+5' is not known"),
+        ("--year", "99999", "year 99999: give a year from 1 to 9999"),
+        ("--year", "0", "year 0: give a year from 1 to 9999"),
+    ],
+)
+def test_a_time_option_that_cannot_be_used_is_an_error(
+    cli: CliRunner, option: str, value: str, message: str
+) -> None:
+    """Regression: a zone Polars does not know, or a year past 9999, ended in a traceback
+    (and ``--year 0`` was read as no year)."""
+    result = cli.invoke(app, ["ingest", str(SAMPLE), option, value])
+    assert result.exit_code == 1
+    assert message in str(result.exception)
+    assert _run(cli, "events", "--count").strip() == "0"
 
 
 def test_stats_origins(cli: CliRunner) -> None:

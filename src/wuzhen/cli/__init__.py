@@ -17,6 +17,7 @@ from collections.abc import Iterator, MutableMapping
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from typer._click import Command, Context, HelpFormatter
 from typer.core import TyperCommand, TyperGroup
 
@@ -192,7 +193,7 @@ def main() -> None:
     try:
         app(prog_name="wuzhen")
     except WuzhenError as err:
-        err_console.print(f"[bold red]{_('Error')}:[/bold red] {err}")
+        err_console.print(f"[bold red]{_('Error')}:[/bold red] {escape(str(err))}")
         raise SystemExit(1) from None
     except OSError as err:
         if not _closed_pipe(err):

@@ -19,6 +19,7 @@ from rich.progress import (
     TransferSpeedColumn,
 )
 from rich.table import Table
+from rich.text import Text
 
 # Output that goes to a file or a pipe is not cut to 80 columns: tables stay whole.
 console = Console(width=None if sys.stdout.isatty() else 200)
@@ -56,8 +57,9 @@ def render_table(
     *,
     justify: Sequence[str] = (),
 ) -> Table:
-    """A table of ``rows``; a column is justified as ``justify`` says, else to the right when
-    it holds only numbers, else to the left."""
+    """A table of ``rows``, their values shown as they are (never read as markup); a column
+    is justified as ``justify`` says, else to the right when it holds only numbers, else to
+    the left."""
     rows = [list(row) for row in rows]
     table = Table(title=title, header_style="bold")
     for i, header in enumerate(headers):
@@ -66,8 +68,8 @@ def render_table(
             justify=justify[i] if i < len(justify) else _justified(rows, i),  # type: ignore[arg-type]
             overflow="fold",
         )
-    for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+    for row in rows:  # as text, not markup: a cell may hold what an attacker wrote
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     return table
 
 

@@ -85,6 +85,26 @@ class IngestOptions:
     year: int | None = None
     timezone: str = "UTC"
 
+    def __post_init__(self) -> None:
+        if self.year is not None and not 1 <= self.year <= 9999:
+            msg = f"year {self.year}: give a year from 1 to 9999"
+            raise InputError(msg)
+        if not _known_zone(self.timezone):
+            msg = (
+                f"time zone {self.timezone!r} is not known: give a zone name "
+                "(Europe/Berlin, UTC) or an offset (+05:30)"
+            )
+            raise InputError(msg)
+
+
+def _known_zone(name: str) -> bool:
+    """A zone the parsers can read times in: an IANA name, or a UTC offset (``+05:30``)."""
+    try:
+        pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(name)
+    except pl.exceptions.PolarsError:
+        return False
+    return True
+
 
 @dataclass(slots=True)
 class FileSummary:
