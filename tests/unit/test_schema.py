@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
@@ -91,6 +92,29 @@ def test_validation_splits_good_and_bad_rows_with_reasons() -> None:
         "source.port: above 65535",
         "raw: missing",
     ]
+
+
+def test_a_time_without_an_iso_form_is_refused() -> None:
+    """Regression: an epoch in milliseconds read as seconds (year 58787) stopped the whole
+    ingest with a traceback when the pipeline took its day."""
+    times = [datetime(2026, 11, 29, tzinfo=UTC), None, datetime(2026, 1, 1, tzinfo=UTC)]
+    frame = pl.DataFrame(
+        {
+            "raw": ["ok", "no time", "ms"],
+            "classification.type": ["scanner"] * 3,
+            "classification.identifier": ["x"] * 3,
+            "classification.taxonomy": ["information-gathering"] * 3,
+            "time.source": pl.Series(times, dtype=pl.Datetime("us", "UTC")),
+        }
+    ).with_columns(
+        pl.when(pl.col("raw") == "ms")
+        .then(pl.from_epoch(pl.lit(1_793_000_000_000), time_unit="s").dt.replace_time_zone("UTC"))
+        .otherwise(pl.col("time.source"))
+        .alias("time.source")
+    )
+    good, bad = validate(frame)
+    assert good["raw"].to_list() == ["ok", "no time"]
+    assert bad["__reject_reason"].to_list() == ["time.source: not within the years 1 to 9999"]
 
 
 def test_conform_fills_and_orders_columns() -> None:

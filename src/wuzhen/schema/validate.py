@@ -10,6 +10,7 @@ import polars as pl
 from wuzhen.schema.fields import BY_NAME, Kind
 
 REASON = "__reject_reason"
+MAX_YEAR = 9999
 
 
 def _problem(name: str, frame: pl.DataFrame) -> pl.Expr | None:
@@ -38,6 +39,11 @@ def _problem(name: str, frame: pl.DataFrame) -> pl.Expr | None:
         checks.append((col.is_not_null() & (col > field.maximum), f"{name}: above {field.maximum}"))
     if field.kind is Kind.JSON:
         checks.append((col.is_not_null() & ~col.str.starts_with("{"), f"{name}: not a JSON object"))
+    if field.kind is Kind.TIMESTAMP and frame.schema.get(name, pl.Null).is_temporal():
+        # outside these a time has no ISO 8601 form (an epoch in milliseconds read as seconds)
+        checks.append(
+            (~col.dt.year().is_between(1, MAX_YEAR), f"{name}: not within the years 1 to 9999")
+        )
     if not checks:
         return None
     expr: pl.Expr = pl.lit(None, pl.String)
