@@ -129,8 +129,13 @@ EXPECTED = [
     ),
     # grep -c . conn.log  -> 50;  jq -r '.proto + " " + .conn_state' conn.log | sort | uniq -c
     #   -> 2 tcp OTH, 1 tcp RSTO, 14 tcp RSTR, 7 tcp SF, 26 udp SF
+    # TCP attempts the responder sent no data in (a scan, or seen one way / midstream):
     # jq -c 'select(.proto=="tcp" and (.conn_state|IN("S0","REJ","RSTOS0","RSTRH","SH","SHR",
     #   "OTH")) and ((.resp_bytes // 0)==0))' conn.log | wc -l  -> 0  (the OTH ones got data)
+    # of them scans (no originator payload; history S without A, D, d; no history: S0, REJ,
+    # RSTOS0, SH): ... and ((.orig_bytes // 0)==0) and (if (.history // "")=="" then
+    #   (.conn_state|IN("S0","REJ","RSTOS0","SH")) else (.history|test("^[^ADd]*S[^ADd]*$"))
+    #   end))' conn.log | wc -l  -> 0
     Expected(f"{Z}/conn.log", "zeek-json", 50, 0, {"normal connection": 50}),
     # grep -c . dce_rpc.log  -> 7  (endpoint/operation: dce_rpc)
     Expected(f"{Z}/dce_rpc.log", "zeek-json", 7, 0, {"zeek dce_rpc log is not evidence": 7}),

@@ -167,6 +167,25 @@ def test_json_port_forwarding(json_sample: tuple[pl.DataFrame, ParseResult]) -> 
     assert "EHLO" not in json.dumps({k: v for k, v in data.items() if k != "raw"}, default=str)
 
 
+@pytest.mark.parametrize(
+    ("fields", "destination"),
+    [
+        ({"dst_ip": "8.8.8.8", "dst_port": 53}, ("8.8.8.8", None, 53)),
+        ({"dst_ip": "dns.example.net", "dst_port": 53}, (None, "dns.example.net", 53)),
+    ],
+)
+def test_json_forwarding_destination_is_the_target_not_the_sensor(
+    fields: dict[str, Any], destination: tuple[str | None, str | None, int]
+) -> None:
+    """Regression: a forwarding request to 8.8.8.8:53 named the honeypot as destination.fqdn."""
+    line = _event(eventid="cowrie.direct-tcpip.request", src_port=0, sensor="hp1", **fields)
+    row = _parse(CowrieJson(), [line]).events.to_dicts()[0]
+    got = (row["destination.ip"], row["destination.fqdn"], row["destination.port"])
+    assert got == destination
+    tunnel = _event(eventid="cowrie.tunnelproxy-tcpip.data", sensor="hp1", dst_ip=None)
+    assert _parse(CowrieJson(), [tunnel]).events["destination.fqdn"].to_list() == [None]
+
+
 def test_json_other_forwarding_events_are_evidence() -> None:
     result = _parse(
         CowrieJson(),

@@ -66,9 +66,17 @@ def header(path: str | None, fields: list[str], sep: str = "\t") -> list[str]:
     ]
 
 
-def conn(ts: str, src: str, state: str, proto: str = "tcp", resp_bytes: str = "0") -> str:
-    values = [ts, "Cuid1", src, "51515", "192.0.2.10", "23", proto, "-", "0.5", "0"]
-    values += [resp_bytes, state, "F", "T", "0", "S", "1", "44", "0", "0", "(empty)"]
+def conn(
+    ts: str,
+    src: str,
+    state: str,
+    proto: str = "tcp",
+    resp_bytes: str = "0",
+    history: str = "S",
+    orig_bytes: str = "0",
+) -> str:
+    values = [ts, "Cuid1", src, "51515", "192.0.2.10", "23", proto, "-", "0.5", orig_bytes]
+    values += [resp_bytes, state, "F", "T", "0", history, "1", "44", "0", "0", "(empty)"]
     return "\t".join(values)
 
 
@@ -123,30 +131,39 @@ def test_tsv_conn_scan_maps_every_field() -> None:
     assert result.skipped.height == 8
 
 
+ONE_SIDED = "TCP connection seen one way or midstream, not a scan (originator data or no SYN)"
+
+
 @pytest.mark.parametrize(
-    ("state", "proto", "resp_bytes", "expected"),
+    ("state", "proto", "resp_bytes", "history", "expected"),
     [
-        ("S0", "tcp", "0", "zeek-conn:S0"),
-        ("REJ", "tcp", "0", "zeek-conn:REJ"),
-        ("RSTOS0", "tcp", "-", "zeek-conn:RSTOS0"),
-        ("RSTRH", "tcp", "0", "zeek-conn:RSTRH"),
-        ("SH", "tcp", "0", "zeek-conn:SH"),
-        ("SHR", "tcp", "-", "zeek-conn:SHR"),
-        ("OTH", "tcp", "0", "zeek-conn:OTH"),
-        ("REJ", "udp", "0", "zeek-conn:REJ"),
-        ("OTH", "tcp", "120", "normal connection"),
-        ("SF", "tcp", "5000", "normal connection"),
-        ("S1", "tcp", "0", "normal connection"),
-        ("RSTR", "tcp", "900", "normal connection"),
-        ("S0", "udp", "-", "UDP or ICMP flow without a reply (not evidence by itself)"),
-        ("OTH", "icmp", "-", "UDP or ICMP flow without a reply (not evidence by itself)"),
-        ("SF", "udp", "80", "normal connection"),
+        ("S0", "tcp", "0", "S", "zeek-conn:S0"),
+        ("REJ", "tcp", "0", "Sr", "zeek-conn:REJ"),
+        ("RSTOS0", "tcp", "-", "SR", "zeek-conn:RSTOS0"),
+        ("SH", "tcp", "0", "SF", "zeek-conn:SH"),
+        ("OTH", "tcp", "0", "Sh", "zeek-conn:OTH"),  # SYN-ACKed, never answered: a SYN scan
+        ("S0", "tcp", "-", "-", "zeek-conn:S0"),  # no history: the state says a SYN was sent
+        ("REJ", "tcp", "0", "(empty)", "zeek-conn:REJ"),
+        ("RSTRH", "tcp", "0", "r", ONE_SIDED),  # no SYN from the originator
+        ("RSTRH", "tcp", "0", "-", ONE_SIDED),
+        ("SHR", "tcp", "-", "hf", ONE_SIDED),
+        ("OTH", "tcp", "0", "A", ONE_SIDED),  # midstream
+        ("OTH", "tcp", "0", "-", ONE_SIDED),
+        ("S0", "tcp", "0", "SA", ONE_SIDED),  # the originator ACKed: seen one way
+        ("REJ", "udp", "0", "D", "zeek-conn:REJ"),
+        ("OTH", "tcp", "120", "DdA", "normal connection"),
+        ("SF", "tcp", "5000", "ShADadFf", "normal connection"),
+        ("S1", "tcp", "0", "ShA", "normal connection"),
+        ("RSTR", "tcp", "900", "ShADadr", "normal connection"),
+        ("S0", "udp", "-", "D", "UDP or ICMP flow without a reply (not evidence by itself)"),
+        ("OTH", "icmp", "-", "-", "UDP or ICMP flow without a reply (not evidence by itself)"),
+        ("SF", "udp", "80", "Dd", "normal connection"),
     ],
 )
-def test_conn_states(state: str, proto: str, resp_bytes: str, expected: str) -> None:
+def test_conn_states(state: str, proto: str, resp_bytes: str, history: str, expected: str) -> None:
     lines = [
         *header("conn", CONN_FIELDS),
-        conn("1732780801.5", "203.0.113.9", state, proto, resp_bytes),
+        conn("1732780801.5", "203.0.113.9", state, proto, resp_bytes, history),
     ]
     result = parse(TSV, lines)
     if expected.startswith("zeek-conn:"):
@@ -502,6 +519,35 @@ def test_personal_data_stays_out_of_extra() -> None:
         assert personal not in extra
 
 
+ASYM = {
+    **BASE,
+    "id.resp_p": 443,
+    "proto": "tcp",
+    "duration": 30.2,
+    "missed_bytes": 0,
+    "resp_bytes": 0,
+    "resp_pkts": 0,
+}
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        {**ASYM, "conn_state": "S0", "history": "SAD", "orig_bytes": 5120, "orig_pkts": 14},
+        {**ASYM, "conn_state": "SH", "history": "SADF", "orig_bytes": 5120, "orig_pkts": 15},
+        {**ASYM, "conn_state": "OTH", "history": "AD", "orig_bytes": 5120, "orig_pkts": 15},
+        {**ASYM, "conn_state": "RSTRH", "history": "r", "orig_bytes": 0, "orig_pkts": 0},
+        {**ASYM, "conn_state": "S0", "orig_bytes": 5120},  # payload, no history
+    ],
+    ids=["S0-SAD", "SH-SADF", "OTH-AD", "RSTRH-r", "S0-payload"],
+)
+def test_one_sided_and_midstream_connections_are_not_scans(record: dict[str, Any]) -> None:
+    """Regression: asymmetric routing made established connections ``zeek-conn:`` scanners."""
+    result = parse(JSON, [json.dumps({"ts": 1732780801.1, **record})])
+    assert result.events.height == 0
+    assert reason(result, 1) == ONE_SIDED
+
+
 # -- JSON specifics ----------------------------------------------------------------------
 
 
@@ -613,7 +659,9 @@ def test_through_the_pipeline_a_public_source_is_attributed_and_routed(sqlite_no
     path = SAMPLES / "zeek-tsv" / "conn.log"
     f = sqlite_node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
     assert f.format == "zeek-tsv"
-    assert (f.records, f.events, f.skipped, f.rejects) == (21, 7, 13, 1)
+    # 6 scans; the OTH with history A (a lone ACK, no SYN: midstream) is skipped
+    assert (f.records, f.events, f.skipped, f.rejects) == (21, 6, 14, 1)
+    assert f.skipped_reasons[ONE_SIDED] == 1
     assert f.skipped_reasons["zeek log header"] == 9
     rows = {r["evidence.record"]: r for r in sqlite_node.store.scan("events").collect().to_dicts()}
     scan = rows[9]  # 114.114.114.114 -> 192.0.2.10:23, S0

@@ -23,7 +23,8 @@ flat ``client.version``-with-kex records as well as the current ones). Evidence,
   file (the URL's host may be another machine: it is named by ``source.url``)
 - ``cowrie.direct-tcpip.*`` and ``cowrie.tunnelproxy-tcpip.data`` --
   ``fraud/unauthorized-use-of-resources`` (the honeypot used as a proxy); the requested target
-  is ``destination.ip``/``destination.port`` and the originator port the client claims is not
+  is ``destination.ip``/``destination.port`` (a name: ``destination.fqdn``, never the sensor's
+  name, which is not the destination there) and the originator port the client claims is not
   kept (it is not the connection's port); the data sent is never copied
 
 Skipped: session bookkeeping (``cowrie.session.closed``, ``cowrie.log.closed``,
@@ -145,7 +146,10 @@ def _application(protocol: pl.Expr, system: pl.Expr) -> pl.Expr:
 
 
 def _destination(host: pl.Expr, port: pl.Expr, sensor: pl.Expr) -> list[pl.Expr]:
-    """``destination.*``: the honeypot (or, for forwarding requests, the requested target)."""
+    """``destination.*``: the honeypot (or, for forwarding requests, the requested target).
+
+    ``sensor`` names the honeypot: pass null for forwarding events, whose destination is the
+    target (its name when the target is one, else no name)."""
     is_ip = host.str.contains(IS_IP)
     return [
         pl.when(is_ip).then(host).alias("destination.ip"),
@@ -211,19 +215,19 @@ class CowrieJson(Parser):
             .otherwise(eventid.replace_strict(texts, default=FORWARD_TEXT, return_dtype=pl.String))
         )
         is_file = eventid.str.starts_with("cowrie.session.file_")
+        proxy = is_forward | eventid.str.starts_with("cowrie.tunnelproxy")
         events = ev.select(
             pl.col(RECORD),
             pl.col(LINE).alias("raw"),
             pl.col("time.source"),
             pl.col("src_ip").str.strip_chars().alias("source.ip"),
-            pl.when(is_forward | eventid.str.starts_with("cowrie.tunnelproxy"))
-            .then(None)
-            .otherwise(as_int(pl.col("src_port")))
-            .alias("source.port"),
+            pl.when(proxy).then(None).otherwise(as_int(pl.col("src_port"))).alias("source.port"),
             pl.when(eventid.str.starts_with("cowrie.session.file_download"))
             .then(pl.col("url"))
             .alias("source.url"),
-            *_destination(pl.col("dst_ip"), pl.col("dst_port"), pl.col("sensor")),
+            *_destination(
+                pl.col("dst_ip"), pl.col("dst_port"), pl.when(~proxy).then(pl.col("sensor"))
+            ),
             pl.lit("tcp").alias("protocol.transport"),
             _application(pl.col("protocol"), pl.col("system")).alias("protocol.application"),
             kind_type.alias("classification.type"),

@@ -24,9 +24,9 @@ not ports and are left out.
 
 Evidence (events), first matching case of ``CASES``:
 
-- conn, ``information-gathering/scanner``, ``zeek-conn:<conn_state>``: TCP attempts the
-  responder never answered with data (``S0``, ``REJ``, ``RSTOS0``, ``RSTRH``, ``SH``, ``SHR``,
-  ``OTH`` with no responder bytes); UDP/ICMP flows rejected (``REJ``).
+- conn, ``information-gathering/scanner``, ``zeek-conn:<conn_state>``: TCP attempts where
+  the originator sent a SYN, no ACK, no payload, and got no data (``history`` ``S``, ``Sr``,
+  ``Sh``; ``S0``, ``REJ``, ``RSTOS0``, ``SH``, ``OTH``); UDP/ICMP flows rejected (``REJ``).
 - ssh, ``brute-force``: ``auth_success`` false (``zeek-ssh:auth-failed``), or attempts with
   no success recorded (``zeek-ssh:auth-without-success``).
 - http: attack requests, judged by the rules of the ``weblog`` format (its patterns, imported,
@@ -48,12 +48,12 @@ Evidence (events), first matching case of ``CASES``:
   (``zeek-rdp:scanner-cookie``); a negotiation or conference failure result ->
   ``brute-force`` (``zeek-rdp:<result>``).
 
-Skipped: normal connections and unanswered UDP/ICMP flows, successful logins (also WordPress
-logins answered by a redirect), SSH sessions without authentication, normal HTTP requests,
-DNS, other FTP commands, mail transactions, RDP connections without a failure, weirds
-(protocol anomalies, mostly benign: Zeek raises a ``Weird::Activity`` notice for the ones a
-site cares about), every other log type ("zeek <path> log is not evidence"), records of a log
-type that cannot be inferred.
+Skipped: normal connections, TCP connections seen one way or midstream (asymmetric routing),
+unanswered UDP/ICMP flows, successful logins (also WordPress logins answered by a redirect),
+SSH sessions without authentication, normal HTTP requests, DNS, other FTP commands, mail
+transactions, RDP connections without a failure, weirds (protocol anomalies, mostly benign:
+Zeek raises a ``Weird::Activity`` notice for the ones a site cares about), every other log
+type ("zeek <path> log is not evidence"), records of a log type that cannot be inferred.
 
 Rejected: lines that are not JSON objects (json), data lines before any ``#fields`` header or
 whose number of values differs from it (tsv), records whose ``ts`` is not a time (such as the
@@ -337,6 +337,7 @@ KERBEROS_FAILURES = [
     "KDC_ERR_CLIENT_REVOKED",
 ]
 TCP = c("proto") == "tcp"
+ONE_SIDED = "TCP connection seen one way or midstream, not a scan (originator data or no SYN)"
 ALWAYS = pl.lit(True)
 
 
@@ -344,21 +345,24 @@ def _id(prefix: str, expr: pl.Expr | None = None) -> pl.Expr:
     return pl.lit(prefix) if expr is None else pl.lit(prefix) + expr.fill_null("unknown")
 
 
+HISTORY = c("history").fill_null("")
+ZERO = {k: as_int(c(k), pl.Int64()).fill_null(0) == 0 for k in ("orig_bytes", "resp_bytes")}
+# A scan: the originator sent a SYN, no ACK, no payload: its ``history`` holds S, no A, D or d
+# (S0 "SAD" is a connection seen one way); without one, the state tells (RSTRH, SHR, OTH: no SYN).
+SYN_ONLY = ZERO["orig_bytes"] & (
+    HISTORY.str.contains(r"^[^ADd]*S[^ADd]*$")
+    | ((HISTORY == "") & c("conn_state").is_in(["S0", "REJ", "RSTOS0", "SH"]))
+)
+ATTEMPT = TCP & c("conn_state").is_in(TCP_ATTEMPTS) & ZERO["resp_bytes"]
 CASES: list[Case] = [
-    Case(
-        "conn",
-        TCP
-        & c("conn_state").is_in(TCP_ATTEMPTS)
-        & (as_int(c("resp_bytes"), pl.Int64()).fill_null(0) == 0),
-        "scanner",
-        _id("zeek-conn:", c("conn_state")),
-    ),
+    Case("conn", ATTEMPT & SYN_ONLY, "scanner", _id("zeek-conn:", c("conn_state"))),
     Case("conn", ~TCP & (c("conn_state") == "REJ"), "scanner", _id("zeek-conn:REJ")),
     Case(
         "conn",
         ~TCP & c("conn_state").is_in(["S0", "SHR", "OTH"]),
         skip="UDP or ICMP flow without a reply (not evidence by itself)",
     ),
+    Case("conn", ATTEMPT, skip=ONE_SIDED),
     Case("conn", ALWAYS, skip="normal connection"),
     Case("ssh", c("auth_success").is_in(FALSE), "brute-force", _id("zeek-ssh:auth-failed")),
     Case("ssh", c("auth_success").is_in(TRUE), skip="successful login"),
