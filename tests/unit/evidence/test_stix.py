@@ -583,6 +583,44 @@ def test_marking_definitions_in_the_bundle_and_the_most_restrictive_wins() -> No
 TLP1_MARKINGS_IDS = list(TLP1_MARKINGS)
 
 
+def test_a_granular_marking_is_a_ceiling_for_the_whole_object() -> None:
+    """Regression: a RED granular marking on the pattern was passed over, and the event was
+    released under the object's CLEAR."""
+    red, clear = TLP2_MARKINGS[TLP.RED], TLP2_MARKINGS[TLP.CLEAR]
+    ip = "[ipv4-addr:value = '198.51.100.{}']"
+    doc = _bundle(
+        _indicator(
+            ip.format(1),
+            1,
+            object_marking_refs=[clear],
+            granular_markings=[{"marking_ref": red, "selectors": ["pattern"]}],
+        ),
+        _indicator(  # on another property: the text kept (raw) holds it too
+            ip.format(2),
+            2,
+            granular_markings=[{"marking_ref": red, "selectors": ["description"]}],
+        ),
+        _indicator(ip.format(3), 3, granular_markings=[{"lang": "en", "selectors": ["name"]}]),
+    )
+    assert [e["tlp"] for e in _events(doc)] == ["RED", "RED", None]
+
+
+def test_a_marking_in_another_shape_is_refused_not_passed_over() -> None:
+    red = TLP2_MARKINGS[TLP.RED]
+    ip = "[ipv4-addr:value = '198.51.100.{}']"
+    doc = _bundle(
+        _indicator(ip.format(1), 1, object_marking_refs=red),  # a string, not a list
+        _indicator(ip.format(2), 2, granular_markings={"marking_ref": red, "selectors": ["id"]}),
+        _indicator(ip.format(3), 3, object_marking_refs=None),
+    )
+    result = _run(doc)[1]
+    assert _reasons(result.rejects) == {
+        "object_marking_refs is not a list of marking ids": 1,
+        "granular_markings is not a list of markings": 1,
+    }
+    assert result.events["source.ip"].to_list() == ["198.51.100.3"]
+
+
 # -- observed-data -----------------------------------------------------------------------
 
 

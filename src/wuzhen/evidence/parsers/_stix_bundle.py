@@ -144,11 +144,24 @@ def _decode(lines: pl.Series) -> pl.DataFrame:
     out = _query(
         table,
         "SELECT coalesce(json_type(l) = 'OBJECT', false) AS __is_object, "
-        f"CASE WHEN json_type(l) = 'OBJECT' THEN json_transform(l, '{structure}') END AS j "
+        f"CASE WHEN json_type(l) = 'OBJECT' THEN json_transform(l, '{structure}') END AS j, "
+        # the marking properties' JSON types: a marking given in another shape is refused, not
+        # passed over (the record would get the feed's default, maybe looser than its own)
+        "CASE WHEN json_type(l) = 'OBJECT' THEN json_type(l, '$.object_marking_refs') END "
+        "AS __marks_type, "
+        "CASE WHEN json_type(l) = 'OBJECT' THEN json_type(l, '$.granular_markings') END "
+        "AS __granular_type, "
+        "CASE WHEN json_type(l, '$.granular_markings') = 'ARRAY' "
+        "THEN json_extract_string(l, '$.granular_markings[*].marking_ref') END AS __granular "
         "FROM t",
     )
     return pl.concat(
-        [out.select("__is_object"), _flatten(out.select("j").unnest("j"))], how="horizontal"
+        [
+            out.select("__is_object", "__marks_type", "__granular_type"),
+            _flatten(out.select("j").unnest("j")),
+            out.select(pl.col("__granular").cast(pl.List(pl.String))),
+        ],
+        how="horizontal",
     )
 
 
@@ -173,7 +186,12 @@ def resolve(lines: pl.Series) -> pl.DataFrame:
     )
     kind = pl.col("type")
     markings = _marking_table(objs)
-    ranks = _ranks(objs.select(OBJ, "object_marking_refs"), [OBJ], "object_marking_refs", markings)
+    # A granular marking counts for the whole object, whatever its selectors: the event keeps
+    # the object's text whole (raw), and a pattern's marking is its observable's.
+    marks = pl.concat_list(
+        pl.col("object_marking_refs").fill_null([]), pl.col("__granular").fill_null([])
+    ).alias("__marks")
+    ranks = _ranks(objs.select(OBJ, marks), [OBJ], "__marks", markings)
     ind_obs, pattern_bad = _indicator_observables(objs)
     terms = _terms(objs)
     indicators = _indicators(objs, ind_obs, pattern_bad, terms, ranks)

@@ -46,7 +46,8 @@ malware object an ``indicates`` relationship in the bundle links the indicator t
 null, with every name in ``extra.malware``, when it names several). ``feed.provider`` is the
 name of the identity in ``created_by_ref`` when the bundle holds it (never for an identity
 of class ``individual``: a person's name is personal data). ``tlp`` comes from
-``object_marking_refs``: the TLP 1.0 markings STIX 2.1 predefines (white is CLEAR), the
+``object_marking_refs`` and ``granular_markings`` (for the whole object: its text is kept
+whole): the TLP 1.0 markings STIX 2.1 predefines (white is CLEAR), the
 TLP 2.0 markings of the OASIS extension, or TLP marking-definitions in the bundle; the most
 restrictive wins, also across the objects an event is made of (a sighting and its
 indicator, an observed-data and its SCOs); null when unmarked (the feed's default applies).
@@ -72,12 +73,13 @@ observable"), observed-data without one, sightings of objects that are not in th
 give no event, SCOs at the top of the bundle ("<type> object (observable: evidence only
 when observed-data names it)": the observed-data naming them is the record), and every
 other object type ("<type> object (not a network observable)": identity, malware,
-relationship, report, marking-definition, note, ...). Granular markings are not read.
+relationship, report, marking-definition, note, ...).
 
 Rejected: a document that is not JSON, not an object or array, or a bundle whose
 ``objects`` is not an array (one record); elements that are not STIX objects; indicators,
 observed-data and sightings without an id; indicators without a pattern or with a pattern
-that is not STIX patterning; observable values of the wrong kind (``domain-name:value =
+that is not STIX patterning; objects whose markings are not lists (``object_marking_refs``,
+``granular_markings``); observable values of the wrong kind (``domain-name:value =
 'domain autuo.xicp.net'``); timestamps that are present but unreadable.
 """
 
@@ -235,6 +237,10 @@ def _verdict() -> list[pl.Expr]:
         .then(pl.lit("not a STIX object (no type name)"))
         .when(evidence_kind & pl.col("id").is_null())
         .then(pl.format("{} without an id", kind))
+        .when(~pl.col("__marks_type").is_in(["ARRAY", "NULL"]))
+        .then(pl.lit("object_marking_refs is not a list of marking ids"))
+        .when(~pl.col("__granular_type").is_in(["ARRAY", "NULL"]))
+        .then(pl.lit("granular_markings is not a list of markings"))
         .when((kind == "indicator") & ~revoked & stix_pattern & pl.col("pattern").is_null())
         .then(pl.lit("indicator without a pattern"))
         .when((kind == "indicator") & ~revoked & pl.col("__pattern_bad").fill_null(False))
