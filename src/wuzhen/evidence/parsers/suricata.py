@@ -1,8 +1,8 @@
 """Suricata EVE JSON: one JSON object per line (``suricata-eve``), or a JSON array of the
 same objects (``suricata-eve-array``, as exported by some tools and sample sets).
 
-Supported: the EVE format of Suricata 2.0 to 8 (``timestamp`` with or without a UTC offset;
-an offset-less timestamp is read in the ingest's ``--timezone``). Records are told apart by
+Supported: the EVE format of Suricata 2.0 to 8 (``timestamp`` with a UTC offset, a ``Z``, or
+none: an offset-less timestamp is read in the ingest's ``--timezone``). Records are told apart by
 ``event_type``.
 
 Evidence (events):
@@ -25,7 +25,8 @@ Evidence (events):
   TCP flow still in state ``new`` with no packet to the client counts as
   ``tcp-no-reply``. A flow a drop rule blocked (``flow.action == "drop"``) is
   ``undetermined``, identifier ``suricata-flow:dropped``.
-- ``http``, only for attack requests (see ``HTTP_RULES``): shellshock, log4shell, path
+- ``http``, only for attack requests (see ``HTTP_RULES``, matched on the URL decoded as the
+  ``weblog`` format decodes it): shellshock, log4shell, path
   traversal, SQL injection and command injection or known exploit paths (``exploit``);
   probes for secret files and requests by scanning tools (``scanner``). The host name and
   path requested go to ``destination.fqdn`` and ``destination.urlpath`` (never shared).
@@ -41,9 +42,10 @@ evidence), anomalies with no source address, and every other event type
 
 Rejected: lines that are not JSON, JSON that is not an object, objects with no
 ``event_type`` (or one that is not a name), and evidence records without ``src_ip``, with an
-unreadable timestamp, or (alerts) without a numeric ``gid`` and ``signature_id``, or
-(anomalies) without a type and event. For the array variant, a document that is not a JSON
-array is one rejected record.
+unreadable timestamp (or one that does not exist in ``--timezone``), or (alerts) without a
+numeric ``gid`` and ``signature_id``, or (anomalies) without a type and event. For the array
+variant, a document that is not a JSON array (or one cut off before its end) is one rejected
+record.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ from wuzhen.evidence.parsers._base import (
     split_json_array,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
+from wuzhen.evidence.parsers.weblog import decoded as decoded_request
 from wuzhen.schema.fields import TRANSPORTS
 
 T = "text"  # a leaf of the decode spec (every leaf comes back as text)
@@ -114,16 +117,21 @@ SPEC: dict[str, Any] = {
     "ssh": {"client": {"software_version": T, "proto_version": T}},
 }
 EVENT_TYPE_NAME = r"^[a-z][a-z0-9_-]{0,31}$"
-TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.f"]
+LOCAL_TIME = "%Y-%m-%dT%H:%M:%S%.f"
+TIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M:%S%.fZ", LOCAL_TIME]
 SKIP_REASONS = {
     "dns": "DNS query or answer",
     "tls": "TLS handshake",
     "stats": "sensor statistics",
     "drop": "packet drop record (the blocking rule's alert is the evidence)",
 }
+UNREADABLE_TIME = "timestamp missing or unreadable"
 SCANNER_SSH_CLIENTS = ["zgrab", "nmap", "masscan"]
 
-url = pl.col("http.url")
+# The URL lower-cased, ``+`` and percent escapes (double, overlong UTF-8) decoded exactly as
+# the ``weblog`` and ``zeek`` formats do, so one request is judged alike whichever sensor saw
+# it; the needles below are written in that decoded form.
+url = pl.col("__url")
 agent = pl.col("http.http_user_agent")
 
 
@@ -134,21 +142,18 @@ def _has(expr: pl.Expr, needles: list[str]) -> pl.Expr:
 
 # Literal markers of attack requests (matched ASCII-case-insensitively, never as regexes).
 # fmt: off
-SHELLSHOCK = ["() {", "()%20{", "%28%29%20%7b"]
-LOG4SHELL = ["${jndi:", "%24%7bjndi:", "${${"]
-TRAVERSAL = ["../", "..\\", "..%2f", "..%5c", "%2e%2e", "%252e%252e", "/etc/passwd", "win.ini"]
+SHELLSHOCK = ["() {"]
+LOG4SHELL = ["${jndi:", "${${"]
+TRAVERSAL = ["../", "..\\", "/etc/passwd", "win.ini"]
 SQL_INJECTION = [
-    "union select", "union+select", "union%20select", "union all select", "union+all+select",
-    "union%20all%20select", "information_schema", "sleep(", "sleep%28", "benchmark(",
-    "waitfor+delay", "waitfor%20delay", "' or '", "'+or+'", "%27+or+", "%27%20or%20",
-    "or+1=1", "or%201=1", "xp_cmdshell", "concat(0x",
+    "union select", "union all select", "information_schema", "sleep(", "benchmark(",
+    "waitfor delay", "' or ", "or 1=1", "xp_cmdshell", "concat(0x",
 ]
 EXPLOIT_PATHS = [
     "/boaform/", "/gponform/", "/hnap1", "/setup.cgi", "/shell?", "/vendor/phpunit/",
     "eval-stdin.php", "invokefunction", "/cgi-bin/luci", "/tmui/", "/wls-wsat/",
-    "/mgmt/tm/util/bash", "/ctrlt/devicemanagement", "/api/jsonws/invoke", "wget+http",
-    "wget%20http", "curl+http", "curl%20http", ";wget", "|wget", ";curl", "chmod+777",
-    "chmod%20777", "/bin/sh", "/bin/bash", "cmd.exe",
+    "/mgmt/tm/util/bash", "/ctrlt/devicemanagement", "/api/jsonws/invoke", "wget http",
+    "curl http", ";wget", "|wget", ";curl", "chmod 777", "/bin/sh", "/bin/bash", "cmd.exe",
 ]
 SECRET_FILES = [
     "/.env", "/.git/", "/.svn/", "/.aws/", "/.htpasswd", "/.ds_store", "/wp-config.php",
@@ -440,6 +445,7 @@ def _flows(part: pl.DataFrame) -> Handled:
 
 
 def _http(part: pl.DataFrame) -> Handled:
+    part = part.with_columns(decoded_request(pl.col("http.url")).alias("__url"))
     applied = apply_rules(part, HTTP_RULES, "http.url", unmatched_skip="normal HTTP request")
     ev = _common(
         applied.events,
@@ -522,10 +528,19 @@ def _finish(candidates: list[pl.DataFrame], ctx: ParseContext) -> tuple[pl.DataF
         .when(pl.col("source.ip").is_null())
         .then(pl.lit("evidence record without src_ip"))
         .when(pl.col("time.source").is_null())
-        .then(pl.lit("timestamp missing or unreadable"))
+        .then(pl.lit(UNREADABLE_TIME))
     )
     frame = frame.with_columns(reason.alias("__missing"))
-    bad = reject(frame.filter(pl.col("__missing").is_not_null()), pl.col("__missing"))
+    bad = frame.filter(pl.col("__missing").is_not_null())
+    # Among the rejects only (few): an offset-less time the zone skips (a daylight-saving gap).
+    naive = pl.col("timestamp").str.to_datetime(LOCAL_TIME, strict=False, time_unit="us")
+    gap = (pl.col("__missing") == UNREADABLE_TIME) & naive.is_not_null()
+    bad = reject(
+        bad,
+        pl.when(gap)
+        .then(pl.lit(f"time does not exist in {ctx.timezone} (a daylight-saving gap)"))
+        .otherwise(pl.col("__missing")),
+    )
     good = frame.filter(pl.col("__missing").is_null()).select(
         pl.col(RECORD),
         pl.col(LINE).alias("raw"),
@@ -551,6 +566,8 @@ def _finish(candidates: list[pl.DataFrame], ctx: ParseContext) -> tuple[pl.DataF
 # -- the array variant ------------------------------------------------------------------------
 
 _ARRAY_START = re.compile(r"\A\s*\[\s*\{")
+CUT_ARRAY = "JSON array cut off before its end (not complete JSON)"
+NOT_JSON_ARRAY = "JSON array that is not valid JSON"
 
 
 class SuricataEveArray(Parser):
@@ -578,7 +595,19 @@ class SuricataEveArray(Parser):
         return 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
-        return split_json_array(data)
+        records = split_json_array(data)
+        if records.height != 1 or records["__bad"][0] is None:
+            return records
+        # Say why it is no array: one begun but never closed was cut off (a copy or write
+        # that stopped early); one closed but unreadable is broken inside.
+        text = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+        if not text.startswith(b"["):
+            return records
+        closed = data.rstrip(b" \t\r\n\x00").endswith(b"]")
+        reason = NOT_JSON_ARRAY if closed else CUT_ARRAY
+        return records.with_columns(
+            pl.col("__bad").str.replace(r"^document is not a JSON array", reason)
+        )
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         return self._lines.parse(records, state, ctx)

@@ -218,8 +218,9 @@ LOGIN = "successful login (redirect after the login form)"
 NORMAL = "normal HTTP request"
 
 
-def _decoded(expr: pl.Expr) -> pl.Expr:
-    """Request text for matching: lower case, log escapes and percent escapes undone."""
+def decoded(expr: pl.Expr) -> pl.Expr:
+    """Request text for matching: lower case, log escapes and percent escapes undone (also
+    for the requests other formats log: ``zeek`` and ``suricata-eve`` judge them alike)."""
     out = expr.str.to_lowercase().str.replace_all(r"\\x22|\\\x22", '"')
     out = out.str.replace_all("+", " ", literal=True)
     for code, char in PERCENT:
@@ -349,8 +350,8 @@ class WebLog(Parser):
         ok = parsed.filter(pl.col("time.source").is_not_null() & pl.col("request").is_not_null())
         req = ok.select(pl.col("request").str.extract_groups(REQUEST).alias("q"))
         ok = pl.concat([ok, req["q"].struct.unnest()], how="horizontal").with_columns(
-            _decoded(pl.col("request")).alias("norm"),
-            _decoded(pl.col("target").str.replace(r"[?#].*$", "")).alias("path"),
+            decoded(pl.col("request")).alias("norm"),
+            decoded(pl.col("target").str.replace(r"[?#].*$", "")).alias("path"),
             pl.col("ua").str.to_lowercase().fill_null("").alias("ua_l"),
             pl.col("referer").str.to_lowercase().fill_null("").alias("ref_l"),
             as_int(pl.col("status")).alias("status_n"),

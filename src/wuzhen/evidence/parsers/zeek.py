@@ -217,17 +217,10 @@ def c(name: str) -> pl.Expr:
 NORM, URLPATH, UA, REF, STATUS = "__norm", "__urlpath", "__ua", "__ref", "__status"
 
 
-def _decoded(expr: pl.Expr) -> pl.Expr:
-    out = expr.str.to_lowercase().str.replace_all("+", " ", literal=True)
-    for code, char in web.PERCENT:  # a loop over the escape table
-        out = out.str.replace_all(code, char, literal=True)
-    return out
-
-
 def _http_columns() -> list[pl.Expr]:
     return [
-        _decoded(c("uri")).fill_null("").alias(NORM),
-        _decoded(c("uri").str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
+        web.decoded(c("uri")).fill_null("").alias(NORM),
+        web.decoded(c("uri").str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
         c("user_agent").str.to_lowercase().fill_null("").alias(UA),
         c("referrer").str.to_lowercase().fill_null("").alias(REF),
         as_int(c("status_code")).alias(STATUS),
