@@ -83,3 +83,26 @@ def test_ingest_with_a_feed_applies_its_entry(cli: CliRunner) -> None:
     shared = [json.loads(line) for line in out.splitlines()]
     assert {e["tlp"] for e in shared} == {"GREEN"}
     assert "routed" in {e["route.state"] for e in shared}
+
+
+def test_a_feed_in_another_of_its_formats_is_read_by_its_content(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Regression: ``--feed feodotracker`` read every file as the entry's CSV, so its JSON
+    list was rejected whole; the entry's format is for files whose content does not say."""
+    listed = tmp_path / "ipblocklist.json"
+    listed.write_text(
+        '[{"ip_address":"192.9.135.73","port":1194,"status":"online","hostname":null,'
+        '"as_number":31898,"as_name":"ORACLE-BMC-31898","country":"US",'
+        '"first_seen":"2023-05-23 17:51:44","last_online":"2024-04-01","malware":"Pikabot"}]\n'
+    )
+    result = cli.invoke(app, ["ingest", str(listed), "--feed", "feodotracker", "--json"])
+    assert result.exit_code == 0, result.output
+    (f,) = json.loads(result.output)["files"]
+    assert (f["format"], f["events"], f["rejects"]) == ("feodotracker-json", 1, 0)
+    # content that names no format takes the feed's
+    bare = tmp_path / "list.txt"
+    bare.write_text("# no header\n")
+    result = cli.invoke(app, ["ingest", str(bare), "--feed", "feodotracker", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["files"][0]["format"] == "feodotracker-csv"

@@ -72,7 +72,7 @@ def ingest(
     entry = feeds.feed(feed, settings.data_dir) if feed else None
     options = IngestOptions(
         owner=owner_of(ctx, owner),
-        format=fmt or (entry.format if entry else None),
+        format=fmt,
         tlp=TLP.parse(tlp) if tlp else (entry.tlp if entry else TLP.AMBER),
         restrict=TLP.AMBER_STRICT if entry and not entry.redistribution else None,
         feed_name=entry.title if entry else None,
@@ -80,7 +80,7 @@ def ingest(
         year=year,
         timezone=timezone,
     )
-    found = survey(expand(paths), options.format)
+    found = survey(expand(paths), options.format, entry.format if entry else None)
     total = sum(Path(f).stat().st_size for f, _fmt in found.files if f != STDIN)
     done: dict[str, int] = {}
     with open_node(ctx) as node, byte_progress(enabled=not as_json) as progress:

@@ -2,10 +2,11 @@
 
 The package ships ``data/feeds.toml``; an operator extends or overrides it with
 ``<data dir>/feeds.toml`` (same layout; an entry with the same name replaces the shipped one).
-``wuzhen ingest --feed NAME`` applies an entry: its format (unless ``--format`` is given), its
-name and provider on every event, its default marking for records that carry none, and its
-redistribution terms: a feed whose terms do not allow passing its data to other members is
-marked at least AMBER+STRICT, so its events stay with the owner and are never routed.
+``wuzhen ingest --feed NAME`` applies an entry: its format for a file whose content does not
+say which of the feed's formats it is (and standard input), its name and provider on every
+event, its default marking for records that carry none, and its redistribution terms: a feed
+whose terms do not allow passing its data to other members is marked at least AMBER+STRICT,
+so its events stay with the owner and are never routed.
 """
 
 from __future__ import annotations

@@ -108,16 +108,19 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
     return out
 
 
-def survey(inputs: Sequence[Input], fmt: str | None = None) -> Survey:
-    """Each input's format: ``fmt`` for all where given, else detected from its content."""
-    if fmt is not None:
-        parsers.get(fmt)  # an unknown name is an error before anything is read
+def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None = None) -> Survey:
+    """Each input's format: ``fmt`` for all where given, else detected from its content, else
+    ``fallback`` (a feed's usual format: a feed publishes several, which detection tells apart;
+    standard input, not sampled here, takes it too)."""
+    for name in (fmt, fallback):
+        if name is not None:
+            parsers.get(name)  # an unknown name is an error before anything is read
     files: list[tuple[str, str | None]] = []
     unread: list[Unread] = []
     unknown: list[str] = []
     for item in inputs:
         if fmt is not None or item.path == STDIN:
-            files.append((item.path, fmt))
+            files.append((item.path, fmt or fallback))
             continue
         try:
             parser = parsers.best(detection_sample(_sample(item.path)))
@@ -126,8 +129,8 @@ def survey(inputs: Sequence[Input], fmt: str | None = None) -> Survey:
                 raise
             unread.append(Unread(item.path, str(err).removeprefix(f"{item.path}: ")))
             continue
-        if parser is not None:
-            files.append((item.path, parser.name))
+        if parser is not None or fallback is not None:
+            files.append((item.path, parser.name if parser is not None else fallback))
         elif item.walked:
             unread.append(Unread(item.path, "format not recognised"))
         else:
