@@ -116,6 +116,20 @@ def test_times_are_read_in_the_ingest_zone() -> None:
             "gw",
         ),
         ("gw fail2ban[15699]: [ssh] Ban 203.0.113.8", None, "gw"),  # journal, no time
+        # systemd with logtarget = STDOUT: a syslog header, then fail2ban's whole line, whose
+        # time is taken (a tester found these skipped as service messages)
+        (
+            "Nov 25 08:27:20 gw fail2ban-server[123]: 2026-11-25 08:27:19,123 "
+            "fail2ban.actions        [123]: NOTICE  [ssh] Ban 203.0.113.8",
+            datetime(2026, 11, 25, 8, 27, 19, 123000, tzinfo=UTC),
+            "gw",
+        ),
+        (  # the same in the journal's short form (no time of its own)
+            "gw fail2ban-server[123]: 2026-11-25 08:27:19,123 fail2ban.actions [123]: NOTICE "
+            "[ssh] Ban 203.0.113.8",
+            datetime(2026, 11, 25, 8, 27, 19, 123000, tzinfo=UTC),
+            "gw",
+        ),
     ],
 )
 def test_layouts(line: str, when: datetime | None, host: str | None) -> None:
@@ -124,6 +138,27 @@ def test_layouts(line: str, when: datetime | None, host: str | None) -> None:
     assert row["destination.fqdn"] == host
     assert row["source.ip"] == "203.0.113.8"
     assert row["classification.identifier"] == "fail2ban:ssh:ban"
+
+
+def test_found_under_systemd_takes_the_failure_time() -> None:
+    line = (
+        "Nov 25 08:27:12 gw fail2ban-server[123]: 2026-11-25 08:27:11,123 fail2ban.filter "
+        "[123]: INFO [sshd] Found 203.0.113.80 - 2026-11-25 08:27:09"
+    )
+    row = _parse([line]).events.to_dicts()[0]
+    assert row["classification.identifier"] == "fail2ban:sshd:found"
+    assert row["time.source"] == datetime(2026, 11, 25, 8, 27, 9, tzinfo=UTC)
+    assert row["event_description.text"] == "[sshd] Found 203.0.113.80 - 2026-11-25 08:27:09"
+    assert row["destination.fqdn"] == "gw"
+
+
+def test_service_messages_under_systemd_stay_skipped() -> None:
+    line = (
+        "Nov 25 08:27:12 gw fail2ban-server[123]: 2026-11-25 08:27:11,123 fail2ban.server "
+        "[123]: INFO    Starting Fail2ban v1.0.2"
+    )
+    result = _parse([line])
+    assert _reasons(result.skipped) == {SERVICE: 1}
 
 
 @pytest.mark.parametrize(

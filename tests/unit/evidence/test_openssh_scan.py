@@ -132,6 +132,49 @@ MESSAGES = [
     "Bad protocol version identification 'GET / HTTP/1.1' from 1.2.3.4 port 22",
     "Unable to negotiate with 1.2.3.4 port 22: no matching key exchange method found.",
     "banner exchange: Connection from 1.2.3.4 port 22: invalid format",
+    # OpenSSH 8+: closed or reset before the identification string (no user, no [preauth])
+    "Connection closed by 198.51.100.8 port 40001",
+    "Connection reset by 198.51.100.11 port 40005",
+    "Connection closed by 2001:db8::5 port 40001",
+    "Connection closed by host.example.com port 40001",
+    "Connection closed by fe80::1%eth0 port 40001",
+    "Connection closed by -x port 40001",
+    "Connection closed by 1.2.3.4 port 40001 ",
+    "Connection closed by 1.2.3.4 port ",
+    "Connection closed by 1.2.3.4 port 22x",
+    "Connection closed by  port 22",
+    "Connection closed by user alice 1.2.3.4 port 22",
+    "Connection reset by user alice 2001:db8::5 port 22",
+    "error: Connection reset by 1.2.3.4 port 22",
+    "Connection closed by 1.2.3.4\tport 22",
+    # other probes
+    "error: Protocol major versions differ for 203.0.113.52 port 5003: SSH-2.0-OpenSSH_9.6 vs. "
+    "SSH-1.5-Nmap-SSH1-Hostkey",
+    "Protocol major versions differ for 203.0.113.52: SSH-2.0-OpenSSH_5.3 vs. SSH-1.5-Nmap",
+    "Protocol major versions differ for x",
+    "probed from 1.2.3.4 port 22 with SSH-2.0-Probe-x.  Don't panic.",
+    "scanned from 1.2.3.4 with SSH-1.0-SSH_Version_Mapper.  Don't panic.",
+    "ssh_dispatch_run_fatal: Connection from 203.0.113.50 port 5001: invalid format [preauth]",
+    "ssh_dispatch_run_fatal: Connection from 203.0.113.51 port 5002: message authentication "
+    "code incorrect [preauth]",
+    "ssh_dispatch_run_fatal: Connection from invalid user x y 2001:db8::1 port 5: incomplete "
+    "message [preauth]",
+    "ssh_dispatch_run_fatal: Connection from authenticating user root 1.2.3.4 port 5: invalid "
+    "format [preauth]",
+    "ssh_dispatch_run_fatal: Connection from user alice 1.2.3.4 port 5: invalid format",
+    "ssh_dispatch_run_fatal: Connection from : x [preauth]",
+    # OpenSSH 9.8+ PerSourcePenalties
+    "drop connection #0 from [203.0.113.9]:41234 on [192.0.2.1]:22 penalty: failed authentication",
+    "drop connection #3 from [2001:db8::9]:41234 on [2001:db8::1]:22 penalty: exceeded "
+    "LoginGraceTime",
+    "drop connection #1 from [203.0.113.9]:41234 on [192.0.2.1]:22 penalty: connections without "
+    "attempting authentication",
+    "drop connection #1 from [203.0.113.9]:41234 on [192.0.2.1]:22 penalty: caused crash",
+    "drop connection #1 from [2001:db8::9]:41234 on [2001:db8::1]:22 past MaxStartups",
+    "drop connection #1 from [203.0.113.9]:41234 on [192.0.2.1]:22 penalty: connection "
+    "prohibited by RefuseConnection",
+    "drop connection #x from 1.2.3.4 penalty: failed authentication",
+    "srclimit_penalise: ipv4: new 203.0.113.21/32 deny for penalty authfail for 600s",
     # skipped
     "Accepted password for root from 1.2.3.4 port 22 ssh2",
     "pam_unix(sshd:session): session opened for user root by (uid=0)",
@@ -253,6 +296,8 @@ def test_the_scanner_reads_common_messages_itself() -> None:
         "available. [preauth]",
         "Connection closed by authenticating user root 1.2.3.4 port 22 [preauth]",
         "Did not receive identification string from 1.2.3.4",
+        "Connection closed by 1.2.3.4 port 22",
+        "Connection reset by 2001:db8::1 port 22",
         "input_userauth_request: invalid user admin [preauth]",
         "Accepted password for root from 1.2.3.4 port 22 ssh2",
     ]

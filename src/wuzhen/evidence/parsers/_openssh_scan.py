@@ -3,8 +3,9 @@
 :func:`scan` picks each message's rule exactly as :data:`wuzhen.evidence.parsers.openssh.RULES`
 does (the first rule whose test holds), and for the rules that make nearly every event of a
 real auth.log (failed passwords and methods, invalid users, PAM failures, disconnects before
-authentication, probes without identification) reads the groups their regular expressions
-capture, after the level some messages start with (``error: ``, ``fatal: ``) as the rules do.
+authentication, probes without identification, connections closed before it) reads the groups
+their regular expressions capture, after the level some messages start with (``error: ``,
+``fatal: ``) as the rules do.
 A message it is not sure of is left for the rule table, which stays the reference: a non-ASCII
 byte, a ``message repeated`` line, a Solaris message id, a rule it does not read, or text its
 rule's expressions might read some other way than the scanner. The scanner only ever answers
@@ -47,12 +48,20 @@ RULE_NAMES = (
     "ssh-bad-protocol",  # 12
     "ssh-negotiation-failed",  # 13
     "ssh-bad-banner",  # 14
-    "accepted",  # 15
-    "session",  # 16
-    "disconnect",  # 17
-    "reverse-dns",  # 18
-    "service",  # 19
-    "no-address",  # 20
+    "ssh-no-identification",  # 15
+    "ssh-bad-protocol",  # 16
+    "ssh-scanner-version",  # 17
+    "ssh-preauth-protocol-error",  # 18
+    "ssh-penalty-failed-auth",  # 19
+    "ssh-penalty-no-auth",  # 20
+    "ssh-penalty-crash",  # 21
+    "dropped",  # 22
+    "accepted",  # 23
+    "session",  # 24
+    "disconnect",  # 25
+    "reverse-dns",  # 26
+    "service",  # 27
+    "no-address",  # 28
 )
 # The groups the rules' expressions capture, in the order of ``Scanned.spans``' columns.
 GROUPS = ("invalid", "user", "host", "port", "method")
@@ -87,6 +96,11 @@ _NO_IDENT = _lit("Did not receive identification string from ")
 _BAD_PROTOCOL = _lit("Bad protocol version identification")
 _NEGOTIATE = _lit("Unable to negotiate with ")
 _BANNER = _lit("banner exchange: Connection from ")
+_VERSIONS_DIFFER = _lit("Protocol major versions differ for ")
+_PROBED = _lit("probed from ")
+_SCANNED = _lit("scanned from ")
+_DISPATCH_FATAL = _lit("ssh_dispatch_run_fatal: Connection from ")
+_DROP = _lit("drop connection #")
 _ACCEPTED = _lit("Accepted ")
 _SESSION_OPENED = _lit("session opened")
 _SESSION_CLOSED = _lit("session closed")
@@ -97,8 +111,8 @@ _LISTENING = _lit("Server listening")
 _SIGNAL = _lit("Received signal")
 _STARTING = _lit("Starting ")
 _EXITING = _lit("Exiting ")
-# rules 10 to 15, in order, each tested by how the message starts
-_STARTS_10_TO_15 = (_TIMEOUT, _NO_IDENT, _BAD_PROTOCOL, _NEGOTIATE, _BANNER, _ACCEPTED)
+# rules 10 to 14, in order, each tested by how the message starts
+_STARTS_10_TO_14 = (_TIMEOUT, _NO_IDENT, _BAD_PROTOCOL, _NEGOTIATE, _BANNER)
 _FROM_SP = _lit("from ")
 _BY_SP = _lit("by ")
 _SP_FROM_SP = _lit(" from ")
@@ -106,7 +120,7 @@ _SP_FOR_SP = _lit(" for ")
 _SP_PORT_SP = _lit(" port ")
 _SP_SSH = _lit(" ssh")
 # What must follow HOST and its port (see ``_host_port``)
-_ANY, _SSHD, _PREAUTH_END = range(3)
+_ANY, _SSHD, _PREAUTH_END, _PORT_END = range(4)
 # Text the tests look for anywhere in a message, each found by a byte of it that is rare in
 # sshd's messages (its anchor): one pass over a message looks up each byte in a table of the
 # anchors and checks the text around the few places it finds. The other tests' text is common
@@ -212,6 +226,8 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
                 ok = _user_from_host(data, m1 + len(_SP_FOR_SP), b, True, spans, i)
         elif r == 2:
             ok = _user_from_host(data, a + len(_INVALID_USER), b, False, spans, i)
+            spans[i, 2 * _INVALID] = a  # (?P<invalid>(?:Invalid|Illegal) user )
+            spans[i, 2 * _INVALID + 1] = a + len(_INVALID_USER)
         elif r == 5:  # rhost=(?P<host>\S+): no "rhost=" is followed by a space (rule 4)
             h0 = found[_N_RHOST] + len(_RHOST)
             h1 = h0
@@ -227,7 +243,10 @@ def _scan(offsets: I64, data: U8, valid: npt.NDArray[np.bool_], rule: I32, spans
         elif r == 11:
             p = _find(data, a, b, _FROM_SP)
             ok = p >= 0 and _host_port(data, p + len(_FROM_SP), b, _ANY, spans, i) == 1
-        elif r in (3, 6, 7, 8, 10, 12, 13, 14):
+        elif r == 15:  # its test holds: "Connection closed by " or "... reset by ", then HOST
+            p = a + (len(_CLOSED_BY) if _starts(data, a, b, _CLOSED_BY) else len(_RESET_BY))
+            ok = _host_port(data, p, b, _PORT_END, spans, i) == 1
+        elif r in (3, 6, 7, 8, 10, 12, 13, 14) or 16 <= r <= 22:
             ok = False  # rare messages: the rule table reads them
         else:  # a skip rule, or none
             ok = True
@@ -314,29 +333,62 @@ def _choose(data: U8, a: int, b: int, found: I64) -> int:
         or _starts(data, a, b, _RESET_BY)
     ):
         return 9
-    for j, start in enumerate(_STARTS_10_TO_15):
+    for j, start in enumerate(_STARTS_10_TO_14):
         if _starts(data, a, b, start):
             return 10 + j
-    if _find(data, a, b, _SESSION_OPENED) >= 0 or _find(data, a, b, _SESSION_CLOSED) >= 0:
+    if _banner_closed(data, a, b):
+        return 15
+    if _starts(data, a, b, _VERSIONS_DIFFER):
         return 16
+    if _starts(data, a, b, _PROBED) or _starts(data, a, b, _SCANNED):
+        return 17
+    if _starts(data, a, b, _DISPATCH_FATAL) and _ends(data, a, b, _PREAUTH):
+        return 18
+    if _starts(data, a, b, _DROP):
+        return 19  # or 20 to 22: the rule table tells them apart
+    if _starts(data, a, b, _ACCEPTED):
+        return 23
+    if _find(data, a, b, _SESSION_OPENED) >= 0 or _find(data, a, b, _SESSION_CLOSED) >= 0:
+        return 24
     if (
         _find(data, a, b, _ISCONNECT) >= 0
         or _starts(data, a, b, _CLOSED)
         or _starts(data, a, b, _RESET)
     ) and not _ends(data, a, b, _PREAUTH):
-        return 17
+        return 25
     if found[_N_REVERSE] >= 0 or found[_N_BREAK_IN] >= 0:
-        return 18
+        return 26
     if (
         _starts(data, a, b, _LISTENING)
         or _starts(data, a, b, _SIGNAL)
         or _starts(data, a, b, _STARTING)
         or _starts(data, a, b, _EXITING)
     ):
-        return 19
+        return 27
     if not (found[_RHOST_TEXT] >= 0 or _has_address(data, a, b)):
-        return 20
+        return 28
     return NO_RULE
+
+
+@njit(cache=True, nogil=True)
+def _banner_closed(data: U8, a: int, b: int) -> bool:
+    r"""Rule 15's test: ``^Connection (?:closed|reset) by \S+ port \d+$`` (ASCII)."""
+    if _starts(data, a, b, _CLOSED_BY):
+        p = a + len(_CLOSED_BY)
+    elif _starts(data, a, b, _RESET_BY):
+        p = a + len(_RESET_BY)
+    else:
+        return False
+    k = p
+    while k < b and not _is_space(data[k]):
+        k += 1
+    if k == p or not _starts(data, k, b, _SP_PORT_SP):
+        return False
+    d0 = k + len(_SP_PORT_SP)
+    d1 = d0
+    while d1 < b and _is_digit(data[d1]):
+        d1 += 1
+    return d0 < d1 == b
 
 
 @njit(cache=True, nogil=True)
@@ -420,6 +472,7 @@ def _preauth_disconnect(data: U8, a: int, b: int, spans: I64, i: int) -> bool:
                 if found == 1:
                     spans[i, 2 * _USER] = u
                     spans[i, 2 * _USER + 1] = k
+                    _invalid_user(data, p, b, spans, i)
             k += 1
     if found == 0:
         return _preauth_disconnect_anywhere(data, a, b, spans, i)
@@ -461,14 +514,25 @@ def _preauth_disconnect_anywhere(data: U8, a: int, b: int, spans: I64, i: int) -
         return False
     spans[i, 2 * _USER] = u
     spans[i, 2 * _USER + 1] = k
+    _invalid_user(data, p, b, spans, i)
     return True
+
+
+@njit(cache=True, nogil=True)
+def _invalid_user(data: U8, p: int, b: int, spans: I64, i: int) -> None:
+    """The invalid group of ``(?:(?P<invalid>invalid user )|authenticating user )`` at ``p``
+    (``SESSION_USER`` in ``openssh``)."""
+    if _starts(data, p, b, _LOWER_INVALID_USER):
+        spans[i, 2 * _INVALID] = p
+        spans[i, 2 * _INVALID + 1] = p + len(_LOWER_INVALID_USER)
 
 
 @njit(cache=True, nogil=True)
 def _host_port(data: U8, p: int, b: int, tail: int, spans: I64, i: int) -> int:
     r"""HOST, then `` port \d+``, then what ``tail`` asks: nothing more (``_ANY``, the port
-    optional); the port and ``(?: ssh\d?)?(?:$|: )`` (``_SSHD``); or the end, `` [preauth]``
-    and the end, or ``:`` (``_PREAUTH_END``, the port optional). HOST's alternatives are tried
+    optional); the port and ``(?: ssh\d?)?(?:$|: )`` (``_SSHD``); the end, `` [preauth]``
+    and the end, or ``:`` (``_PREAUTH_END``, the port optional); or the port and the end
+    (``_PORT_END``). HOST's alternatives are tried
     in order (an IPv6-like address, then a name or IPv4 address), each as long as it goes: a
     shorter one would be followed by more of itself, never by a space. Returns 1 (read), 0 (no
     match) or -1 (not sure: with ``_PREAUTH_END`` an address could also end earlier, at a
@@ -485,6 +549,8 @@ def _host_port(data: U8, p: int, b: int, tail: int, spans: I64, i: int) -> int:
         after = d1 if d1 > d0 else end
         if tail == _SSHD:
             ok = d1 > d0 and _ends_as_sshd(data, d1, b)
+        elif tail == _PORT_END:
+            ok = d0 < d1 == b
         elif tail == _PREAUTH_END:
             ok = (
                 after == b

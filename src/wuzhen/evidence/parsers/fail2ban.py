@@ -5,9 +5,11 @@ Supported layouts: fail2ban 0.10 to 1.x (``2021-11-25 08:27:05,435 fail2ban.filt
 (``fail2ban.actions[123]: NOTICE [sshd] Ban ...``), 0.8 (``fail2ban.actions: WARNING [ssh] Ban
 ...``, ``fail2ban.server : INFO ...``), the same messages through syslog (``Jan 16 17:11:25 host
 fail2ban.actions[6605]: NOTICE ...``, ``... fail2ban-server[11524]: fail2ban.actions [11524]:
-NOTICE ...``) and the short journal form (``host fail2ban[15699]: [jail] Ban ...``, which carries
-no time). fail2ban writes local time without a zone: it is read in the ingest's time zone
-(``--timezone``).
+NOTICE ...``), a syslog or journal line holding fail2ban's whole line (systemd with ``logtarget =
+STDOUT``: ``... fail2ban-server[123]: 2021-11-25 08:27:19,123 fail2ban.actions [123]: NOTICE
+...``, read at fail2ban's own time) and the short journal form (``host fail2ban[15699]: [jail]
+Ban ...``, which carries no time). fail2ban writes local time without a zone: it is read in
+the ingest's time zone (``--timezone``).
 
 Evidence: ``[JAIL] Found ADDR`` (a failure fail2ban's filter matched; its own `` - TIME`` is the
 event's time when present) and ``[JAIL] Ban ADDR``. ``classification.identifier`` is
@@ -154,17 +156,33 @@ def _jail_app(jail: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
     return _jail_table(jail, apps, None), _jail_table(jail, transports, None)
 
 
-def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-    """Add ``layout`` (native, syslog, journal, other syslog, or null), ``time.source``,
-    ``log_host`` and ``body`` (the part after the logger name: level and message)."""
-    native = records.select(pl.col(LINE).str.extract_groups(NATIVE).alias("n")).unnest("n")
-    journal = records.select(pl.col(LINE).str.extract_groups(JOURNAL).alias("j")).unnest("j")
-    syslog = split_syslog(records, ctx)
-    native_time = parse_time(
+def _native(lines: pl.Series, ctx: ParseContext) -> tuple[pl.Series, pl.Series]:
+    """The body and the time of each of ``lines`` in fail2ban's own layout (:data:`NATIVE`),
+    both null where a line is not."""
+    native = lines.to_frame("l").select(pl.col("l").str.extract_groups(NATIVE).alias("n"))
+    time = parse_time(
         pl.col("ts") + pl.lit(".") + pl.col("frac").fill_null("0"), TIME_FORMATS, ctx.timezone
     )
-    n_time = native.select(native_time.alias("t"))["t"]
-    n_ok = native["body"].is_not_null() & n_time.is_not_null()
+    read = native.unnest("n").select(pl.col("body"), time.alias("t"))
+    read = read.select(
+        pl.when(pl.col("t").is_not_null()).then(pl.col("body")).alias("body"),
+        pl.when(pl.col("body").is_not_null()).then(pl.col("t")).alias("t"),
+    )
+    return read["body"], read["t"]
+
+
+def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
+    """Add ``layout`` (native, syslog, journal, other syslog, or null), ``time.source``,
+    ``log_host`` and ``body`` (the part after the logger name: level and message).
+
+    A syslog or journal line may carry a whole line of fail2ban's own layout (fail2ban under
+    systemd with ``logtarget = STDOUT``: ``... fail2ban-server[123]: 2026-11-25 08:27:19,123
+    fail2ban.actions [123]: NOTICE [sshd] Ban ADDRESS``): its body is then that line's, and
+    its time fail2ban's own."""
+    journal = records.select(pl.col(LINE).str.extract_groups(JOURNAL).alias("j")).unnest("j")
+    syslog = split_syslog(records, ctx)
+    n_body, n_time = _native(records[LINE], ctx)
+    n_ok = n_body.is_not_null()
     s_ok = syslog["syslog_ok"] & ~n_ok
     s_f2b = s_ok & syslog["prog"].str.starts_with("fail2ban")
     j_ok = journal["body"].is_not_null() & ~n_ok & ~s_ok
@@ -178,16 +196,26 @@ def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         .when(j_ok)
         .then(pl.lit("journal"))
     )
+    outer = pl.when(s_f2b).then(syslog["msg"]).when(j_ok).then(journal["body"])
+    inner_body, inner_time = _native(records.select(outer.alias("o"))["o"], ctx)
     return records.with_columns(
         layout.alias("layout"),
-        pl.when(n_ok).then(n_time).when(s_ok).then(syslog["time.source"]).alias("time.source"),
+        pl.when(n_ok)
+        .then(n_time)
+        .when(inner_body.is_not_null())
+        .then(inner_time)
+        .when(s_ok)
+        .then(syslog["time.source"])
+        .alias("time.source"),
         pl.when(s_ok)
         .then(syslog["log_host"])
         .when(j_ok)
         .then(journal["log_host"])
         .alias("log_host"),
         pl.when(n_ok)
-        .then(native["body"])
+        .then(n_body)
+        .when(inner_body.is_not_null())
+        .then(inner_body)
         .when(s_ok)
         .then(syslog["msg"])
         .when(j_ok)

@@ -13,15 +13,23 @@ Evidence (events), all ``intrusion-attempts/brute-force`` unless noted:
   authenticating user U] H port P: Too many authentication failures`` (or another reason),
   ``Connection closed/reset by ...``, ``Timeout before authentication for H``
 - probes that never try to log in (``information-gathering/scanner``): ``Did not receive
-  identification string from H``, ``Bad protocol version identification ... from H``,
-  ``Unable to negotiate with H``, ``banner exchange: Connection from H``
+  identification string from H``, and OpenSSH 8's ``Connection closed/reset by H port P``
+  that replaced it (no user, no ``[preauth]``: before any key exchange); ``Bad protocol
+  version identification ... from H``, ``Protocol major versions differ for H``, ``probed
+  from H``/``scanned from H`` (a scanner's version string), ``Unable to negotiate with H``,
+  ``banner exchange: Connection from H``, ``ssh_dispatch_run_fatal: Connection from H ...
+  [preauth]`` (a packet sshd cannot read)
+- OpenSSH 9.8's PerSourcePenalties: ``drop connection #N from [H]:P on ... penalty: R``, by
+  the reason R: failed authentication or LoginGraceTime (``brute-force``), connections without
+  authentication (``scanner``), a crash (``intrusion-attempts/exploit``)
 
 ``message repeated N times: [ ... ]`` lines are read as the message they repeat; the count is
 kept in ``extra.repeated``. The rules read a message after its level (``error:``, ``fatal:``)
 and Solaris' message id (``PREFIX``). A user name can hold a forged ``from ADDRESS port N``:
 the source is the address sshd's own ending follows (``ENDED``), not the first ``from``.
 
-Skipped: successful logins, session open/close, disconnects after login, reverse-DNS mismatch
+Skipped: successful logins, session open/close, disconnects after login (sshd names the user:
+``by user U H port P``), connections dropped past MaxStartups, reverse-DNS mismatch
 warnings, service messages, sshd messages that carry no address (the same session's address is
 logged on another line: ``Disconnecting: Too many authentication failures for U [preauth]``,
 say), other programs' lines. Rejected: lines that are not syslog lines, and
@@ -69,6 +77,9 @@ PORT = r"(?: port (?P<port>\d+))?"
 # first " from " (fail2ban's test logs have such lines).
 ENDED = r" port (?P<port>\d+)(?: ssh\d?)?(?:$|: )"
 USER = r"(?P<invalid>(?:invalid|illegal) user )?(?P<user>.*?)"
+# What sshd writes before the address once a client has named a user (its "log preamble"):
+# "invalid user U" when U does not exist, "authenticating user U" when it does.
+SESSION_USER = r"(?:(?P<invalid>invalid user )|authenticating user )"
 # sshd(pam_unix): Linux-PAM before 0.99 named its lines after the service and the module
 SSHD_PROGRAMS = ["sshd", "sshd-session", "sshd-auth", "sshd(pam_unix)"]
 PAM_FAILURE = (
@@ -84,6 +95,9 @@ PREAUTH = m.str.ends_with("[preauth]")
 # pam_unix's "authentication failure; ... rhost=H" and its count of the rest of a session's
 # failures, "PAM 5 more authentication failures; ... rhost=H"
 AUTH_FAILURES = m.str.contains("authentication failures?;")
+BANNER_CLOSED = r"^Connection (?:closed|reset) by \S+ port \d+$"
+DROP = m.str.starts_with("drop connection #")
+DROPPED = rf"^drop connection #\d+ from \[{HOST}\]:(?P<port>\d+) on "
 RULES: list[Rule] = [
     Rule(
         "ssh-failed-password",
@@ -107,8 +121,8 @@ RULES: list[Rule] = [
         "ssh-invalid-user",
         m.str.starts_with("Invalid user ") | m.str.starts_with("Illegal user "),
         (
-            rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{ENDED}",
-            rf"^(?:Invalid|Illegal) user (?P<user>.*?) from {HOST}{PORT}",
+            rf"^(?P<invalid>(?:Invalid|Illegal) user )(?P<user>.*?) from {HOST}{ENDED}",
+            rf"^(?P<invalid>(?:Invalid|Illegal) user )(?P<user>.*?) from {HOST}{PORT}",
         ),
         type="brute-force",
     ),
@@ -163,9 +177,9 @@ RULES: list[Rule] = [
             # as sshd writes them: a user name may hold spaces and addresses
             r"^(?:Received disconnect from|Disconnected from|Disconnecting|"
             r"Connection (?:closed|reset) by) "
-            rf"(?:(?:invalid|authenticating) user (?P<user>.*?) )?{HOST}"
+            rf"(?:{SESSION_USER}(?P<user>.*?) )?{HOST}"
             r"(?: port (?P<port>\d+))?(?:$| \[preauth\]$|:)",
-            rf"(?:from|by) (?:(?:invalid|authenticating) user (?P<user>\S*) )?{HOST}{PORT}",
+            rf"(?:from|by) (?:{SESSION_USER}(?P<user>\S*) )?{HOST}{PORT}",
         ),
         type="brute-force",
     ),
@@ -198,6 +212,73 @@ RULES: list[Rule] = [
         m.str.starts_with("banner exchange: Connection from "),
         rf"Connection from {HOST}{PORT}",
         type="scanner",
+    ),
+    # OpenSSH 8.0 and later: a client that closes or resets the connection before it sends its
+    # identification string (what "Did not receive identification string" said before; sshd
+    # logs "kex_exchange_identification: ..." first). Written by sshd before any key exchange
+    # or login: never with "[preauth]", never with a user (after a login sshd writes "by user
+    # U HOST port PORT").
+    Rule(
+        "ssh-no-identification",
+        m.str.contains(BANNER_CLOSED),
+        rf"^Connection (?:closed|reset) by {HOST} port (?P<port>\d+)$",
+        type="scanner",
+    ),
+    # the identification of an SSH-1 client (Nmap's ssh-hostkey probes with one)
+    Rule(
+        "ssh-bad-protocol",
+        m.str.starts_with("Protocol major versions differ for "),
+        rf"^Protocol major versions differ for {HOST}{PORT}: ",
+        type="scanner",
+    ),
+    # the client's version string is a known scanner's (sshd's compat table)
+    Rule(
+        "ssh-scanner-version",
+        m.str.starts_with("probed from ") | m.str.starts_with("scanned from "),
+        rf"^(?:probed|scanned) from {HOST}{PORT} with ",
+        type="scanner",
+    ),
+    # a packet sshd cannot read, before authentication ("invalid format", "message
+    # authentication code incorrect", ...)
+    Rule(
+        "ssh-preauth-protocol-error",
+        PREAUTH & m.str.starts_with("ssh_dispatch_run_fatal: Connection from "),
+        (
+            rf"^ssh_dispatch_run_fatal: Connection from (?:{SESSION_USER}(?P<user>.*?) )?{HOST}"
+            r" port (?P<port>\d+): ",
+            rf"^ssh_dispatch_run_fatal: Connection from {HOST}{PORT}",
+        ),
+        type="scanner",
+    ),
+    # OpenSSH 9.8 and later (PerSourcePenalties): a new connection refused because its source
+    # was penalised, for failing to log in or outstaying LoginGraceTime, for connecting without
+    # trying to log in, or for crashing sshd
+    Rule(
+        "ssh-penalty-failed-auth",
+        DROP
+        & (
+            m.str.ends_with(" penalty: failed authentication")
+            | m.str.ends_with(" penalty: exceeded LoginGraceTime")
+        ),
+        DROPPED,
+        type="brute-force",
+    ),
+    Rule(
+        "ssh-penalty-no-auth",
+        DROP & m.str.ends_with(" penalty: connections without attempting authentication"),
+        DROPPED,
+        type="scanner",
+    ),
+    Rule(
+        "ssh-penalty-crash",
+        DROP & m.str.ends_with(" penalty: caused crash"),
+        DROPPED,
+        type="exploit",
+    ),
+    Rule(
+        "dropped",
+        DROP,
+        skip="connection dropped by sshd's limits (MaxStartups, RefuseConnection)",
     ),
     Rule("accepted", m.str.starts_with("Accepted "), skip="successful login"),
     Rule(
