@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import os
 import signal
 import subprocess
@@ -292,6 +293,44 @@ def test_zip_archives_of_one_file(
     with pytest.raises(InputError, match="a zip archive is read from its file, not a pipe"):
         node.pipeline.ingest(["-"], replace(OPTIONS, format="openssh"))
     assert _events(node).height == 2
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_record(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    """Regression: in every line format but Shadowserver's, a UTF-8 BOM made the first
+    record a reject ("\ufeff1.2.3.4" is no address)."""
+    path = tmp_path / "list.txt"
+    path.write_bytes(b"\xef\xbb\xbf1.2.3.4\r\n5.6.7.8\r\n")
+    f = sqlite_node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (f.format, f.events, f.rejects) == ("blocklist", 2, 0)
+    assert f.sha256 == hashlib.sha256(path.read_bytes()).hexdigest()  # of the file as it is
+    assert sorted(_events(sqlite_node)["raw"]) == ["1.2.3.4", "5.6.7.8"]
+
+
+def test_a_first_line_longer_than_the_sample_is_recognised(
+    sqlite_node: Node, tmp_path: Path
+) -> None:
+    """Regression: an EVE file whose first record (``stats`` of a many-threaded sensor) ran
+    past the 256 KiB sample was "format not recognised"."""
+    threads = {f"W#{i:03d}-enp1s0": {"capture": {"kernel_packets": i}} for i in range(9000)}
+    stats = {"timestamp": "2026-11-28T03:16:40.000000+0000", "event_type": "stats"}
+    alert = {
+        "timestamp": "2026-11-28T03:16:41.000000+0000",
+        "event_type": "alert",
+        "src_ip": "203.0.113.9",
+        "src_port": 4444,
+        "dest_ip": "192.0.2.1",
+        "dest_port": 22,
+        "proto": "TCP",
+        "alert": {"action": "allowed", "gid": 1, "signature_id": 2001219, "signature": "scan"},
+    }
+    path = tmp_path / "eve.json"
+    first = json.dumps({**stats, "stats": {"threads": threads}})
+    assert len(first) > 300_000
+    path.write_text(first + "\n" + json.dumps(alert) + "\n")
+    f = sqlite_node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (f.format, f.events, f.skipped) == ("suricata-eve", 1, 1)
 
 
 def test_a_directory_of_nothing_readable_is_an_error(node: Node, tmp_path: Path) -> None:

@@ -3,11 +3,11 @@
 Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, zip
 archives of one file (as abuse.ch serves its dumps), or ``-`` for standard input. Before
 anything is read, each file's format is detected from its first ``SAMPLE_BYTES``
-(decompressed), unless the ingest names one. A file named on its own whose format is not
-recognised is an error, raised before anything is written, for all such files at once. A file
-found by walking a directory is **not read** instead, and the ingest's report lists it with
-the reason: a sensor's directory holds its statistics, licences and notes beside its logs.
-Standard input is detected as it is read.
+(decompressed; to the end of its first line), unless the ingest names one. A file named on
+its own whose format is not recognised is an error, raised before anything is written, for
+all such files at once. A file found by walking a directory is **not read** instead, and the
+ingest's report lists it with the reason: a sensor's directory holds its statistics,
+licences and notes beside its logs. Standard input is detected as it is read.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from typing import IO, Any, Protocol
 
 from wuzhen.errors import InputError
 from wuzhen.evidence import parsers
+from wuzhen.lines import MAX_LINE
 
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 50
@@ -30,6 +31,7 @@ ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a file's header; the end of an emp
 #: What reading a damaged compressed file can raise, besides OSError and EOFError.
 DAMAGED = (zipfile.BadZipFile, zlib.error)
 STDIN = "-"
+BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,11 +78,11 @@ class Prefixed:
 
 
 def detection_sample(head: bytes) -> list[str]:
-    """The lines format detection reads: the first non-blank ones of ``head`` (the first
-    ``SAMPLE_BYTES`` of a file, decompressed)."""
+    """The lines format detection reads: the first non-blank ones of ``head`` (the
+    :func:`first_bytes` of a file)."""
     text = head.decode("utf-8", errors="replace")
     lines = [ln for ln in text.splitlines()[: SAMPLE_LINES * 4] if ln.strip()][:SAMPLE_LINES]
-    if len(head) == SAMPLE_BYTES and len(lines) > 1:
+    if not head.endswith(b"\n") and len(lines) > 1:
         lines = lines[:-1]  # the last line of a cut sample may be partial
     return lines
 
@@ -195,12 +197,22 @@ def content(path: str, head: bytes, rest: Any) -> Readable:
 
 
 def first_bytes(path: str, body: Readable) -> bytes:
-    """The first ``SAMPLE_BYTES`` of ``body``, the :func:`content` of ``path``."""
+    """The first ``SAMPLE_BYTES`` of ``body``, the :func:`content` of ``path``, without a
+    UTF-8 byte order mark (no part of the first record), and to the end of the first line
+    when that is longer (up to the longest line read: a Suricata ``stats`` record of a sensor
+    with many threads runs to hundreds of KiB)."""
     try:
-        return body.read(SAMPLE_BYTES)
+        head = body.read(SAMPLE_BYTES)
+        if head.startswith(BOM):
+            head = head[len(BOM) :] + body.read(len(BOM))
+        more = head
+        while more and b"\n" not in head and len(head) <= MAX_LINE:
+            more = body.read(SAMPLE_BYTES)
+            head += more
     except (*DAMAGED, OSError, EOFError) as err:
         msg = f"{path}: cannot decompress: {err}"
         raise InputError(msg) from err
+    return head
 
 
 def _sample(path: str) -> bytes:
