@@ -3,7 +3,10 @@ from ``.eml`` files, mailboxes and JSON files."""
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import quopri
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -587,6 +590,59 @@ def test_arf_outcomes(fields: str, outcome: tuple[str, str]) -> None:
         assert _reasons(result.skipped) == {value: 1}
     else:
         assert _reasons(result.rejects) == {value: 1}
+
+
+ENCODED_FIELDS = (
+    "Feedback-Type: abuse\nVersion: 1\nOriginal-Rcpt-To: <victim@mailbox.example>\n"
+    "Source-IP: 2a0b:f4c2:2::20\nReported-Domain: first.example\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("encoding", "text"),
+    [
+        ("base64", base64.encodebytes(ENCODED_FIELDS.encode()).decode()),
+        ("Base64", base64.encodebytes(ENCODED_FIELDS.encode()).decode()),
+        # a soft line break inside a field, and an encoded "="-free line: quopri's own form
+        ("quoted-printable", ENCODED_FIELDS.replace("2a0b:f4c2:2", "2a0b:f4c2=\n:2", 1)),
+        ("quoted-printable", quopri.encodestring(ENCODED_FIELDS.encode()).decode()),
+    ],
+)
+def test_arf_feedback_part_in_base64_or_quoted_printable_is_decoded(
+    encoding: str, text: str
+) -> None:
+    """Regression (tester report, ``arf_b64_v6.eml``): a base64 feedback-report part was
+    rejected as "ARF report without a Feedback-Type"."""
+    records, result = _read(
+        _mail(
+            ("Content-Type: text/plain", "complaint"),
+            (f"Content-Type: message/feedback-report\nContent-Transfer-Encoding: {encoding}", text),
+        )
+    )
+    assert "victim" not in records[LINE][0]
+    assert result.rejects.height == 0
+    _check(
+        _events(result)[1],
+        {
+            "source.ip": "2a0b:f4c2:2::20",
+            "source.fqdn": "first.example",
+            "classification.identifier": "arf:abuse",
+        },
+    )
+
+
+def test_arf_feedback_part_in_another_encoding_is_rejected_as_encoded() -> None:
+    text = "begin 644 report\n" + binascii.b2a_uu(ENCODED_FIELDS[:40].encode()).decode() + "end"
+    records, result = _read(
+        _mail(
+            ("Content-Type: message/feedback-report\nContent-Transfer-Encoding: x-uuencode", text)
+        )
+    )
+    assert "victim" not in records[LINE][0]
+    assert _reasons(result.rejects) == {
+        "ARF feedback-report part is encoded (x-uuencode), an encoding not decoded: "
+        "its fields cannot be read": 1
+    }
 
 
 def test_arf_source_in_brackets_and_domain_lower_case() -> None:

@@ -1,10 +1,11 @@
 """Abuse report e-mails: X-ARF and ARF reports, from ``.eml`` files, mailboxes and JSON files.
 
 **Containers.** A file is either one e-mail message (``.eml``, RFC 5322, optionally starting
-with an mbox ``From `` line), a mailbox (``mbox``: messages each starting with a ``From `` line
-at the start of the file or after a blank line), or an X-ARF JSON document (a report object,
-or an array of them). ``split_document`` walks each message's MIME tree with the ``email``
-package and makes **one record per report**; a message without a report is one record too.
+with an mbox ``From `` line), a mailbox (``mbox``: messages each starting with a From_ line, at
+the start of the file or, well-formed -- an address and a date --, after a blank line; see
+:mod:`._mailbox`), or an X-ARF JSON document (a report object, or an array of them).
+``split_document`` walks each message's MIME tree with the ``email`` package and makes **one
+record per report**; a message without a report is one record too.
 Attached original messages (``message/rfc822``, ``text/rfc822-headers``) are not walked.
 
 **What a record keeps (``raw``).** Not the e-mail: mail bodies, attached logs and the original
@@ -31,7 +32,8 @@ evidence payloads, samples, reporter contacts or recipients.
 - ARF, RFC 5965 (``format: arf``): the ``message/feedback-report`` part of a
   ``multipart/report; report-type=feedback-report`` message: ``Feedback-Type``,
   ``Source-IP``, ``Source-Port``, ``Arrival-Date`` (or the common ``Received-Date``),
-  ``Reported-Domain`` (the first), ``Incidents``, ``User-Agent``, ``Version``.
+  ``Reported-Domain`` (the first), ``Incidents``, ``User-Agent``, ``Version``. A part sent in
+  base64 or quoted-printable (RFC 5965 asks for 7bit; some senders encode it) is decoded.
   ``Original-Mail-From``, ``Original-Rcpt-To``, ``Reported-URI`` and ``Authentication-Results``
   are personal data or per-recipient links: not kept.
 
@@ -53,8 +55,9 @@ Skipped: ARF ``not-spam`` (the recipient wanted the message) and ``auth-failure`
 (an authentication failure, often of forwarded mail, not a complaint); messages without a
 machine-readable report (plain-text complaints, fail2ban, SpamCop, CERT mails); Shadowserver
 mails with a CSV attachment (the ``shadowserver`` parser reads those CSV files). Rejected: files
-that are neither e-mail nor X-ARF JSON, X-ARF JSON parts that are not valid JSON, reports
-without a type, and reports that name no usable source.
+that are neither e-mail nor X-ARF JSON, X-ARF JSON parts that are not valid JSON, ARF parts in
+another transfer encoding (the reason names it), reports without a type, and reports that name
+no usable source.
 """
 
 from __future__ import annotations
@@ -65,7 +68,7 @@ import re
 from collections.abc import Iterator, Mapping
 from email import policy
 from email.message import Message
-from email.parser import BytesParser, HeaderParser
+from email.parser import HeaderParser
 from email.utils import parseaddr
 from typing import Any, ClassVar
 
@@ -83,6 +86,15 @@ from wuzhen.evidence.parsers._base import (
     parse_time,
     reject,
     skip,
+)
+from wuzhen.evidence.parsers._mailbox import (
+    DECODED,
+    IDENTITY,
+    leaves,
+    messages,
+    part_text,
+    read_message,
+    transfer_encoding,
 )
 from wuzhen.schema.fields import TRANSPORTS
 
@@ -197,7 +209,6 @@ MAIL_KEYS = ("message-id", "date", "from-domain")
 RFC5322 = frozenset(
     ("received", "from", "to", "subject", "date", "message-id", "mime-version", "content-type")
 )
-NOT_WALKED = ("message/rfc822", "text/rfc822-headers", "message/global", "message/global-headers")
 FEEDBACK = "message/feedback-report"
 MAX_BAD = 1024 * 1024  # text kept of what cannot be read
 # Errors the email package (or a pathological message) may raise while a message is read.
@@ -213,7 +224,6 @@ MESSAGE_ERRORS = (
 
 YAML_TYPE = re.compile(r"(?im)^Report-Type:[ \t]*\S")
 YAML_SCHEMA = re.compile(r"(?im)^Schema-URL:[ \t]*\S")
-MBOX_FROM = re.compile(rb"(?:\A|(?<=\n\n)|(?<=\r\n\r\n))From [^\n]*(?:\n|\Z)")
 CSV_NAME = re.compile(r"(?i)\.csv(?:\.zip|\.gz)?$")
 
 Row = tuple[str, str | None]  # (line, reason it cannot be read)
@@ -276,30 +286,6 @@ def _header_fields(headers: Message, keep: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _text(part: Message) -> str:
-    payload = part.get_payload(decode=True)
-    if not isinstance(payload, bytes):
-        return ""
-    charset = part.get_content_charset() or "utf-8"
-    try:
-        return payload.decode(charset, errors="replace")
-    except LookupError:
-        return payload.decode("utf-8", errors="replace")
-
-
-def _leaves(part: Message) -> Iterator[Message]:
-    """The parts of a message that may hold a report, in order (attached messages not walked)."""
-    ctype = part.get_content_type()
-    if ctype in NOT_WALKED:
-        return
-    if part.get_content_maintype() == "multipart":
-        for sub in part.get_payload():
-            if isinstance(sub, Message):
-                yield from _leaves(sub)
-        return
-    yield part
-
-
 def _yaml_report(text: str) -> dict[str, str]:
     """An X-ARF v0.x report: YAML of ``Key: value`` lines, read as the header block it is."""
     kept = [
@@ -315,8 +301,16 @@ def _feedback_fields(part: Message) -> dict[str, str]:
     payload = part.get_payload()
     if isinstance(payload, list) and payload and isinstance(payload[0], Message):
         return _header_fields(payload[0], ARF_KEEP)
-    headers = HeaderParser(policy=policy.default).parsestr(_text(part))
+    headers = HeaderParser(policy=policy.default).parsestr(part_text(part))
     return _header_fields(headers, ARF_KEEP)
+
+
+def _feedback_record(part: Message, mail: dict[str, str]) -> Row:
+    """An ARF report's record; one in a transfer encoding not read names it (``encoding``)."""
+    encoding = transfer_encoding(part)
+    if encoding in IDENTITY or encoding in DECODED:
+        return _record(ARF, "fields", _feedback_fields(part), mail)
+    return _compact({"format": ARF, "fields": {}, "encoding": encoding[:40], "mail": mail}), None
 
 
 def _record(kind: str, member: str, fields: dict[str, Any], mail: dict[str, str]) -> Row:
@@ -325,14 +319,14 @@ def _record(kind: str, member: str, fields: dict[str, Any], mail: dict[str, str]
 
 def _reports(message: Message, mail: dict[str, str]) -> Iterator[Row]:
     """The records of the reports of a message (bad rows for reports that cannot be read)."""
-    for part in _leaves(message):
+    for part in leaves(message):
         ctype = part.get_content_type()
         if ctype == FEEDBACK:
-            yield _record(ARF, "fields", _feedback_fields(part), mail)
+            yield _feedback_record(part, mail)
             continue
         if part.get_content_maintype() != "text" and not ctype.endswith("json"):
             continue
-        text = _text(part)
+        text = part_text(part)
         if text.lstrip().startswith("{"):
             try:
                 doc = json.loads(text)
@@ -372,7 +366,7 @@ def _shadowserver_csv(message: Message, mail: dict[str, str]) -> bool:
 def _message_rows(raw: bytes) -> list[Row]:
     """The records of one e-mail message: one per report, or one for the whole message."""
     text = raw.decode("utf-8", errors="replace")
-    message = BytesParser(policy=policy.default).parsebytes(raw)
+    message = read_message(raw)
     if not {k.lower() for k in message} & RFC5322:
         return [_bad(text, "not an e-mail message (no RFC 5322 header fields)")]
     mail = _mail_summary(message)
@@ -383,17 +377,6 @@ def _message_rows(raw: bytes) -> list[Row]:
     if _shadowserver_csv(message, mail):
         record["shadowserver_csv"] = True
     return [(_compact(record), None)]
-
-
-def _mailbox(data: bytes) -> Iterator[bytes]:
-    """The messages of an mbox (or the one message of an ``.eml``)."""
-    if not data.startswith(b"From "):
-        yield data
-        return
-    lines = list(MBOX_FROM.finditer(data))
-    ends = [m.start() for m in lines[1:]]
-    for line, end in zip(lines, [*ends, len(data)], strict=True):
-        yield data[line.end() : end]
 
 
 def _json_rows(text: str) -> list[Row]:
@@ -422,7 +405,7 @@ def split(data: bytes) -> list[Row]:
     if head[:1] in (b"{", b"["):
         return _json_rows(body.decode("utf-8", errors="replace"))
     rows: list[Row] = []
-    for raw in _mailbox(body):
+    for raw in messages(body):
         if not raw.strip():
             continue
         try:
@@ -444,6 +427,7 @@ def _spec(keep: Mapping[str, Any]) -> dict[str, Any]:
 
 DECODE_SPEC: dict[str, Any] = {
     "format": None,
+    "encoding": None,
     "shadowserver_csv": None,
     "mail": dict.fromkeys(MAIL_KEYS),
     "fields": dict.fromkeys((*YAML_KEEP, *ARF_KEEP)),
@@ -692,7 +676,13 @@ def _parse(records: pl.DataFrame, ctx: ParseContext) -> ParseResult:
             reject(unknown, REJECT_NOT_RECORD),
             reject(
                 untyped,
-                pl.when(arf)
+                pl.when(arf & pl.col("encoding").is_not_null())
+                .then(
+                    pl.lit("ARF feedback-report part is encoded (")
+                    + pl.col("encoding")
+                    + pl.lit("), an encoding not decoded: its fields cannot be read")
+                )
+                .when(arf)
                 .then(pl.lit("ARF report without a Feedback-Type"))
                 .otherwise(pl.lit("X-ARF report without a report type")),
             ),
