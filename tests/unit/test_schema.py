@@ -117,6 +117,26 @@ def test_a_time_without_an_iso_form_is_refused() -> None:
     assert bad["__reject_reason"].to_list() == ["time.source: not within the years 1 to 9999"]
 
 
+def test_a_source_host_name_is_a_dns_name() -> None:
+    """Regression: whatever a log held where a client's name goes was kept as one: a list of
+    forwarded addresses (``198.51.100.68,``), markup (``[red]x[/red]``)."""
+    names = ["ws-4.example.net", "xn--bcher-kva.example.", "bücher.example", "_dmarc.example"]
+    bad = ["198.51.100.68,", "[red]x[/red]", "a b.example", "[2001:db8::33]"]
+    frame = pl.DataFrame(
+        {
+            "raw": names + bad,
+            "classification.type": "scanner",
+            "classification.identifier": "x",
+            "classification.taxonomy": "information-gathering",
+            "source.fqdn": names + bad,
+        }
+    )
+    good, refused = validate(frame)
+    assert good["raw"].to_list() == names
+    assert refused["raw"].to_list() == bad
+    assert set(refused["__reject_reason"]) == {"source.fqdn: malformed value"}
+
+
 def test_conform_fills_and_orders_columns() -> None:
     out = conform(pl.DataFrame({"raw": ["x"], "source.port": [22]}))
     assert out.columns == [f.name for f in FIELDS]

@@ -153,7 +153,7 @@ def rejects(
     evidence: Annotated[str | None, typer.Option(help=_("Of this evidence file id."))] = None,
     reason: Annotated[str | None, typer.Option(help=_("Reason containing this text."))] = None,
     limit: Annotated[int, typer.Option(help=_("At most this many."))] = 50,
-    as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON lines."))] = False,
+    as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON (one array)."))] = False,
 ) -> None:
     """Show records that were refused, and why."""
     with open_node(ctx) as node:

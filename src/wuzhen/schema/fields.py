@@ -47,6 +47,9 @@ class Field:
 
 CC = r"[A-Z]{2}"
 HEX32 = r"[0-9a-f]{32}"
+#: A DNS name as logs write it: labels of letters (any script), digits, ``-`` and ``_``, with
+#: an optional final dot; never an address list, brackets or markup (``1.2.3.4,``, ``[::1]``).
+HOST_NAME = r"(?:[\w-]{1,63}\.)*[\w-]{1,63}\.?"
 HEX64 = r"[0-9a-f]{64}"
 EVIDENCE_ID = r"[0-9a-f]{16}"
 ROUTE_BASES = ("registration", "location")
@@ -126,7 +129,7 @@ FIELDS: tuple[Field, ...] = (
     F("source.ip", S, "Address the activity came from."),
     F("source.port", Kind.INT32, "Source port.", minimum=0, maximum=65535),
     F("source.network", S, "Block the record names (CIDR), where it names a block."),
-    F("source.fqdn", S, "Host name of the source."),
+    F("source.fqdn", S, "Host name of the source.", pattern=HOST_NAME),
     F("source.url", S, "URL the source serves (malicious or compromised content)."),
     F(
         "source.asn",

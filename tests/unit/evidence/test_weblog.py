@@ -114,6 +114,8 @@ def test_ipv6_and_host_name_clients() -> None:
     assert v6["source.ip"] == "2a06:4880:9000::57"
     named = event(WEBLOG, combined("GET /.git/config HTTP/1.1", client="ws-4.example.net"))
     assert (named["source.ip"], named["source.fqdn"]) == (None, "ws-4.example.net")
+    bracketed = event(WEBLOG, combined("GET /.git/config HTTP/1.1", client="[2001:db8::33]"))
+    assert (bracketed["source.ip"], bracketed["source.fqdn"]) == ("2001:db8::33", None)
 
 
 def test_user_agent_is_cut_and_escaped_quotes_are_read() -> None:

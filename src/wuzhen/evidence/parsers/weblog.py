@@ -308,7 +308,9 @@ def _share(sample: list[str], hits: Callable[[pl.DataFrame, ParseContext], int])
 
 
 def _source(host: pl.Expr) -> list[pl.Expr]:
-    """``source.ip``, or ``source.fqdn`` for a host name."""
+    """``source.ip`` (an IPv6 address with or without brackets), or ``source.fqdn`` for a host
+    name (what is neither, a list of forwarded addresses say, is refused by the schema)."""
+    host = host.str.replace(r"^\[([0-9A-Fa-f:.]+)\]$", "$1")
     is_ip = host.str.contains(IS_IP)
     return [
         pl.when(is_ip).then(host).alias("source.ip"),
