@@ -21,8 +21,11 @@ the source address and port are the row's ``timestamp``, ``src_ip``/``ip``/
 ``http_referer_ip`` and port columns (read with ``csv.reader``); ``source.asn``,
 ``source.registration.cc`` and ``route.member`` come from attribution (the ASN a row states,
 noted beside each row, is kept only where attribution knows none: private and documentation
-addresses); the classification follows IntelMQ's Shadowserver schema; ``feed.name`` is the
-file's report type.
+addresses); the classification follows IntelMQ's Shadowserver schema; ``malware.name`` is the
+row's ``infection``, else its ``family`` (sinkholes: ``python3 -c "import csv; r=list(csv.reader(
+open('event4_sinkhole_http_referer.csv', newline=''))); print([(x[21], x[22]) for x in r[1:]])"``
+prints empty infections and the families kovter, sunburst, kovter, sunburst, sunburst);
+``feed.name`` is the file's report type.
 """
 
 # The table below holds one record per line, some longer than the usual 100 characters.
@@ -158,9 +161,9 @@ FILES = [
         Row(6, T(2021, 3, 4, 0, 0, 0), '187.189.9.10', 45335, 22884, 'MX', 'MX', 'andromeda', {'malware.name': 'andromeda'}),  # stated ASN 17072
     ]),
     File('event4_sinkhole_http_referer', 6, 5, 0, 'infected-system', [
-        Row(2, T(2021, 3, 4, 0, 0, 2), '178.162.203.211', 80, 28753, 'DE', 'DE', 'sinkhole-http-referer', {'source.url': 'http://12106.mobapptrack.com/click/redirect?feed_id=12106&sub_id=7&q=8A5491983C8FBE7743E2D2C36E45EBC4-18307118D2626C9BD756B3F09D14BB910E381EE4', 'evidence.ref': '1614816002'}),  # stated ASN 28753
-        Row(4, T(2021, 3, 4, 0, 0, 12), '142.250.3.4', 80, 15169, 'US', 'US', 'sinkhole-http-referer', {'source.url': 'http://x.blogspot.com/', 'evidence.ref': '1614816012'}),  # stated ASN 15169
-        Row(6, T(2021, 3, 4, 0, 1, 26), '210.172.7.8', 80, 9600, 'JP', 'JP', 'sinkhole-http-referer', {'source.url': 'http://x.communes.jp/?url=http://freescanonline.com/raftcomply.com', 'evidence.ref': '1614816086'}),  # stated ASN 2516
+        Row(2, T(2021, 3, 4, 0, 0, 2), '178.162.203.211', 80, 28753, 'DE', 'DE', 'sinkhole-http-referer', {'source.url': 'http://12106.mobapptrack.com/click/redirect?feed_id=12106&sub_id=7&q=8A5491983C8FBE7743E2D2C36E45EBC4-18307118D2626C9BD756B3F09D14BB910E381EE4', 'malware.name': 'kovter', 'evidence.ref': '1614816002'}),  # stated ASN 28753
+        Row(4, T(2021, 3, 4, 0, 0, 12), '142.250.3.4', 80, 15169, 'US', 'US', 'sinkhole-http-referer', {'source.url': 'http://x.blogspot.com/', 'malware.name': 'kovter', 'evidence.ref': '1614816012'}),  # stated ASN 15169
+        Row(6, T(2021, 3, 4, 0, 1, 26), '210.172.7.8', 80, 9600, 'JP', 'JP', 'sinkhole-http-referer', {'source.url': 'http://x.communes.jp/?url=http://freescanonline.com/raftcomply.com', 'malware.name': 'sunburst', 'evidence.ref': '1614816086'}),  # stated ASN 2516
     ]),
     File('event6_sinkhole_http', 4, 3, 0, 'infected-system', [
         Row(2, T(2022, 3, 2, 9, 14, 19), '2001:448a:1082:4d9b:7491:bf9e:3d5f:a634', 49431, 7713, 'ID', 'ID', 'boaxxe', {'malware.name': 'boaxxe'}),  # stated ASN 7713

@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from tests.unit.evidence.conformance import CTX, assert_accounted, parse_lines, records_of
+from wuzhen.evidence import parsers
 from wuzhen.evidence.parsers._base import Parser, ParseResult
 from wuzhen.evidence.parsers.abusech import (
     FeodoTrackerCsv,
@@ -34,6 +35,15 @@ def _sample(parser: Parser, file: str) -> ParseResult:
 
 def _parse(parser: Parser, lines: list[str]) -> ParseResult:
     records = records_of(lines)
+    result = parser.parse(records, parser.new_state(), CTX)
+    assert_accounted(records, result)
+    return result
+
+
+def _parse_document(parser: Parser, doc: bytes) -> ParseResult:
+    records = parser.split_document(doc)
+    assert "__bad" not in records.columns or records["__bad"].null_count() == records.height
+    records = records.drop("__bad", strict=False)
     result = parser.parse(records, parser.new_state(), CTX)
     assert_accounted(records, result)
     return result
@@ -172,6 +182,59 @@ def test_sniffing_tells_the_urlhaus_forms_apart() -> None:
     assert UrlhausCsv().sniff(ndjson) == 0
 
 
+def test_urlhaus_api_response() -> None:
+    """The API's answer (urls/recent, host lookups): each entry of ``urls`` is a record, read
+    like the dump's, with the API's ``date_added`` and ``urlhaus_reference``."""
+    result = _sample(UrlhausJson(), "api_urls_recent.json")
+    rows = _rows(result)
+    assert (rows[1]["source.url"], rows[1]["source.ip"], rows[1]["source.port"]) == (
+        "http://198.51.100.160:41619/Mozi.m",
+        "198.51.100.160",
+        41619,
+    )
+    assert rows[1]["evidence.ref"] == "3786904"
+    assert rows[1]["time.source"] == datetime(2026, 11, 28, 11, 34, 9, tzinfo=UTC)
+    assert rows[1]["classification.identifier"] == "urlhaus:malware_download"
+    assert rows[1]["extra"] == (
+        '{"url_status":"online","threat":"malware_download","tags":["elf","Mozi"],'
+        '"reporter":"lrz_urlhaus"}'
+    )
+    assert (rows[2]["source.fqdn"], rows[2]["source.ip"]) == ("files.example.com", None)
+    assert _reasons(result.rejects) == {"url is not a URL with a host": 1}
+
+
+def test_urlhaus_api_lookup_and_empty_answer() -> None:
+    one = (
+        b'{"query_status": "ok", "id": "7", "urlhaus_reference": "https://urlhaus.abuse.ch/url/7/",'
+        b' "url": "http://192.0.2.5/a.sh", "date_added": "2026-11-28 10:00:00 UTC",'
+        b' "payloads": [{"filename": "a.sh"}]}'
+    )
+    empty = b'{"query_status": "no_results"}'
+    for doc, events, skipped in ((one, 1, {}), (empty, 0, {"API response without URLs": 1})):
+        result = _parse_document(UrlhausJson(), doc)
+        assert result.events.height == events
+        assert _reasons(result.skipped) == skipped
+    assert _rows(_parse_document(UrlhausJson(), one))[1]["evidence.ref"] == "7"
+
+
+def test_the_plain_text_url_list_is_a_blocklist_not_urlhaus_csv() -> None:
+    """Regression (tester's defect 1): abuse.ch's plain-text URL list (its banner, then one
+    URL a line) was taken for urlhaus-csv and every URL rejected."""
+    text = (DATA / "blocklist" / "urlhaus_plain_text.txt").read_text().splitlines()
+    assert UrlhausCsv().sniff(text) == 0
+    assert parsers.detect(text).name == "blocklist"
+    csv = (DATA / "urlhaus-csv" / "csv_recent.csv").read_text().splitlines()
+    assert UrlhausCsv().sniff(csv) == 95
+    rows_only = [line for line in csv if not line.startswith("#")]  # quoted rows, no banner
+    assert UrlhausCsv().sniff(rows_only) == 80
+
+
+def test_the_urlhaus_api_is_detected() -> None:
+    api = (DATA / "urlhaus-json" / "api_urls_recent.json").read_text().splitlines()
+    assert parsers.detect(api).name == "urlhaus-json"
+    assert parsers.detect([json.dumps(json.loads("\n".join(api)))]).name == "urlhaus-json"
+
+
 # -- ThreatFox -------------------------------------------------------------------------------
 
 
@@ -249,6 +312,31 @@ def test_threatfox_api_response_without_iocs() -> None:
     assert records.height == 1
     result = ThreatFoxJson().parse(records.drop("__bad"), None, CTX)
     assert _reasons(result.skipped) == {"API response without IOCs": 1}
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        '{"query_status":"no_result","data":"Your search did not yield any results"}',
+        '{\n  "query_status": "no_result",\n  "data": "Your search did not yield any results"\n}',
+    ],
+)
+def test_threatfox_api_response_without_iocs_is_detected(doc: str) -> None:
+    """Regression (tester's defect 2): the valid empty answer was not recognised, which
+    stopped the whole ingest."""
+    assert parsers.detect(doc.splitlines()).name == "threatfox-json"
+
+
+@pytest.mark.parametrize(
+    "doc",
+    [
+        "[]",  # empty Feodo Tracker JSON, or any other JSON array format: no sound rule
+        '{"query_status": "no_results"}',  # URLhaus' empty answer (and others'): no list key
+        '{"query_status": "ok", "data": []}',  # no field of any one feed
+    ],
+)
+def test_ambiguous_empty_answers_stay_unrecognised(doc: str) -> None:
+    assert parsers.best([doc]) is None
 
 
 def test_keyed_split_adds_the_key_in_document_order() -> None:

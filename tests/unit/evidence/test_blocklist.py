@@ -78,6 +78,21 @@ def test_generic_list_entries() -> None:
     ]
 
 
+def test_the_urlhaus_plain_text_url_list_is_a_list_of_urls() -> None:
+    """abuse.ch's plain-text URL list: its banner is comments, each URL an event."""
+    result = _sample("blocklist", "urlhaus_plain_text.txt")
+    rows = _rows(result)
+    assert (rows[9]["source.url"], rows[9]["source.ip"], rows[9]["source.port"]) == (
+        "http://198.51.100.160:41619/Mozi.m",
+        "198.51.100.160",
+        41619,
+    )
+    assert rows[10]["source.fqdn"] == "files.example.com"
+    assert (rows[11]["source.ip"], rows[11]["source.port"]) == ("2001:db8::7", 8080)
+    assert _reasons(result.skipped) == {"comment line": 8}
+    assert result.rejects.height == 0
+
+
 @pytest.mark.parametrize(
     "line",
     ["not a record", "a" * 300, "example", "999", "-", "http://", "exa mple.com", ".com"],

@@ -294,6 +294,48 @@ def test_sinkhole_http_destination() -> None:
     assert row["protocol.application"] == "http"
 
 
+def test_every_sinkhole_report_names_the_malware_by_family_without_infection() -> None:
+    """Regression (tester's defect 3): ``event4_sinkhole_http_referer`` rows with an empty
+    ``infection`` and ``family`` kovter had no ``malware.name``."""
+    sinkholes = [r for r in REPORTS if "sinkhole" in r.name]
+    assert {r.name for r in sinkholes} >= {
+        "event4_sinkhole",
+        "event4_sinkhole_http",
+        "event4_sinkhole_http_referer",
+        "event4_sinkhole_dns",
+        "event4_microsoft_sinkhole",
+        "event4_microsoft_sinkhole_http",
+    }
+    assert all(r.malware == ("infection", "family") for r in sinkholes)
+    referer = (
+        '"timestamp","protocol","http_referer_ip","http_referer_port","dst_ip","dst_port",'
+        '"infection","family","tag","event_id","http_referer"'
+    )
+    dns = '"timestamp","protocol","src_ip","src_port","query_type","query","infection","family"'
+    rows = _rows(
+        _parse(
+            [
+                referer,
+                '"2021-03-04 00:00:02","tcp","192.0.2.7",80,"198.51.100.2",80,,"Kovter",'
+                '"kovter",1614816002,"http://a.example.com/x"',
+                '"2021-03-04 00:00:03","tcp","192.0.2.8",80,"198.51.100.2",80,"sunburst",'
+                '"other",,1614816003,"http://b.example.com/"',
+                dns,
+                '"2022-01-06 00:00:02","udp","192.0.2.9",53,"A","c2.example.com",,"calypso"',
+            ]
+        )
+    )
+    assert (rows[2]["feed.name"], rows[2]["malware.name"]) == (
+        "event4_sinkhole_http_referer",
+        "kovter",
+    )
+    # the identifier stays IntelMQ's: the infection, else the report's own
+    assert rows[2]["classification.identifier"] == "sinkhole-http-referer"
+    assert rows[3]["malware.name"] == "sunburst"  # the infection first
+    assert (rows[5]["feed.name"], rows[5]["malware.name"]) == ("event4_sinkhole_dns", "calypso")
+    assert "family" not in (rows[2]["extra"] or "")
+
+
 def test_credentials_personal_data_and_payloads_stay_out_of_extra() -> None:
     header = (
         '"timestamp","src_ip","src_port","start_time","client_version","username","password",'

@@ -18,13 +18,16 @@ not what the malware contacts) goes to ``extra.hostname``.
 
 **urlhaus-csv** (the database dump ``csv_recent``/``csv_online``/full: ``id, dateadded, url,
 url_status, last_online, threat, tags, urlhaus_link, reporter``, and the older layout without
-``last_online``), **urlhaus-ndjson** (the same records as JSON lines, as Elastic's
-integration stores the dump) and **urlhaus-json** (the JSON dump: an object keyed by URL id,
-each value a list of records; each record becomes one line, the object with its key added as
-``id``): a URL serving malware, ``malware-distribution``, identifier ``urlhaus:<threat>``;
-``source.url``, its host as ``source.ip`` (an IP literal) or ``source.fqdn``, an explicit port
-as ``source.port``; ``evidence.ref`` the URLhaus id, ``time.source`` the date added; URL status,
-last time online, tags, threat and reporter in ``extra``.
+``last_online``; not the plain-text URL list, which is a plain ``blocklist``),
+**urlhaus-ndjson** (the same records as JSON lines, as Elastic's integration stores the dump)
+and **urlhaus-json** (the JSON dump: an object keyed by URL id, each value a list of records;
+each record becomes one line, the object with its key added as ``id``; or an API response
+``{"query_status": ..., "urls": [...]}``, whose ``date_added`` and ``urlhaus_reference`` are the
+dump's ``dateadded`` and ``urlhaus_link``): a URL serving malware, ``malware-distribution``,
+identifier ``urlhaus:<threat>``; ``source.url``, its host as ``source.ip`` (an IP literal) or
+``source.fqdn``, an explicit port as ``source.port``; ``evidence.ref`` the URLhaus id,
+``time.source`` the date added; URL status, last time online, tags, threat and reporter in
+``extra``. Skipped: an API response carrying no URLs.
 
 **threatfox-csv** (the export ``csv/recent``/full: ``first_seen_utc, ioc_id, ioc_value,
 ioc_type, threat_type, fk_malware, malware_alias, malware_printable, last_seen_utc,
@@ -43,7 +46,8 @@ IOC types ("IOC type without a network observable"), and an API response carryin
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from typing import Any, ClassVar
 
 import polars as pl
 
@@ -145,13 +149,14 @@ def _decoded(records: pl.DataFrame, fields: tuple[str, ...]) -> pl.DataFrame:
 # -- JSON documents ------------------------------------------------------------------------
 
 
-def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
+def split_keyed(data: bytes, key_name: str, api_list: str = "data") -> pl.DataFrame:
     """An abuse.ch JSON export: an object keyed by id, each value a list of records.
 
     Each record becomes one line: the record with its key added as ``key_name`` (so the id
-    travels with it). An API response (``{"query_status": ..., "data": [...]}``) gives its
-    ``data`` elements as they are, or itself as one record when it carries no list. DuckDB
-    walks the document (in document order: each entry's node id, then its list position).
+    travels with it). An API response (``{"query_status": ..., "<api_list>": [...]}``: ThreatFox
+    ``data``, URLhaus ``urls``) gives that list's elements as they are, or itself as one record
+    when it carries no list (a lookup of one URL, an answer without results). DuckDB walks the
+    document (in document order: each entry's node id, then its list position).
     """
     text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
     kind = (
@@ -166,10 +171,11 @@ def split_keyed(data: bytes, key_name: str) -> pl.DataFrame:
         return bad_document(text, "document is not a JSON object")
     if row[1]:
         api = (
-            "SELECT CASE WHEN json_type($d, '$.data') = 'ARRAY' "
-            "THEN CAST(json_extract($d, '$.data') AS JSON[]) ELSE [CAST($d AS JSON)] END AS items"
+            "SELECT CASE WHEN json_type($d, $p) = 'ARRAY' "
+            "THEN CAST(json_extract($d, $p) AS JSON[]) ELSE [CAST($d AS JSON)] END AS items"
         )
-        items = duck().sql(api, params={"d": text}).to_arrow_table().column("items")
+        path = f"$.{api_list}"
+        items = duck().sql(api, params={"d": text, "p": path}).to_arrow_table().column("items")
         return document_records(pl.Series(items.combine_chunks().flatten()))
     keyed = f"""
         WITH top AS (SELECT id AS n, key, value, json_type(value) AS t FROM json_each($d)),
@@ -332,6 +338,12 @@ URLHAUS_FIELDS = (
 URLHAUS_LAYOUTS = [URLHAUS_FIELDS, tuple(f for f in URLHAUS_FIELDS if f != "last_online")]
 URLHAUS_LINK = "https://urlhaus.abuse.ch/url/"
 URLHAUS_HEADER = r"^#\s*id,dateadded,url,url_status"
+#: the banner of the CSV dumps ("Database Dump (CSV - recent URLs only)"); the plain-text URL
+#: list has the same banner but for "(Plain-Text URL List)", and is a plain blocklist
+URLHAUS_CSV_BANNER = r"^#.*URLhaus.*\(CSV\b"
+#: the API's names of record fields, the dump's name first (urls/recent, host and URL lookups)
+URLHAUS_API = {"dateadded": "date_added", "urlhaus_link": "urlhaus_reference"}
+SKIP_EMPTY_API = "API response without {}"
 KEYED = r'^\s*\{\s*"[^"]+"\s*:\s*\['
 
 
@@ -398,8 +410,10 @@ class UrlhausCsv(Parser):
     marks = ("dateadded", "URLhaus", URLHAUS_LINK)  # its header, comment or links
 
     def sniff(self, sample: list[str]) -> int:
-        lines = sample_lines(sample)
-        if lines.str.contains(URLHAUS_HEADER).any() or lines.str.contains(r"^#.*URLhaus").any():
+        # Only the CSV layout: its header, its banner, or quoted rows linking to URLhaus. The
+        # plain-text URL list (a banner, then one URL a line) is the generic blocklist's.
+        lines = sample_lines(sample).str.strip_chars_start("\ufeff")
+        if lines.str.contains(URLHAUS_HEADER).any() or lines.str.contains(URLHAUS_CSV_BANNER).any():
             return 95
         data = lines.filter(~lines.str.starts_with("#"))
         rows = data.str.contains(r'^"\d+","') & data.str.contains(f'"{URLHAUS_LINK}', literal=True)
@@ -423,7 +437,7 @@ class UrlhausCsv(Parser):
 class UrlhausNdjson(Parser):
     name = "urlhaus-ndjson"
     title = "abuse.ch URLhaus dump (JSON lines)"
-    marks = ('"urlhaus_link"',)
+    marks: ClassVar[tuple[str, ...]] = ('"urlhaus_link"',)
 
     def sniff(self, sample: list[str]) -> int:
         lines = sample_lines(sample)
@@ -438,14 +452,21 @@ class UrlhausNdjson(Parser):
         return 90 if hits * 2 >= lines.len() else 0
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
-        frame = _decoded(records, URLHAUS_FIELDS)
+        frame = _decoded(records, (*URLHAUS_FIELDS, *URLHAUS_API.values(), "query_status"))
+        frame = frame.with_columns(
+            pl.coalesce(name, api).alias(name) for name, api in URLHAUS_API.items()
+        )
         not_object = frame.filter(~pl.col("__object"))
         objects = frame.filter(pl.col("__object"))
-        foreign = objects.filter(pl.col("url").is_null() & pl.col("urlhaus_link").is_null())
-        objects = objects.filter(pl.col("url").is_not_null() | pl.col("urlhaus_link").is_not_null())
+        no_url = pl.col("url").is_null() & pl.col("urlhaus_link").is_null()
+        # an API answer that lists no URLs ({"query_status": "no_results"})
+        empty_api = objects.filter(no_url & pl.col("query_status").is_not_null())
+        foreign = objects.filter(no_url & pl.col("query_status").is_null())
+        objects = objects.filter(~no_url)
         events, bad = _urlhaus_events(objects, _json_list(pl.col("tags")))
         return ParseResult.build(
             events=events,
+            skipped=[skip(empty_api, SKIP_EMPTY_API.format("URLs"))],
             rejects=[
                 _not_object(not_object),
                 reject(foreign, "not a URLhaus record (no url)"),
@@ -456,16 +477,21 @@ class UrlhausNdjson(Parser):
 
 class UrlhausJson(UrlhausNdjson):
     name = "urlhaus-json"
-    title = "abuse.ch URLhaus dump (JSON, keyed by URL id)"
+    title = "abuse.ch URLhaus dump (JSON, keyed by URL id) or API response"
     mode = "document"
+    marks = ('"urlhaus_link"', '"urlhaus_reference"')  # the dump's, the API's
 
     def sniff(self, sample: list[str]) -> int:
         text = "\n".join(sample)
         keyed = pl.Series([text]).str.contains(KEYED).item()
-        return 90 if keyed and '"urlhaus_link"' in text else 0
+        if keyed and '"urlhaus_link"' in text:
+            return 90
+        # the API (urls/recent, host and URL lookups): {"query_status": "ok", "urls": [...]}
+        api = _sniff_json(sample, ("query_status", "urlhaus_reference"), "{")
+        return 90 if api and '"ioc_type"' not in text else 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
-        return split_keyed(data, "id")
+        return split_keyed(data, "id", api_list="urls")
 
 
 # -- ThreatFox -----------------------------------------------------------------------------
@@ -632,9 +658,14 @@ class ThreatFoxJson(Parser):
 
     def sniff(self, sample: list[str]) -> int:
         text = "\n".join(sample).lstrip("\ufeff").lstrip()
-        if not text.startswith("{") or '"ioc_type"' not in text:
+        if not text.startswith("{"):
             return 0
-        return 90 if '"ioc_value"' in text or '"ioc"' in text or '"query_status"' in text else 0
+        if '"ioc_type"' in text:
+            return 90 if '"ioc_value"' in text or '"ioc"' in text or '"query_status"' in text else 0
+        # The API's answer without results: {"query_status": "no_result", "data": "Your
+        # search did not yield any results"} (URLhaus says "no_results", without "data").
+        no_result = re.search(r'"query_status"\s*:\s*"no_result"', text) is not None
+        return 80 if no_result and '"data"' in text else 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
         return split_keyed(data, "ioc_id")
@@ -660,7 +691,7 @@ class ThreatFoxJson(Parser):
         result = _threatfox(objects)
         return ParseResult.build(
             events=result.events,
-            skipped=[skip(empty_api, "API response without IOCs"), result.skipped],
+            skipped=[skip(empty_api, SKIP_EMPTY_API.format("IOCs")), result.skipped],
             rejects=[_not_object(not_object), result.rejects],
         )
 

@@ -135,7 +135,8 @@ MSDCU = (pl.col("public_source") == "MSDCU").fill_null(False)
 #: schema (The-Shadowserver-Foundation/report_schema, intelmq.json).
 REPORTS: tuple[Report, ...] = (
     Report("event4_sinkhole_http_referer", ("http_referer_ip",), "infected-system",
-           "sinkhole-http-referer", "http", identify=("infection",), malware=("infection",)),
+           "sinkhole-http-referer", "http", identify=("infection",),
+           malware=("infection", "family")),
     Report("event4_honeypot_brute_force", ("src_ip", "start_time", "client_version"),
            "brute-force", "honeypot-brute-force", identify=("application", "infection")),
     Report("event4_honeypot_ddos_amp", ("src_ip", "request", "bytes"), "ddos",
@@ -144,7 +145,7 @@ REPORTS: tuple[Report, ...] = (
            "honeypot-http-scan", "http"),
     Report("event4_ip_spoofer", ("src_ip", "routedspoof"), "masquerade", "ip-spoofer"),
     Report("event4_sinkhole_dns", ("src_ip", "query_type", "query"), "other", "sinkholedns",
-           "dns", malware=("infection",)),
+           "dns", malware=("infection", "family")),
     Report("event4_honeypot_ddos_target", ("src_ip", "dst_ip", "attack", "dst_network"), "ddos",
            "honeypot-ddos-target", after=("dst_ip", "src_ip"), malware=("family",)),
     Report("event4_ddos_participant", ("src_ip", "attack", "dst_network"), "ddos",
