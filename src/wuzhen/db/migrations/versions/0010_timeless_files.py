@@ -44,8 +44,10 @@ def upgrade() -> None:
     events = bind.execute(
         sa.text("SELECT id, path FROM store_files WHERE dataset = 'events' AND live")
     ).all()
+    if not events:
+        return
     store_dir = context.config.attributes.get("store_dir")
-    if events and store_dir is None:
+    if store_dir is None:
         msg = "this migration reads the event store's files: name its directory"
         raise RuntimeError(msg)
     for row in events:
