@@ -17,10 +17,13 @@ writes and MISP feeds publish):
 
 **Records.** One per attribute: the event's own ``Attribute`` list first, then the attributes
 of each ``Object``, in document order. A record's text (``raw``) is the attribute with its
-context, ``{"Event": {the event without its attributes, objects, galaxies and related
-events}, "Object": {the object without its attributes}, "Attribute": {...}}``: enough to read
-the record alone, and the same attribute in the same event always has the same text, so
-re-ingesting an updated feed adds only what changed.
+context, ``{"Event": {...}, "Object": {...}, "Attribute": {...}}``: enough to read the record
+alone. It is the record's fingerprint, so it holds what the event and object say about the
+attribute (the event's uuid, id, info, date, threat level, distribution, creator and tags;
+see ``_misp_document.EVENT_KEPT``) and never what MISP changes on every edit or publication
+(timestamps, published, attribute count...): re-ingesting an updated event adds only the
+attributes that are new or changed. A change of the event's tags or info is a change of
+every attribute's record (they are added again, with the new marking).
 
 **Evidence** (events): attributes of the network types below, in the categories that describe
 the malicious infrastructure (``Network activity``, ``Payload delivery``, ``Payload
@@ -79,11 +82,14 @@ other categories ("MISP attribute category <category> (not evidence of an abusiv
 ``External analysis`` links to reports, ``Attribution``, ``Targeting data``, ``Other``...).
 
 **Rejected**: a document that is not JSON, or not one of the layouts above (one record, its
-text kept up to 1 MiB); list elements that are not MISP events; lines of a ``hashes.csv`` that
-are not ``md5,uuid`` ("not a MISP record (not a JSON object)"); attributes without a type or
-value; values that do not have their type's form (an ``ip-dst|port`` without a port, a ``url``
-without ``scheme://``, a host name with spaces); addresses that are not IP addresses (by the
-pipeline).
+text kept up to 1 MiB); list elements that are not MISP events; an ``Attribute`` or
+``Object`` that is not a list, and ``Object`` elements that are not objects (one record each,
+never an event read as empty); attributes whose ``Tag`` or whose event's ``Tag`` is not a list
+of named tags (a marking in another shape is never replaced by the feed's default); lines of
+a ``hashes.csv`` that are not ``md5,uuid`` ("not a MISP record (not a JSON object)");
+attributes without a type or value; values that do not have their type's form (an
+``ip-dst|port`` without a port, a ``url`` without ``scheme://``, a host name with spaces);
+addresses that are not IP addresses (by the pipeline).
 """
 
 from __future__ import annotations
@@ -98,14 +104,11 @@ from wuzhen.errors import InputError
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
-    UNREADABLE,
     ParseContext,
     Parser,
     ParseResult,
     as_int,
-    bad_document,
     decode_json,
-    document_records,
     duck,
     extra_json,
     parse_time,
@@ -113,151 +116,12 @@ from wuzhen.evidence.parsers._base import (
     skip,
 )
 from wuzhen.evidence.parsers._base import MAX_BAD_DOCUMENT as MAX_BAD_DOCUMENT
+from wuzhen.evidence.parsers._misp_document import HASH_LINE, UUID, split_misp
 from wuzhen.schema.taxonomy import TYPES
 from wuzhen.schema.tlp import RANK, TLP
 
-# -- splitting the document -------------------------------------------------------------------
-
-UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-#: A line of a feed's ``hashes.csv``: the MD5 of an attribute value, and its event's uuid.
-HASH_LINE = rf"^[0-9a-fA-F]{{32}},{UUID}\s*$"
-# What a record keeps of its event and object: not the other attributes, nor the galaxies
-# (their tags are kept) and related events, which can be far larger than the attribute.
-_EVENT_DROP = (
-    '{"Attribute":null,"Object":null,"ShadowAttribute":null,"RelatedEvent":null,'
-    '"Galaxy":null,"EventReport":null,"Sighting":null,"CryptographicKey":null}'
-)
-_OBJECT_DROP = '{"Attribute":null,"ObjectReference":null,"ShadowAttribute":null}'
-
-# Which layout the document has (each WHEN is evaluated only where the ones before failed).
-_KIND_SQL = f"""
-SELECT CASE
-  WHEN NOT json_valid(t) THEN 'not-json'
-  WHEN json_type(t) = 'ARRAY' THEN 'events'
-  WHEN json_type(t) <> 'OBJECT' THEN 'other'
-  WHEN json_type(t, '$.Event') = 'OBJECT' THEN 'event'
-  WHEN json_type(t, '$.response') = 'ARRAY' THEN 'response'
-  WHEN json_type(t, '$.response.Attribute') = 'ARRAY' THEN 'attributes'
-  WHEN json_type(t, '$.Attribute') = 'ARRAY' OR json_type(t, '$.Object') = 'ARRAY'
-       OR json_exists(t, '$.info') THEN 'bare-event'
-  WHEN json_exists(t, '$.type') AND json_exists(t, '$.value') THEN 'attribute'
-  WHEN len(json_keys(t)) > 0 AND list_bool_and(list_transform(json_keys(t),
-       lambda k: regexp_full_match(k, '{UUID}'))) THEN 'manifest'
-  ELSE 'other' END AS kind
-FROM (SELECT $d AS t)
-"""
-
-_EVENT_LISTS = {
-    "event": "[json_extract(d, '$.Event')]",
-    "bare-event": "[d::JSON]",
-    "events": "CAST(d AS JSON[])",
-    "response": "CAST(json_extract(d, '$.response') AS JSON[])",
-}
-# One row per attribute, in document order (event, then its own attributes before those of
-# each object). DuckDB walks the document and re-serializes each part: no Python loop. The
-# event's JSON can be large: it is read by a few multi-path calls (one parse each).
-_EVENTS_SQL = f"""
-WITH items AS MATERIALIZED (
-  SELECT unnest(l) AS item, generate_subscripts(l, 1) AS ei
-  FROM (SELECT {{events}} AS l FROM (SELECT $d AS d))),
-events AS MATERIALIZED (
-  SELECT ei, item, e, json_type(e, ['$', '$.Attribute', '$.Object', '$.info']) AS t
-  FROM (SELECT ei, item, CASE WHEN json_type(item, '$.Event') = 'OBJECT'
-          THEN json_extract(item, '$.Event') ELSE item END AS e FROM items)),
-heads AS MATERIALIZED (
-  SELECT ei, CASE WHEN NOT ok THEN item END AS item,
-    CASE WHEN ok THEN json_merge_patch(e, '{_EVENT_DROP}') END AS head,
-    CASE WHEN ok AND t[2] = 'ARRAY' THEN CAST(lists[1] AS JSON[]) END AS al,
-    CASE WHEN ok AND t[3] = 'ARRAY' THEN CAST(lists[2] AS JSON[]) END AS ol
-  FROM (SELECT ei, item, e, t, ok,
-          CASE WHEN ok THEN json_extract(e, ['$.Attribute', '$.Object']) END AS lists
-        FROM (SELECT *, COALESCE(t[1] = 'OBJECT' AND (t[2] = 'ARRAY' OR t[3] = 'ARRAY'
-                OR t[4] IS NOT NULL), false) AS ok FROM events))),
-own AS (
-  SELECT ei, 0 AS oi, generate_subscripts(al, 1) AS ai, unnest(al) AS a, head,
-    NULL::JSON AS ohead
-  FROM heads WHERE head IS NOT NULL),
-objects AS MATERIALIZED (
-  SELECT ei, head, generate_subscripts(ol, 1) AS oi, unnest(ol) AS o
-  FROM heads WHERE head IS NOT NULL),
-inside AS (
-  SELECT ei, oi, generate_subscripts(al, 1) AS ai, unnest(al) AS a, head, ohead
-  FROM (SELECT ei, oi, head,
-          CASE WHEN json_type(o) = 'OBJECT' THEN json_merge_patch(o, '{_OBJECT_DROP}') END
-            AS ohead,
-          CASE WHEN json_type(o, '$.Attribute') = 'ARRAY'
-            THEN CAST(json_extract(o, '$.Attribute') AS JSON[]) END AS al
-        FROM objects))
-SELECT line, bad FROM (
-  SELECT ei, oi, ai, CAST(CASE WHEN ohead IS NULL
-      THEN json_object('Event', head, 'Attribute', a)
-      ELSE json_object('Event', head, 'Object', ohead, 'Attribute', a) END AS VARCHAR) AS line,
-    NULL::VARCHAR AS bad
-  FROM (SELECT * FROM own UNION ALL SELECT * FROM inside)
-  UNION ALL
-  SELECT ei, 0, 0, CAST(item AS VARCHAR), 'list element is not a MISP event'
-  FROM heads WHERE head IS NULL)
-ORDER BY ei, oi, ai
-"""
-_ATTRIBUTES_SQL = """
-SELECT CAST(CASE WHEN json_type(a, '$.Event') = 'OBJECT'
-    THEN json_object('Event', json_extract(a, '$.Event'),
-                     'Attribute', json_merge_patch(a, '{"Event":null}'))
-    ELSE json_object('Attribute', a) END AS VARCHAR) AS line, NULL::VARCHAR AS bad
-FROM (SELECT unnest(l) AS a, generate_subscripts(l, 1) AS i
-      FROM (SELECT {attributes} AS l FROM (SELECT $d AS d)))
-ORDER BY i
-"""
-_ATTRIBUTE_LISTS = {
-    "attribute": "[d::JSON]",
-    "attributes": "CAST(json_extract(d, '$.response.Attribute') AS JSON[])",
-}
-_MANIFEST_SQL = """
-SELECT CAST(json_object(k, json_extract(d, '$."' || k || '"')) AS VARCHAR) AS line,
-  NULL::VARCHAR AS bad
-FROM (SELECT unnest(ks) AS k, generate_subscripts(ks, 1) AS i, d
-      FROM (SELECT json_keys(d) AS ks, d FROM (SELECT $d AS d)))
-ORDER BY i
-"""
-_BAD_KIND = {
-    "not-json": "document is not JSON",
-    "other": "document is not a MISP event, event list, attribute or feed manifest",
-}
-
-
-def _hash_lines(text: str) -> pl.DataFrame:
-    """A feed's ``hashes.csv``: one record a line (numbered as lines; blank ones are dropped)."""
-    lines = pl.Series(LINE, text.splitlines(), dtype=pl.String)
-    return document_records(lines).filter(pl.col(LINE).str.strip_chars() != "")
-
-
-def split_misp(data: bytes) -> pl.DataFrame:
-    """The document's records (``evidence.record``, ``line``, ``__bad``); never raises."""
-    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
-    if re.match(HASH_LINE, text.lstrip()[:128].split("\n", 1)[0]):
-        return _hash_lines(text)
-    try:
-        kind = str(duck().sql(_KIND_SQL, params={"d": text}).to_arrow_table()[0][0])
-        if kind in _BAD_KIND:
-            return bad_document(text, _BAD_KIND[kind])
-        if kind in _EVENT_LISTS:
-            query = _EVENTS_SQL.replace("{events}", _EVENT_LISTS[kind])
-        elif kind in _ATTRIBUTE_LISTS:
-            query = _ATTRIBUTES_SQL.replace("{attributes}", _ATTRIBUTE_LISTS[kind])
-        else:
-            query = _MANIFEST_SQL
-        table = duck().sql(query, params={"d": text}).to_arrow_table()
-    except UNREADABLE:
-        return bad_document(text, _BAD_KIND["other"])
-    n = table.num_rows
-    return pl.DataFrame(
-        {
-            RECORD: pl.int_range(1, n + 1, eager=True, dtype=pl.Int64),
-            # A JSON null list element comes back as SQL NULL: keep it as the text "null".
-            LINE: pl.Series(table.column("line")).cast(pl.String).fill_null("null"),
-            "__bad": pl.Series(table.column("bad")).cast(pl.String),
-        }
-    )
+BAD_EVENT_TAGS = "MISP event Tag is not a list of tags (a marking in it is not read)"
+BAD_ATTRIBUTE_TAGS = "MISP attribute Tag is not a list of tags (a marking in it is not read)"
 
 
 # -- reading the records ----------------------------------------------------------------------
@@ -401,20 +265,48 @@ def _cut(expr: pl.Expr) -> pl.Expr:
     )
 
 
-def _tag_names(tags: pl.Series) -> pl.Series:
-    """The ``name`` of each tag of a ``Tag`` list (given as its JSON text), in order."""
+def _tag_lists(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per record, the names of the attribute's and of the event's tags, in order, and
+    ``__tags_bad``: the reason where a ``Tag`` is not a list of tags with names. A marking
+    in another shape (``"Tag": {"name": "tlp:red"}``, ``"Tag": "tlp:red"``) is not read
+    into a lower one: the record is rejected (one DuckDB pass over both columns)."""
+    columns = {"attribute": "Attribute.Tag", "event": "Event.Tag"}
     con = duck()
-    con.register("misp_tags", pa.table({"t": tags.cast(pl.String).to_arrow()}))
+    table = pa.table({k: frame[c].cast(pl.String).to_arrow() for k, c in columns.items()})
+    con.register("misp_tags", table)
+    # A leaf comes back as text: a JSON string is its content (not JSON, or not an array),
+    # and a null is no tags at all. CASE, not AND: DuckDB does not short-circuit AND, and a
+    # cast of text that is not JSON raises.
+    ok = (
+        "CASE WHEN {t} IS NULL THEN true WHEN NOT json_valid({t}) THEN false "
+        "WHEN json_type({t}) <> 'ARRAY' THEN false "
+        "ELSE COALESCE(list_bool_and(list_transform(CAST({t} AS JSON[]), lambda x: "
+        "COALESCE(json_type(x, '$.name') = 'VARCHAR', false))), true) END"
+    )
+    checked = ", ".join(f"{k}, {ok.format(t=k)} AS {k}_ok" for k in columns)
+    names = ", ".join(
+        f"CASE WHEN {k}_ok THEN json_extract_string({k}, '$[*].name') END AS {k}, {k}_ok"
+        for k in columns
+    )
     try:
-        names = con.sql(
-            "SELECT CASE WHEN json_valid(t) AND json_type(t) = 'ARRAY' "
-            "THEN json_extract_string(t, '$[*].name') END AS n FROM misp_tags"
-        ).to_arrow_table()
+        out = con.sql(f"SELECT {names} FROM (SELECT {checked} FROM misp_tags)").to_arrow_table()
     finally:
         con.unregister("misp_tags")
-    out = pl.from_arrow(names.column("n"))
-    assert isinstance(out, pl.Series)
-    return out.cast(pl.List(pl.String))
+    lists = pl.from_arrow(out)
+    assert isinstance(lists, pl.DataFrame)
+    return pl.DataFrame(
+        {
+            RECORD: frame[RECORD],
+            "Attribute.Tag": lists["attribute"].cast(pl.List(pl.String)),
+            "Event.Tag": lists["event"].cast(pl.List(pl.String)),
+            "__tags_bad": lists.select(
+                pl.when(~pl.col("event_ok"))
+                .then(pl.lit(BAD_EVENT_TAGS))
+                .when(~pl.col("attribute_ok"))
+                .then(pl.lit(BAD_ATTRIBUTE_TAGS))
+            ).to_series(),
+        }
+    )
 
 
 def _tlp_ranks(names: pl.Series) -> pl.Series:
@@ -434,9 +326,8 @@ def _tags_long(frame: pl.DataFrame) -> pl.DataFrame:
     """One row per tag of each record: level 0 for the attribute's tags, 1 for the event's."""
     parts = []
     for level, column in ((0, "Attribute.Tag"), (1, "Event.Tag")):
-        names = _tag_names(frame[column])
         parts.append(
-            pl.DataFrame({RECORD: frame[RECORD], "name": names})
+            frame.select(RECORD, pl.col(column).alias("name"))
             .with_columns(pl.lit(level, pl.Int8).alias("level"))
             .explode("name")
             .with_columns(pl.int_range(pl.len()).over(RECORD).alias("pos"))
@@ -446,7 +337,8 @@ def _tags_long(frame: pl.DataFrame) -> pl.DataFrame:
 
 
 def _from_tags(frame: pl.DataFrame) -> pl.DataFrame:
-    """Per record: ``tlp``, the tag's ``__tag_type`` and ``__tag_malware`` (null if none)."""
+    """Per record: ``tlp``, the tag's ``__tag_type`` and ``__tag_malware`` (null if none), from
+    the tag names :func:`_tag_lists` gives."""
     tags = _tags_long(frame)
     lower = pl.col("name").str.strip_chars().str.to_lowercase()
     tags = tags.with_columns(lower.alias("lower"))
@@ -686,7 +578,12 @@ class Misp(Parser):
         )
         malformed = ev.filter(_malformed())
         ev = ev.filter(~_malformed())
-        ev = ev.join(_from_tags(ev), on=RECORD, how="left", maintain_order="left").join(
+        tags = _tag_lists(ev)
+        readable = tags["__tags_bad"].is_null()
+        bad_tags = ev.with_columns(tags["__tags_bad"]).filter(~readable)
+        ev = ev.filter(readable)
+        tags = _from_tags(tags.filter(readable))
+        ev = ev.join(tags, on=RECORD, how="left", maintain_order="left").join(
             payload, on="__event", how="left", maintain_order="left"
         )
         malware = pl.coalesce("__tag_malware", "__payload_malware")
@@ -745,6 +642,7 @@ class Misp(Parser):
                     "not a MISP attribute (no type or value)",
                 ),
                 reject(malformed, pl.format("MISP {} attribute: malformed value", kind)),
+                reject(bad_tags, pl.col("__tags_bad")),
             ],
         )
 
