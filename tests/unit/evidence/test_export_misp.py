@@ -6,7 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,14 @@ def test_an_export_loads_in_pymisp_with_its_tags(sqlite_node: Node) -> None:
     assert misp.orgc.name == "CERT-CN"
     assert [t.name for t in misp.tags] == ["tlp:green"]
     assert misp.distribution == 1  # GREEN: this community
-    assert len(misp.attributes) == events.height == 10
+    # 10 events of 6 distinct observables: one attribute each (the earliest event's uuid).
+    assert events.height == 10
+    earliest = events.sort("time.source", "event.id").unique(
+        ["source.ip", "source.port"], keep="first", maintain_order=True
+    )
+    assert len(misp.attributes) == earliest.height == 6
     by_uuid = {a.uuid: a for a in misp.attributes}
-    for row in events.iter_rows(named=True):
+    for row in earliest.iter_rows(named=True):
         attribute = by_uuid[str(uuid.uuid5(NAMESPACE, row["event.id"]))]
         if row["source.port"] is None:
             assert (attribute.type, attribute.value) == ("ip-src", row["source.ip"])
@@ -93,7 +98,7 @@ def test_an_export_loads_in_pymisp_with_its_tags(sqlite_node: Node) -> None:
 
 
 def test_types_and_values_by_observable() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"source.url": "http://a.example/x", "source.ip": "198.51.100.1"},
         {"source.fqdn": "a.example.org", "source.ip": "198.51.100.2", "source.port": 80},
         {"source.fqdn": "b.example.org", "source.port": 8443},
@@ -120,6 +125,124 @@ def test_types_and_values_by_observable() -> None:
     )
     assert {a["type"]: a["to_ids"] for a in document["Event"]["Attribute"]}["AS"] is False
     assert _pymisp(document).attributes[0].type in {"url", "domain|ip", "hostname|port", "domain"}
+
+
+T0 = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def test_one_attribute_per_type_category_and_value() -> None:
+    # Regression (tester's defect 1, partners-d): MISP refuses a second attribute with the
+    # same type, category and value in one event (Attribute validation rule valueIsUnique, "A
+    # similar attribute already exists for this event"), which PyMISP does not check.
+    rows: list[dict[str, Any]] = [
+        # An indicator and its sighting, the sighting more restricted and classified anew.
+        {"source.ip": "198.51.100.30", "time.source": T0},
+        {
+            "source.ip": "198.51.100.30",
+            "time.source": T0 + timedelta(days=1),
+            "tlp": "AMBER",
+            "classification.type": "c2-server",
+        },
+        # Repeated reports of one host (its name in another case), one not for detection.
+        {"source.fqdn": "Evil.Example.NET", "time.source": T0 + timedelta(days=2)},
+        {"source.fqdn": "evil.example.net", "extra": '{"to_ids":false}'},
+        {"source.fqdn": "evil.example.net", "time.source": T0 + timedelta(hours=1)},
+        # The same value in another category is another attribute.
+        {"source.fqdn": "evil.example.net", "classification.type": "malware-distribution"},
+        {"source.ip": "198.51.100.31", "tlp": "RED"},
+    ]
+    document = _export(_frame(rows))
+    attributes = document["Event"]["Attribute"]
+    keys = [(a["type"], a["category"], a["value"]) for a in attributes]
+    assert len(keys) == len(set(keys)) == 4
+    assert set(keys) == {
+        ("ip-src", "Network activity", "198.51.100.30"),
+        ("domain", "Network activity", "evil.example.net"),
+        ("domain", "Payload delivery", "evil.example.net"),
+        ("ip-src", "Network activity", "198.51.100.31"),
+    }
+    misp = _pymisp(copy.deepcopy(document))
+    assert len(misp.attributes) == 4
+    assert [t.name for t in misp.tags] == ["tlp:red"]
+    by_key = {(a.type, a.category, a.value): a for a in misp.attributes}
+
+    ip = by_key["ip-src", "Network activity", "198.51.100.30"]
+    assert ip.uuid == str(uuid.uuid5(NAMESPACE, f"{0:032x}"))  # its earliest event
+    assert (ip.first_seen, ip.last_seen) == (T0, T0 + timedelta(days=1))
+    assert ip.timestamp == T0 + timedelta(days=1)
+    # The earliest event's classification; the marking, the most restrictive of the two.
+    assert [t.name for t in ip.tags] == ['rsit:other="blacklist"', "tlp:amber"]
+    assert ip.comment.endswith(
+        "2 events from 2026-05-01T12:00:00Z to 2026-05-02T12:00:00Z; also classified c2-server"
+    )
+    assert ip.to_ids is True
+
+    host = by_key["domain", "Network activity", "evil.example.net"]
+    assert host.uuid == str(uuid.uuid5(NAMESPACE, f"{3:032x}"))
+    assert (host.first_seen, host.last_seen) == (T0, T0 + timedelta(days=2))
+    assert "3 events from" in host.comment
+    assert host.to_ids is False  # one report said: not for automatic detection
+
+    single = by_key["ip-src", "Network activity", "198.51.100.31"]
+    assert "events" not in single.comment
+    assert "last_seen" not in next(a for a in attributes if a["value"] == "198.51.100.31")
+    assert document["Event"]["attribute_count"] == "4"
+
+
+def test_to_ids_follows_the_producer() -> None:
+    # Regression (tester's defect 2): an attribute ingested with to_ids false was exported with
+    # to_ids true, so partners would block 8.8.4.4 automatically.
+    rows: list[dict[str, Any]] = [
+        {"source.ip": "8.8.4.4", "extra": '{"category":"Network activity","to_ids":false}'},
+        {"source.ip": "198.51.100.1", "extra": '{"to_ids":true}'},
+        {"source.ip": "198.51.100.2", "extra": '{"count":50}'},
+        {"source.ip": "198.51.100.3"},
+        {"source.asn": 64500},
+    ]
+    misp = _pymisp(_export(_frame(rows)))
+    assert {a.value: a.to_ids for a in misp.attributes} == {
+        "8.8.4.4": False,
+        "198.51.100.1": True,
+        "198.51.100.2": True,
+        "198.51.100.3": True,
+        "AS64500": False,
+    }
+
+
+def test_to_ids_false_survives_ingest_and_export(
+    tmp_path: Path, sqlite_node: Node, clock: Any
+) -> None:
+    misp_in = {
+        "Event": {
+            "uuid": "5f1c2a3b-0000-4000-8000-000000000001",
+            "info": "C2 infra",
+            "date": "2026-05-01",
+            "Tag": [{"name": "tlp:green"}],
+            "Attribute": [
+                {"type": "ip-dst", "category": "Network activity", "value": "8.8.4.4",
+                 "to_ids": False, "uuid": "5f1c2a3b-0000-4000-8000-000000000010",
+                 "timestamp": "1777636800"},
+                {"type": "ip-src", "category": "Network activity", "value": "198.51.100.9",
+                 "to_ids": True, "uuid": "5f1c2a3b-0000-4000-8000-000000000011",
+                 "timestamp": "1777636800"},
+            ],
+        }
+    }  # fmt: skip
+    path = tmp_path / "in.misp.json"
+    path.write_text(json.dumps(misp_in))
+    events = _ingest(sqlite_node, [path])
+    assert events.height == 2
+    out = {a.value: a.to_ids for a in _pymisp(_export(events)).attributes}
+    assert out == {"8.8.4.4": False, "198.51.100.9": True}
+    # Read back, the export gives the same flags again.
+    source = Node.open(
+        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock
+    )
+    try:
+        back = _round_trip(tmp_path, source, events)
+    finally:
+        source.close()
+    assert {a.value: a.to_ids for a in _pymisp(_export(back)).attributes} == out
 
 
 def test_markings_the_event_has_the_ceiling_and_attributes_their_own() -> None:
@@ -187,8 +310,20 @@ def _round_trip(tmp_path: Path, node: Node, events: pl.DataFrame) -> pl.DataFram
     path.write_text(json.dumps(_export(events)))
     summary = node.pipeline.ingest([path], IngestOptions(owner="CN")).files[0]
     assert summary.format == "misp"
-    assert (summary.records, summary.events, summary.rejects) == (events.height,) * 2 + (0,)
+    attributes = _earliest(events).height
+    assert (summary.records, summary.events, summary.rejects) == (attributes,) * 2 + (0,)
     return node.store.scan("events").collect()
+
+
+def _earliest(events: pl.DataFrame) -> pl.DataFrame:
+    """The earliest event of each observable (what one merged attribute reads back as)."""
+    key = [c for c in COMPARED if c.startswith("source.")]
+    payload = (pl.col("classification.type") == "malware-distribution").alias("__payload")
+    return (
+        events.with_columns(payload)
+        .sort("time.source", "event.id", nulls_last=True)
+        .unique([*key, "__payload"], keep="first", maintain_order=True)
+    )
 
 
 def _observed(frame: pl.DataFrame) -> pl.DataFrame:
@@ -210,10 +345,10 @@ def test_round_trip_gives_the_same_events(tmp_path: Path, sqlite_node: Node, clo
         source.close()
     assert events.height > 10
     back = _round_trip(tmp_path, sqlite_node, events)
-    assert _observed(back).equals(_observed(events))
+    assert _observed(back).equals(_observed(_earliest(events)))
     assert set(back["tlp"]) == {"GREEN"}
     assert sorted(back["evidence.ref"]) == sorted(
-        str(uuid.uuid5(NAMESPACE, i)) for i in events["event.id"]
+        str(uuid.uuid5(NAMESPACE, i)) for i in _earliest(events)["event.id"]
     )
 
 
@@ -231,7 +366,7 @@ def test_round_trip_of_mixed_markings_never_loosens(
         source.close()
     assert set(events["tlp"]) == {"AMBER", "RED"}
     back = _round_trip(tmp_path, sqlite_node, events)
-    assert _observed(back).equals(_observed(events))
+    assert _observed(back).equals(_observed(_earliest(events)))
     assert set(back["tlp"]) == {"RED"}
     assert all(RANK["RED"] >= RANK[t] for t in events["tlp"])
 
@@ -247,7 +382,7 @@ def test_wuzhen_events_output_format_misp(tmp_path: Path, monkeypatch: pytest.Mo
     result = cli.invoke(app, ["events", "--output-format", "misp", "-o", str(out)])
     assert result.exit_code == 0, result.output
     misp = _pymisp(json.loads(out.read_text()))
-    assert len(misp.attributes) == 10
+    assert len(misp.attributes) == 6  # 10 events of 6 distinct observables
     assert misp.orgc.name == "Wuzhen (CN)"
     assert "Address attribution contains data from" in misp.info
     empty = cli.invoke(app, ["events", "--output-format", "misp", "--asn", "1"])

@@ -72,7 +72,7 @@ def _validate(bundle: dict[str, Any]) -> stix2.Bundle:
     return parsed
 
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {"source.ip": "198.51.100.7", "classification.type": "c2-server", "malware.name": "Emotet"},
     {"source.ip": "2001:db8::7", "tlp": "RED", "classification.type": "scanner"},
     {"source.network": "203.0.113.0/24", "tlp": "CLEAR"},
@@ -244,7 +244,7 @@ def test_observed_data_form() -> None:
 
 
 def test_only_shared_fields_leave() -> None:
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "source.ip": "198.51.100.9",
             "raw": "SECRET-RAW-TEXT",
@@ -282,7 +282,10 @@ def test_note_carries_the_attribution_notice() -> None:
 
 def test_an_event_whose_source_is_an_autonomous_system() -> None:
     # Spamhaus ASN-DROP names networks by their AS only.
-    rows = [{"source.asn": 64500, "source.as_name": "EXAMPLE-AS"}, {"classification.type": "spam"}]
+    rows: list[dict[str, Any]] = [
+        {"source.asn": 64500, "source.as_name": "EXAMPLE-AS"},
+        {"classification.type": "spam"},
+    ]
     bundle = _bundle(_frame(rows))
     _validate(bundle)
     (indicator,) = _of_type(bundle, "indicator")  # the event without any source is left out
@@ -296,6 +299,115 @@ def test_an_event_whose_source_is_an_autonomous_system() -> None:
     empty = _bundle(_frame(rows[1:]))
     assert [o["type"] for o in empty["objects"]] == ["identity", "note"]
     _validate(empty)
+
+
+def test_an_event_not_for_detection_is_observed_data() -> None:
+    # Regression (tester's defect 2, partners-d): an event read with to_ids false (MISP's
+    # "not for automatic detection") was exported as an indicator, which partners block on.
+    rows: list[dict[str, Any]] = [
+        {"source.ip": "8.8.4.4", "extra": '{"attribute_type":"ip-dst","to_ids":false}'},
+        {"source.ip": "198.51.100.1", "extra": '{"to_ids":true}', "malware.name": "emotet"},
+        {"source.ip": "198.51.100.2"},
+    ]
+    bundle = _bundle(_frame(rows))
+    _validate(bundle)
+    (observed,) = _of_type(bundle, "observed-data")
+    assert observed["external_references"][0]["external_id"] == f"{0:032x}"
+    assert observed["object_refs"] == [stix2.IPv4Address(value="8.8.4.4").id]
+    assert observed["labels"] == ['rsit:other="blacklist"']
+    indicators = _of_type(bundle, "indicator")
+    assert sorted(i["pattern"] for i in indicators) == [
+        "[ipv4-addr:value = '198.51.100.1']",
+        "[ipv4-addr:value = '198.51.100.2']",
+    ]
+    (note,) = _of_type(bundle, "note")
+    assert observed["id"] in note["object_refs"]
+
+
+def test_valid_until_is_exported_when_after_valid_from() -> None:
+    # Regression (tester's defect 3): an indicator read with valid_until 2020-12-01 was
+    # exported without it, hence valid forever (STIX 2.1: no valid_until, no end).
+    rows: list[dict[str, Any]] = [
+        {
+            "source.ip": "198.51.100.51",
+            "time.source": datetime(2020, 11, 1, tzinfo=UTC),
+            "extra": '{"valid_until":"2020-12-01T00:00:00Z"}',
+        },
+        {"source.ip": "198.51.100.52", "extra": '{"valid_until":"2026-05-01T14:00:00.5+02:00"}'},
+        # Not after valid_from, or unreadable: no bounded validity to state, so no indicator.
+        {"source.ip": "198.51.100.53", "extra": '{"valid_until":"2026-05-01T12:00:00Z"}'},
+        {"source.ip": "198.51.100.54", "extra": '{"valid_until":"2026-04-01T00:00:00Z"}'},
+        {"source.ip": "198.51.100.55", "extra": '{"valid_until":"next tuesday"}'},
+        {"source.ip": "198.51.100.56"},
+    ]
+    bundle = _bundle(_frame(rows))
+    parsed = _validate(bundle)
+    until = {
+        i["pattern"].split("'")[1]: i.get("valid_until") for i in _of_type(bundle, "indicator")
+    }
+    assert until == {
+        "198.51.100.51": "2020-12-01T00:00:00.000000Z",
+        "198.51.100.52": "2026-05-01T12:00:00.500000Z",
+        "198.51.100.56": None,
+    }
+    observed = {
+        o["external_references"][0]["external_id"] for o in _of_type(bundle, "observed-data")
+    }
+    assert observed == {f"{i:032x}" for i in (2, 3, 4)}
+    expired = next(o for o in parsed.objects if o.type == "indicator" and "valid_until" in o)
+    assert expired.valid_until > expired.valid_from
+    with pytest.raises(ValueError, match="valid_until"):  # what stix2 says of the others
+        stix2.Indicator(
+            pattern="[ipv4-addr:value = '198.51.100.53']",
+            pattern_type="stix",
+            valid_from="2026-05-01T12:00:00Z",
+            valid_until="2026-05-01T12:00:00Z",
+        )
+
+
+def test_valid_until_and_to_ids_survive_a_round_trip(
+    tmp_path: Path, sqlite_node: Node, clock: Any
+) -> None:
+    stix_in = {
+        "type": "bundle",
+        "id": "bundle--0f000000-0000-4000-8000-000000000001",
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--0f000000-0000-4000-8000-000000000005",
+                "created": "2020-11-01T00:00:00.000Z",
+                "modified": "2020-11-01T00:00:00.000Z",
+                "name": "expired",
+                "indicator_types": ["c2"],
+                "pattern": "[ipv4-addr:value = '198.51.100.51']",
+                "pattern_type": "stix",
+                "valid_from": "2020-11-01T00:00:00Z",
+                "valid_until": "2020-12-01T00:00:00Z",
+            }
+        ],
+    }
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(stix_in))
+    events = _events_of(sqlite_node, [path])
+    bundle = _bundle(events)
+    _validate(bundle)
+    (indicator,) = _of_type(bundle, "indicator")
+    assert indicator["valid_until"] == "2020-12-01T00:00:00.000000Z"
+    out = tmp_path / "export.json"
+    out.write_text(json.dumps(bundle))
+    again = Node.open(
+        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock
+    )
+    try:
+        back = _events_of(again, [out])
+    finally:
+        again.close()
+    assert _observed(back, COMPARED).equals(_observed(events, COMPARED))
+    (extra,) = back["extra"].to_list()
+    assert json.loads(extra)["valid_until"] == "2020-12-01T00:00:00.000000Z"
+    (indicator_again,) = _of_type(_bundle(back), "indicator")
+    assert indicator_again["valid_until"] == indicator["valid_until"]
 
 
 def test_unknown_form_is_an_error() -> None:

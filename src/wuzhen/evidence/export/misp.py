@@ -1,9 +1,9 @@
 """Events as one MISP event (the JSON MISP and PyMISP read), for partners' MISP instances.
 
-:func:`to_misp_event` makes ``{"Event": {...}}`` with one attribute per event, from the shared
-field set only (:data:`wuzhen.schema.SHARED`: never ``raw``, never ``destination.*``). The
-:mod:`wuzhen.evidence.parsers.misp` parser reads it back to the same events (observables,
-classification, marking).
+:func:`to_misp_event` makes ``{"Event": {...}}`` with one attribute per distinct observable
+(MISP type, category and value), from the shared field set only (:data:`wuzhen.schema.SHARED`:
+never ``raw``, never ``destination.*``). The :mod:`wuzhen.evidence.parsers.misp` parser reads
+it back (observables, classification, marking).
 
 Attributes, by the first observable an event has:
 
@@ -21,22 +21,34 @@ event fields                          MISP type               value
 ====================================  ======================  ===============================
 
 The abusive host is the source of an event, so addresses are ``ip-src`` (the parser reads
-``ip-src`` and ``ip-dst`` alike). An event with none of these is left out. Each attribute
-carries:
+``ip-src`` and ``ip-dst`` alike). Host names and addresses are written in lower case (MISP
+does the same to host names and IPv6 addresses before comparing values). An event with none
+of these is left out.
 
-- ``uuid``: a uuid5 of the event's ``event.id`` (the same event always has the same uuid, so a
-  partner's MISP updates rather than duplicates); the MISP event's uuid is a uuid5 of the set
-  of event ids;
+**One attribute per (type, category, value).** MISP refuses a second attribute with the same
+type, category and value in one event ("A similar attribute already exists for this event"),
+so events naming the same observable (an indicator and its sighting, repeated abuse reports
+of one address) make one attribute. Its events are ordered by time (``time.source``, else
+``time.observation``), then event id; the attribute has:
+
+- ``uuid``: a uuid5 of the ``event.id`` of its earliest event (the same event always gives
+  the same uuid, so a partner's MISP updates rather than duplicates; later reports of the
+  value do not change it); the MISP event's uuid is a uuid5 of the set of event ids;
 - ``category``: ``Payload delivery`` for malware-distribution (``Network activity`` where MISP
-  does not allow it: ``domain|ip``), else ``Network activity``; ``to_ids`` true (false for an
-  ``AS``, which is no detection signature);
-- ``timestamp`` (epoch seconds) and ``first_seen`` from ``time.source`` (else
-  ``time.observation``, then no ``first_seen``);
-- tags: the RSIT machine tag of the classification, ``rsit:<taxonomy>="<type>"`` (the namespace
-  of the MISP taxonomy "Reference Security Incident Classification Taxonomy"), and its own
-  ``tlp:*`` tag where its marking differs from the event's;
+  does not allow it: ``domain|ip``), else ``Network activity``;
+- ``to_ids``: true, unless an ``AS`` (no detection signature) or one of its events has
+  ``extra.to_ids`` false (the producer did not recommend the value for automatic detection:
+  one such event is enough, wrongly blocking a shared host costs more than a missed match);
+- ``first_seen`` and ``last_seen``: the earliest and latest ``time.source`` of its events
+  (``last_seen`` only when later than ``first_seen``; neither without a ``time.source``);
+  ``timestamp`` (epoch seconds): the latest ``time.source`` (else ``time.observation``);
+- tags: the RSIT machine tag of the classification of its earliest classified event,
+  ``rsit:<taxonomy>="<type>"`` (the namespace of the MISP taxonomy "Reference Security
+  Incident Classification Taxonomy"), and its own ``tlp:*`` tag (the most restrictive
+  marking of its events) where it differs from the event's;
 - ``comment``: the description, classification identifier, malware name and attribution
-  (AS, registration and location country) as text.
+  (AS, registration and location country) of its earliest event, as text; for several
+  events, followed by how many there are, the time span and the other classification types.
 
 Markings: the MISP event's ``tlp:*`` tag is the most restrictive marking among the events (a
 marking is a ceiling: a reader of the event tag alone must not loosen any of them), and its
@@ -173,23 +185,89 @@ def _attribute_columns() -> list[pl.Expr]:
         separator="; ",
         ignore_nulls=True,
     )
+    # MISP refuses a second attribute of the same value; it lowercases host names and IPv6
+    # addresses before comparing, so they are written that way (a URL's path keeps its case).
+    exported = pl.when(kind.is_in(["url", "AS"])).then(value).otherwise(value.str.to_lowercase())
+    # extra.to_ids is the producer's own flag (the misp parser keeps it); absent: detection.
+    to_ids = (kind != "AS") & ~pl.col("extra").str.json_path_match("$.to_ids").eq_missing("false")
     return [
         kind.alias("__type"),
-        value.alias("__value"),
+        exported.alias("__value"),
         category.alias("__category"),
         pl.when(ctype.is_not_null() & taxonomy.is_not_null())
         .then(pl.format('rsit:{}="{}"', taxonomy, ctype))
         .alias("__rsit"),
         when.alias("__when"),
-        pl.col("time.source")
-        .dt.convert_time_zone("UTC")
-        .dt.strftime(FIRST_SEEN)
-        .alias("__first_seen"),
-        when.dt.epoch("s").cast(pl.String).alias("__timestamp"),
+        to_ids.alias("__to_ids"),
         comment.alias("__comment"),
         # An event without a marking is treated as the most restrictive (never loosened).
-        pl.col("tlp").fill_null(TLP.RED.value).alias("__tlp"),
+        pl.col("tlp")
+        .fill_null(TLP.RED.value)
+        .replace_strict(RANK, default=RANK[TLP.RED.value], return_dtype=pl.Int8)
+        .alias("__rank"),
     ]
+
+
+def _merged(frame: pl.DataFrame) -> pl.DataFrame:
+    """One row per attribute: the events of one (type, category, value), earliest first."""
+    source = pl.col("time.source").dt.convert_time_zone("UTC")
+    merged = (
+        frame.sort("__when", "event.id", nulls_last=True)
+        .group_by("__type", "__category", "__value", maintain_order=True)
+        .agg(
+            pl.col("event.id").first(),
+            pl.col("__rsit").drop_nulls().first(),
+            pl.col("__comment").first(),
+            pl.col("__to_ids").all(),
+            pl.col("__rank").max(),
+            source.min().alias("__first"),
+            source.max().alias("__last"),
+            pl.col("__when").max().alias("__latest"),
+            pl.len().alias("__events"),
+            pl.col("classification.type")
+            .drop_nulls()
+            .unique(maintain_order=True)
+            .alias("__ctypes"),
+        )
+    )
+    first, last = (pl.col(c).dt.strftime("%Y-%m-%dT%H:%M:%SZ") for c in ("__first", "__last"))
+    span = pl.concat_str(
+        [
+            pl.format("{} events", pl.col("__events")),
+            pl.when(pl.col("__last") > pl.col("__first"))
+            .then(pl.format("from {} to {}", first, last))
+            .otherwise(pl.lit("at ") + first),
+        ],
+        separator=" ",
+        ignore_nulls=True,
+    )
+    others = pl.col("__ctypes").list.slice(1)
+    summary = pl.concat_str(
+        [
+            span,
+            pl.when(others.list.len() > 0).then(
+                pl.lit("also classified ") + others.list.join(", ")
+            ),
+        ],
+        separator="; ",
+        ignore_nulls=True,
+    )
+    return merged.with_columns(
+        pl.col("__rank").replace_strict(_TLP_OF_RANK, return_dtype=pl.String).alias("__tlp"),
+        pl.col("__first").dt.strftime(FIRST_SEEN).alias("__first_seen"),
+        pl.when(pl.col("__last") > pl.col("__first"))
+        .then(pl.col("__last").dt.strftime(FIRST_SEEN))
+        .alias("__last_seen"),
+        pl.col("__latest").dt.epoch("s").cast(pl.String).alias("__timestamp"),
+        pl.concat_str(
+            [pl.col("__comment"), pl.when(pl.col("__events") > 1).then(summary)],
+            separator="; ",
+            ignore_nulls=True,
+        ).alias("__comment"),
+    )
+
+
+_TLP_OF_RANK = {v: k for k, v in RANK.items()}
 
 
 def _uuid(name: str) -> str:
@@ -197,7 +275,8 @@ def _uuid(name: str) -> str:
 
 
 def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) -> dict[str, Any]:
-    """``{"Event": {...}}`` with one attribute per event that names a source observable.
+    """``{"Event": {...}}`` with one attribute per observable (type, category, value) the
+    events name (see the module documentation for how events of one observable merge).
 
     ``info`` is the event's title, ``orgc`` the creating organisation's name, ``notice`` the
     attribution notice (appended to ``info``). Raises :class:`InputError` when no event can be
@@ -207,15 +286,12 @@ def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) ->
         msg = "every exported event needs its event.id"
         raise InputError(msg)
     frame = (
-        _shared(events)
-        .with_columns(_attribute_columns())
-        .filter(pl.col("__type").is_not_null())
-        .sort("__when", "event.id", nulls_last=True)
+        _shared(events).with_columns(_attribute_columns()).filter(pl.col("__type").is_not_null())
     )
     if frame.height == 0:
         msg = "no event with a source address, network, host name, URL or AS"
         raise InputError(msg)
-    ceiling = max(frame["__tlp"].unique().to_list(), key=lambda m: RANK[m])
+    ceiling = _TLP_OF_RANK[frame.select(pl.col("__rank").max()).item()]
     event_tag = tlp_tag(ceiling)
     latest = frame.select(
         pl.col("__when").max().dt.strftime("%Y-%m-%d").alias("date"),
@@ -223,21 +299,25 @@ def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) ->
     ).row(0, named=True)
     ids = sorted(frame["event.id"].to_list())
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
-    # Building the JSON document is one dict per attribute: a loop over the exported events
+    # Building the JSON document is one dict per attribute: a loop over the merged attributes
     # (the caller's selection), which is what the output is made of.
     attributes = [
         _attribute(row, event_tag)
-        for row in frame.select(
+        for row in _merged(frame)
+        .select(
             "event.id",
             "__type",
             "__value",
             "__category",
             "__rsit",
+            "__to_ids",
             "__first_seen",
+            "__last_seen",
             "__timestamp",
             "__comment",
             "__tlp",
-        ).iter_rows(named=True)
+        )
+        .iter_rows(named=True)
     ]
     title = f"{info} — {notice}" if notice else info
     return {
@@ -268,7 +348,7 @@ def _attribute(row: dict[str, Any], event_tag: str) -> dict[str, Any]:
         "type": row["__type"],
         "category": row["__category"],
         "value": row["__value"],
-        "to_ids": row["__type"] != "AS",
+        "to_ids": row["__to_ids"],
         "distribution": "5",
         "timestamp": row["__timestamp"],
         "comment": row["__comment"] or "",
@@ -278,4 +358,6 @@ def _attribute(row: dict[str, Any], event_tag: str) -> dict[str, Any]:
     }
     if row["__first_seen"] is not None:
         out["first_seen"] = row["__first_seen"]
+    if row["__last_seen"] is not None:
+        out["last_seen"] = row["__last_seen"]
     return out

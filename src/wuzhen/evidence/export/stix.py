@@ -14,13 +14,19 @@ never ``raw``, never ``destination.*``):
     observation expression each, joined by ``AND`` (``[ipv4-addr:value = '198.51.100.7']``;
     a block is ``[ipv4-addr:value ISSUBSET '198.51.100.0/24']``; an event whose source is
     an autonomous system only, ``[autonomous-system:number = 64496]``), ``valid_from`` the
-    event's ``time.source`` (else ``time.observation``), ``indicator_types`` from the
+    event's ``time.source`` (else ``time.observation``), ``valid_until`` the event's
+    ``extra.valid_until`` (the end of validity of the indicator it was read from) when it has
+    one, ``indicator_types`` from the
     classification (compromise types: ``compromised``; ``undetermined``:
     ``anomalous-activity``; ``unknown``, ``other``, ``test``: ``unknown``; every other type:
     ``malicious-activity``), ``name`` the event's description (else ``<type>:
     <identifier>``), ``description`` the classification and the source's attribution (AS,
     registration and location country) as text; a ``malware`` object (``is_family``) and an
-    ``indicates`` relationship when the event names a malware family;
+    ``indicates`` relationship when the event names a malware family. An event that is no
+    detection signature is an ``observed-data`` as in the other form: one read with
+    ``extra.to_ids`` false (its producer, a MISP attribute, did not recommend it for automatic
+    detection), or whose ``extra.valid_until`` is unreadable or not after ``valid_from``
+    (STIX 2.1 requires it later; without it the indicator would be valid forever);
   - ``form="observed-data"``: an ``observed-data`` (``first_observed`` = ``last_observed``
     = the event's time, ``number_observed`` 1) referring to SCOs: ``ipv4-addr`` /
     ``ipv6-addr`` (an address or block), ``domain-name``, ``url``, a ``network-traffic``
@@ -85,6 +91,8 @@ INDICATOR_TYPES: dict[str, str] = {
     **dict.fromkeys(("unknown", "other", "test"), "unknown"),
 }
 OBSERVABLES = ("source.ip", "source.network", "source.url", "source.fqdn")
+#: Forms of a STIX timestamp (``extra.valid_until`` as the stix parser keeps it).
+UNTIL_FORMATS = ("%Y-%m-%dT%H:%M:%S%.fZ", "%Y-%m-%dT%H:%M:%S%.f%:z")
 
 
 def to_stix_bundle(
@@ -116,7 +124,7 @@ def to_stix_bundle(
     # The bundle is a Python structure, so it is built row by row; every value in it was
     # computed on the frame (_prepared), the loop only places them.
     for row in frame.iter_rows(named=True):
-        if form == "indicator":
+        if form == "indicator" and row["__indicator"]:
             main = _indicator(row, identity_id)
             objects.append(main)
             if row["malware.name"]:
@@ -177,6 +185,7 @@ def _prepared(events: pl.DataFrame) -> pl.DataFrame:
         col("classification.identifier"),
         col("event_description.text"),
         col("malware.name"),
+        col("extra"),
     ).filter(
         pl.any_horizontal(pl.col(c).is_not_null() for c in (*OBSERVABLES, "source.asn"))
         & pl.col("event.id").is_not_null()
@@ -195,8 +204,19 @@ def _prepared(events: pl.DataFrame) -> pl.DataFrame:
         separator=", ",
         ignore_nulls=True,
     )
+    valid_from = pl.coalesce("time.source", "time.observation")
+    # extra.valid_until is the text of the indicator the event was read from (stix parser).
+    until_text = pl.col("extra").str.json_path_match("$.valid_until")
+    until = _parsed(until_text)
+    to_ids = ~pl.col("extra").str.json_path_match("$.to_ids").eq_missing("false")
     return frame.sort("event.id").with_columns(
-        _stamp(pl.coalesce("time.source", "time.observation")).alias("__valid"),
+        _stamp(valid_from).alias("__valid"),
+        _stamp(until).alias("__valid_until"),
+        # A detection signature only when the producer recommended the value for detection
+        # and any end of validity is readable and after its start (STIX 2.1 requires it).
+        (to_ids & (until_text.is_null() | (until > valid_from)).fill_null(False)).alias(
+            "__indicator"
+        ),
         _stamp(pl.coalesce("time.observation", "time.source")).alias("__created"),
         pl.col("tlp").fill_null(TLP.AMBER.value),
         pl.format('rsit:{}="{}"', taxonomy, ctype).alias("__label"),
@@ -216,6 +236,15 @@ def _prepared(events: pl.DataFrame) -> pl.DataFrame:
         ).alias("__description"),
         pl.col("malware.name").str.strip_chars().str.to_lowercase(),
     )
+
+
+def _parsed(text: pl.Expr) -> pl.Expr:
+    """A STIX timestamp text as a UTC time (null when it is none)."""
+    times = []
+    for fmt in UNTIL_FORMATS:
+        time = text.str.to_datetime(fmt, strict=False, time_unit="us")
+        times.append(time.dt.replace_time_zone("UTC") if fmt.endswith("Z") else time)
+    return pl.coalesce(t.dt.convert_time_zone("UTC") for t in times)
 
 
 def _stamp(expr: pl.Expr) -> pl.Expr:
@@ -295,6 +324,7 @@ def _indicator(row: dict[str, Any], identity_id: str) -> dict[str, Any]:
             "pattern_type": "stix",
             "pattern_version": "2.1",
             "valid_from": row["__valid"],
+            "valid_until": row["__valid_until"],
             **_tail(row),
         }
     )
