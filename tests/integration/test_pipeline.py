@@ -147,6 +147,9 @@ def test_read_again_in_another_timezone_adds_nothing(
     node.pipeline.ingest([path], OPTIONS)
     again = node.pipeline.ingest([path], replace(OPTIONS, timezone=zone)).files[0]
     assert (again.events, again.duplicates) == (0, 2)
+    # and with a year given (another than the one inferred before): found in any partition
+    year = node.pipeline.ingest([path], replace(OPTIONS, year=2020)).files[0]
+    assert (year.events, year.duplicates) == (0, 2)
     events = _events(node)
     assert events.height == events["event.id"].n_unique() == 2
 

@@ -620,7 +620,8 @@ class _FileRun:
         h2 = ids["__h2"].to_numpy()
         dup = self.run.seen_ids.contains(h1, h2)
         timeless = dataset == REJECTS or frame["time.source"].has_nulls()
-        files = self.run.live.holding(dataset, frame[DAY].unique().to_list(), timeless)
+        days = frame[DAY].unique().to_list()
+        files = self.run.live.holding(dataset, days, timeless, self.options.year is not None)
         stored = stored_ids(files, frame["event.id"])
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()

@@ -189,15 +189,23 @@ class LiveFiles:
     files: dict[tuple[str, str], list[Path]]
     timeless: dict[str, list[Path]]  # by dataset: the files with rows of no time of their own
 
-    def holding(self, dataset: str, days: Iterable[date], timeless: bool) -> list[Path]:
+    def holding(
+        self, dataset: str, days: Iterable[date], timeless: bool, anywhen: bool = False
+    ) -> list[Path]:
         """The files that may hold a row with the id of a row of ``days`` (``timeless``: some
-        of them have no time of their own).
+        of them have no time of their own; ``anywhen``: their times' year was given, and may
+        be another than before).
 
         An id is its owner, record and occurrence, not its time: a record read again may get
         another day. A time read with another ``--timezone`` moves by a day at most, so the
         days either side are searched too; a row of no time of its own takes its day from when
-        it was observed, so every file holding such rows is searched for those.
+        it was observed, so every file holding such rows is searched for those; a year given
+        anew may move it by years, so every file is searched.
         """
+        if anywhen:
+            return sorted(
+                p for (name, _day), found in self.files.items() if name == dataset for p in found
+            )
         near = {(d + timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)}
         found = {p for day in near for p in self.files.get((dataset, day), [])}
         if timeless:
