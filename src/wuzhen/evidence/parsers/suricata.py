@@ -13,9 +13,6 @@ Evidence (events):
   when the alert carries HTTP metadata) in ``extra``. When the rule names the attack's
   source and target (``alert.source`` / ``alert.target``), those are the source and
   destination; otherwise ``src_*`` and ``dest_*`` as logged.
-- ``anomaly``: ``undetermined`` (Suricata saw a malformed or unexpected packet or protocol
-  message, but says nothing of what it means), identifier
-  ``suricata-anomaly:<anomaly.type>:<anomaly.event>`` (``<code>`` for type ``unknown``).
 - ``flow``, only when the flow shows scanning or blocking and raised no alert (an alerted
   flow's alerts are its evidence): a TCP connection the client never completed, i.e. it
   sent SYN but never ACK (``tcp.tcp_flags_ts``), as ``scanner`` with identifier
@@ -37,15 +34,17 @@ Evidence (events):
 
 Skipped: other flows ("normal flow"), flows of alerted connections, other HTTP requests,
 ``dns``, ``tls``, other ``ssh`` records, ``stats``, ``drop`` (the blocking rule's alert is the
-evidence), anomalies with no source address, and every other event type
+evidence), every ``anomaly`` ("protocol anomaly is not evidence by itself": Suricata saw a
+malformed or unexpected packet or protocol message but says nothing of what it means, and an
+applayer anomaly in the response direction names the owner's own server as ``src_ip``; Zeek's
+``weird`` records, the same kind of thing, are skipped alike), and every other event type
 ("<type> record is not evidence").
 
 Rejected: lines that are not JSON, JSON that is not an object, objects with no
 ``event_type`` (or one that is not a name), and evidence records without ``src_ip``, with an
 unreadable timestamp (or one that does not exist in ``--timezone``), or (alerts) without a
-numeric ``gid`` and ``signature_id``, or (anomalies) without a type and event. For the array
-variant, a document that is not a JSON array (or one cut off before its end) is one rejected
-record.
+numeric ``gid`` and ``signature_id``. For the array variant, a document that is not a JSON
+array (or one cut off before its end) is one rejected record.
 """
 
 from __future__ import annotations
@@ -96,7 +95,6 @@ SPEC: dict[str, Any] = {
         "source": {"ip": T, "port": T},
         "target": {"ip": T, "port": T},
     },
-    "anomaly": {"type": T, "event": T, "code": T, "layer": T},
     "flow": {
         "pkts_toserver": T,
         "pkts_toclient": T,
@@ -124,6 +122,7 @@ SKIP_REASONS = {
     "tls": "TLS handshake",
     "stats": "sensor statistics",
     "drop": "packet drop record (the blocking rule's alert is the evidence)",
+    "anomaly": "protocol anomaly is not evidence by itself",
 }
 UNREADABLE_TIME = "timestamp missing or unreadable"
 SCANNER_SSH_CLIENTS = ["zgrab", "nmap", "masscan"]
@@ -290,9 +289,7 @@ class SuricataEve(Parser):
         frame = frame.with_columns(problem.alias("__problem"))
         rejects = [reject(frame.filter(pl.col("__problem").is_not_null()), pl.col("__problem"))]
         eve = frame.filter(pl.col("__problem").is_null())
-        kind = pl.when(event_type.is_in(["alert", "anomaly", "flow", "http", "ssh"])).then(
-            event_type
-        )
+        kind = pl.when(event_type.is_in(["alert", "flow", "http", "ssh"])).then(event_type)
         parts = {
             key: part
             for (key,), part in eve.with_columns(kind.alias("__kind"))
@@ -303,7 +300,6 @@ class SuricataEve(Parser):
         skipped: list[pl.DataFrame] = []
         for key, handler in (
             ("alert", _alerts),
-            ("anomaly", _anomalies),
             ("flow", _flows),
             ("http", _http),
             ("ssh", _ssh),
@@ -361,29 +357,6 @@ def _alerts(part: pl.DataFrame) -> Handled:
         missing.alias("__missing"),
     )
     return ev, []
-
-
-def _anomalies(part: pl.DataFrame) -> Handled:
-    no_source = pl.col("src_ip").is_null()
-    skips = [skip(part.filter(no_source), "anomaly without a source address")]
-    part = part.filter(~no_source)
-    what = pl.coalesce("anomaly.event", "anomaly.code")
-    ev = _common(
-        part,
-        type_=pl.lit("undetermined"),
-        identifier=pl.format("suricata-anomaly:{}:{}", pl.col("anomaly.type"), what),
-        description=what,
-        extra=extra_json(
-            anomaly_type=pl.col("anomaly.type"),
-            layer=pl.col("anomaly.layer"),
-            app_proto=pl.col("app_proto"),
-            flow_id=_int("flow_id", pl.Int64()),
-        ),
-        missing=pl.when(pl.col("anomaly.type").is_null() | what.is_null()).then(
-            pl.lit("anomaly without type or event")
-        ),
-    )
-    return ev, skips
 
 
 def _flows(part: pl.DataFrame) -> Handled:
@@ -492,7 +465,6 @@ def _common(
     identifier: pl.Expr,
     description: pl.Expr,
     extra: pl.Expr,
-    missing: pl.Expr | None = None,
     application: pl.Expr | None = None,
 ) -> pl.DataFrame:
     return part.select(
@@ -509,7 +481,7 @@ def _common(
         identifier.alias("classification.identifier"),
         description.alias("event_description.text"),
         extra.alias("extra"),
-        (missing if missing is not None else pl.lit(None, pl.String)).alias("__missing"),
+        pl.lit(None, pl.String).alias("__missing"),
     )
 
 
