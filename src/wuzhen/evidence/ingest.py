@@ -56,7 +56,15 @@ from wuzhen.evidence.parsers._base import (
     batch_records,
     readable_records,
 )
-from wuzhen.evidence.store import EVENTS, REJECTS, EventStore, LiveFiles, StagedWriter, stored_ids
+from wuzhen.evidence.store import (
+    EVENTS,
+    REJECTS,
+    EventStore,
+    LiveFiles,
+    StagedWriter,
+    has_timeless_rows,
+    stored_ids,
+)
 from wuzhen.evidence.tables import Evidence, Ingest, StoreFile
 from wuzhen.lines import Block, iter_blocks, marked_lines, split_block
 from wuzhen.members.service import routing_table
@@ -619,8 +627,8 @@ class _FileRun:
         h1 = ids["__h1"].to_numpy()
         h2 = ids["__h2"].to_numpy()
         dup = self.run.seen_ids.contains(h1, h2)
-        timeless = dataset == REJECTS or frame["time.source"].has_nulls()
         days = frame[DAY].unique().to_list()
+        timeless = has_timeless_rows(dataset, frame)
         files = self.run.live.holding(dataset, days, timeless, self.options.year is not None)
         stored = stored_ids(files, frame["event.id"])
         if stored.len():

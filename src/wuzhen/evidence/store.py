@@ -213,6 +213,12 @@ class LiveFiles:
         return sorted(found)
 
 
+def has_timeless_rows(dataset: str, frame: pl.DataFrame) -> bool:
+    """Whether some row of ``frame`` has no time of its own (every reject; an event without
+    ``time.source``): its day partition is the day it was read."""
+    return dataset == REJECTS or frame["time.source"].has_nulls()
+
+
 def stored_ids(files: list[Path], ids: pl.Series) -> pl.Series:
     """Which of ``ids`` the Parquet ``files`` hold."""
     if not files or ids.is_empty():
@@ -284,7 +290,7 @@ class StagedWriter:
             pending.parts.append(part.drop(day_column))
             pending.rows += part.height
             pending.size += int(part.estimated_size())
-            pending.timeless |= dataset == REJECTS or part["time.source"].has_nulls()
+            pending.timeless |= has_timeless_rows(dataset, part)
             if pending.rows >= ROW_GROUP or pending.size >= ROW_GROUP_BYTES:
                 self._flush(key)
         while sum(p.size for p in self._pending.values()) > MAX_BUFFERED:

@@ -49,7 +49,9 @@ CC = r"[A-Z]{2}"
 HEX32 = r"[0-9a-f]{32}"
 #: A DNS name as logs write it: labels of letters (any script), digits, ``-`` and ``_``, with
 #: an optional final dot; never an address list, brackets or markup (``1.2.3.4,``, ``[::1]``).
-HOST_NAME = r"(?:[\w-]{1,63}\.)*[\w-]{1,63}\.?"
+#: (Label lengths are not counted: ``{1,63}`` over Unicode letters made the check 40 times
+#: dearer, 0.2 s a batch.)
+HOST_NAME = r"(?:[\w-]+\.)*[\w-]+\.?"
 HEX64 = r"[0-9a-f]{64}"
 EVIDENCE_ID = r"[0-9a-f]{16}"
 ROUTE_BASES = ("registration", "location")
