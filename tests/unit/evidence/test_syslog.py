@@ -13,10 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.unit.evidence.conformance import CTX, assert_accounted, records_of
 from wuzhen.evidence import parsers
 from wuzhen.evidence.parsers import _syslog as syslog_module
 from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time
-from wuzhen.evidence.parsers._syslog import _slow, split_syslog
+from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, _slow, split_syslog
 from wuzhen.evidence.parsers._syslog_scan import UNSURE, YearRule, scan
 
 COLUMNS = ["time.source", "log_host", "prog", "pid", "msg"]
@@ -198,3 +199,39 @@ def test_detection_reads_its_sample_without_the_compiled_pass(
     auth = [f"Nov 28 03:16:{s:02} host sshd[42]: Invalid user x from 1.2.3.{s}" for s in range(9)]
     assert parsers.detect(auth).name == "openssh"
     assert parsers.detect(["1.2.3.4", "5.6.7.8"]).name == "blocklist"
+
+
+@pytest.mark.parametrize(
+    ("name", "record"),
+    [
+        (
+            "openssh",
+            "Nov 20 03:14:07 srv3 sshd[1234]: Failed password for root from 203.0.113.40 port 5"
+            " ssh2",
+        ),
+        (
+            "netfilter",
+            "Nov 20 03:14:07 gw kernel: [UFW BLOCK] IN=eth0 OUT= SRC=203.0.113.5 DST=192.0.2.1"
+            " LEN=40 PROTO=TCP SPT=4444 DPT=22 SYN",
+        ),
+        (
+            "fail2ban",
+            "2026-11-20 03:14:07,123 fail2ban.actions [123]: NOTICE [sshd] Ban 203.0.113.80",
+        ),
+    ],
+)
+def test_journalctl_marker_lines_are_skipped_not_rejected(name: str, record: str) -> None:
+    """Regression: ``journalctl -u ssh > ssh.log`` writes ``-- Boot ... --`` between boots and
+    a ``-- Journal begins ... --`` line first; they were rejects ("not a syslog line")."""
+    lines = [
+        "-- Journal begins at Mon 2026-11-02 10:00:00 UTC, ends at Fri 2026-11-20 10:00:00 UTC. --",
+        record,
+        "-- Boot 1a2b3c4d5e6f47a8b9c0d1e2f3a4b5c6 --",
+        "-- No entries --",
+    ]
+    records = records_of(lines)
+    result = parsers.get(name).parse(records, parsers.get(name).new_state(), CTX)
+    assert_accounted(records, result)
+    assert result.events.height == 1
+    assert result.rejects.height == 0
+    assert result.skipped["reason"].to_list() == [JOURNAL_SKIP] * 3

@@ -34,6 +34,17 @@ ISO_FORMATS = [
     "%Y-%m-%d %H:%M:%S%.f",
 ]
 COLUMNS = ("log_host", "prog", "pid", "msg")
+#: journalctl's own lines between records (``-- Boot 1a2b... --``, ``-- Journal begins at ...
+#: --``, ``-- No entries --``): no record, so skipped, never rejected
+JOURNAL_MARKER = r"^-- .* --$"
+JOURNAL_SKIP = "journalctl marker line (not a record)"
+
+
+def journal_markers(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``frame`` (lines that are no syslog line) split into journalctl's marker lines and the
+    others."""
+    is_marker = pl.col(LINE).str.contains(JOURNAL_MARKER)
+    return frame.filter(is_marker), frame.filter(~is_marker)
 
 
 def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:

@@ -47,7 +47,7 @@ from wuzhen.evidence.parsers._base import (
     skip,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules
-from wuzhen.evidence.parsers._syslog import split_syslog
+from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
 
 NATIVE = (
     r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:[,.](?P<frac>\d+))? +"
@@ -245,7 +245,7 @@ class Fail2ban(Parser):
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         frame = _headers(records, ctx)
         layout = pl.col("layout")
-        unreadable = frame.filter(layout.is_null())
+        markers, unreadable = journal_markers(frame.filter(layout.is_null()))
         other = frame.filter(layout == "other")
         lines = frame.filter(layout.is_in(["native", "syslog", "journal"])).with_columns(
             pl.col("body").str.extract(BODY, 1).alias("msg")
@@ -275,7 +275,11 @@ class Fail2ban(Parser):
         )
         return ParseResult.build(
             events=events,
-            skipped=[applied.skipped, skip(other, "not a fail2ban message")],
+            skipped=[
+                applied.skipped,
+                skip(other, "not a fail2ban message"),
+                skip(markers, JOURNAL_SKIP),
+            ],
             rejects=[applied.rejects, reject(unreadable, "not a fail2ban log line")],
         )
 

@@ -59,7 +59,7 @@ from wuzhen.evidence.parsers._base import (
     sample_records,
     skip,
 )
-from wuzhen.evidence.parsers._syslog import split_syslog
+from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
 
 DMESG = (
     r"^(?:[a-z]+ *:[a-z]+ *: )?"  # dmesg -x: facility and level
@@ -247,7 +247,7 @@ class Netfilter(Parser):
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         lines = _kernel_lines(records, ctx)
-        unreadable = lines.filter(pl.col("kind").is_null())
+        markers, unreadable = journal_markers(lines.filter(pl.col("kind").is_null()))
         lines = lines.filter(pl.col("kind").is_not_null())
         other = lines.filter(pl.col("prog") != "kernel")
         kernel = _fields(lines.filter(pl.col("prog") == "kernel"))
@@ -301,6 +301,7 @@ class Netfilter(Parser):
                 skip(not_packet, REASONS["packet"]),
                 skip(arp, REASONS["arp"]),
                 skip(not_evidence, pl.col("reason")),
+                skip(markers, JOURNAL_SKIP),
             ],
             rejects=[
                 reject(unreadable, "not a syslog or kernel log line"),

@@ -65,7 +65,7 @@ from wuzhen.evidence.parsers._openssh_scan import (
     scan,
 )
 from wuzhen.evidence.parsers._rules import RULE, Applied, Rule, apply_rules, classification
-from wuzhen.evidence.parsers._syslog import split_syslog
+from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
 
 # An address with a colon (IPv6), else a name or IPv4 address running to its last letter or
 # digit: tried the other way round, a name that starts with hex letters ("example.com") was
@@ -344,7 +344,7 @@ class OpenSSH(Parser):
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         parsed = split_syslog(records, ctx)
-        not_syslog = parsed.filter(~pl.col("syslog_ok"))
+        markers, not_syslog = journal_markers(parsed.filter(~pl.col("syslog_ok")))
         lines = parsed.filter(pl.col("syslog_ok"))
         other = lines.filter(~pl.col("prog").is_in(SSHD_PROGRAMS))
         sshd = lines.filter(pl.col("prog").is_in(SSHD_PROGRAMS))
@@ -373,7 +373,11 @@ class OpenSSH(Parser):
         )
         return ParseResult.build(
             events=events,
-            skipped=[applied.skipped, skip(other, "not an sshd message")],
+            skipped=[
+                applied.skipped,
+                skip(other, "not an sshd message"),
+                skip(markers, JOURNAL_SKIP),
+            ],
             rejects=[applied.rejects, reject(not_syslog, "not a syslog line")],
         )
 
