@@ -395,10 +395,24 @@ def split_json_array(data: bytes) -> pl.DataFrame:
     try:
         items = duck().sql(query, params={"d": text}).to_arrow_table().column("items")
     except UNREADABLE:
-        return bad_document(text, "document is not a JSON array")
+        return bad_document(text, _no_array(text))
     if items.null_count:
-        return bad_document(text, "document is not a JSON array")
+        return bad_document(text, _no_array(text))
     return document_records(pl.Series(items.combine_chunks().flatten()))
+
+
+NOT_AN_ARRAY = "document is not a JSON array"
+CUT_ARRAY = "JSON array cut off before its end (not complete JSON)"
+BROKEN_ARRAY = "JSON array that is not valid JSON"
+
+
+def _no_array(text: str) -> str:
+    """Why ``text`` is no JSON array: an array begun but never closed was cut off (a copy or a
+    write that stopped early); one closed but unreadable is broken inside."""
+    body = text.strip(" \t\r\n\x00")
+    if not body.startswith("["):
+        return NOT_AN_ARRAY
+    return BROKEN_ARRAY if body.endswith("]") else CUT_ARRAY
 
 
 def sample_lines(sample: list[str]) -> pl.Series:

@@ -538,8 +538,6 @@ def _finish(candidates: list[pl.DataFrame], ctx: ParseContext) -> tuple[pl.DataF
 # -- the array variant ------------------------------------------------------------------------
 
 _ARRAY_START = re.compile(r"\A\s*\[\s*\{")
-CUT_ARRAY = "JSON array cut off before its end (not complete JSON)"
-NOT_JSON_ARRAY = "JSON array that is not valid JSON"
 
 
 class SuricataEveArray(Parser):
@@ -567,19 +565,7 @@ class SuricataEveArray(Parser):
         return 0
 
     def split_document(self, data: bytes) -> pl.DataFrame:
-        records = split_json_array(data)
-        if records.height != 1 or records["__bad"][0] is None:
-            return records
-        # Say why it is no array: one begun but never closed was cut off (a copy or write
-        # that stopped early); one closed but unreadable is broken inside.
-        text = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-        if not text.startswith(b"["):
-            return records
-        closed = data.rstrip(b" \t\r\n\x00").endswith(b"]")
-        reason = NOT_JSON_ARRAY if closed else CUT_ARRAY
-        return records.with_columns(
-            pl.col("__bad").str.replace(r"^document is not a JSON array", reason)
-        )
+        return split_json_array(data)
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         return self._lines.parse(records, state, ctx)
