@@ -69,6 +69,7 @@ from typing import Any
 import polars as pl
 
 from wuzhen.errors import InputError
+from wuzhen.evidence.export import DETECTION
 from wuzhen.schema import SHARED, polars_schema
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
 from wuzhen.schema.tlp import RANK, TLP
@@ -188,8 +189,7 @@ def _attribute_columns() -> list[pl.Expr]:
     # MISP refuses a second attribute of the same value; it lowercases host names and IPv6
     # addresses before comparing, so they are written that way (a URL's path keeps its case).
     exported = pl.when(kind.is_in(["url", "AS"])).then(value).otherwise(value.str.to_lowercase())
-    # extra.to_ids is the producer's own flag (the misp parser keeps it); absent: detection.
-    to_ids = (kind != "AS") & ~pl.col("extra").str.json_path_match("$.to_ids").eq_missing("false")
+    to_ids = (kind != "AS") & DETECTION
     return [
         kind.alias("__type"),
         exported.alias("__value"),
