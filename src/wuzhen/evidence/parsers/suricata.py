@@ -22,11 +22,14 @@ Evidence (events):
   TCP flow still in state ``new`` with no packet to the client counts as
   ``tcp-no-reply``. A flow a drop rule blocked (``flow.action == "drop"``) is
   ``undetermined``, identifier ``suricata-flow:dropped``.
-- ``http``, only for attack requests (see ``HTTP_RULES``, matched on the URL decoded as the
-  ``weblog`` format decodes it): shellshock, log4shell, path
-  traversal, SQL injection and command injection or known exploit paths (``exploit``);
-  probes for secret files and requests by scanning tools (``scanner``). The host name and
-  path requested go to ``destination.fqdn`` and ``destination.urlpath`` (never shared).
+- ``http``, only for attack requests, judged by the rules web server logs and Zeek's
+  ``http.log`` are judged by (``_http_requests``), on the URL (decoded as they decode it),
+  method, status, User-Agent and Referer, and named the same (``http:<rule>``, with the
+  rule's description): log4shell, shellshock, path traversal, SQL and command injection,
+  paths only exploits use (``exploit``); POSTs to ``/wp-login.php`` or ``/xmlrpc.php`` not
+  answered by a redirect (``brute-force``); secret files, admin pages answered 4xx, script
+  404s, proxy probes, scanner user agents (``scanner``). The host name and path requested
+  go to ``destination.fqdn`` and ``destination.urlpath`` (never shared).
 - ``ssh``, only when the client announces itself as a scanning tool (ZGrab, Nmap, Masscan):
   ``scanner``, identifier ``suricata-ssh:scanner-client``. SSH libraries (libssh, Go,
   paramiko) are used by legitimate automation too, and the login outcome is encrypted, so
@@ -69,8 +72,15 @@ from wuzhen.evidence.parsers._base import (
     skip,
     split_json_array,
 )
-from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
-from wuzhen.evidence.parsers.weblog import decoded as decoded_request
+from wuzhen.evidence.parsers._http_requests import (
+    NORMAL,
+    UA_MAX,
+    URLPATH_MAX,
+    Request,
+    decoded,
+    request_rules,
+)
+from wuzhen.evidence.parsers._rules import RULE, apply_rules, classification, description
 from wuzhen.schema.fields import TRANSPORTS
 
 T = "text"  # a leaf of the decode spec (every leaf comes back as text)
@@ -111,6 +121,7 @@ SPEC: dict[str, Any] = {
         "http_method": T,
         "status": T,
         "protocol": T,
+        "http_refer": T,
     },
     "ssh": {"client": {"software_version": T, "proto_version": T}},
 }
@@ -127,92 +138,28 @@ SKIP_REASONS = {
 UNREADABLE_TIME = "timestamp missing or unreadable"
 SCANNER_SSH_CLIENTS = ["zgrab", "nmap", "masscan"]
 
-# The URL lower-cased, ``+`` and percent escapes (double, overlong UTF-8) decoded exactly as
-# the ``weblog`` and ``zeek`` formats do, so one request is judged alike whichever sensor saw
-# it; the needles below are written in that decoded form.
-url = pl.col("__url")
-agent = pl.col("http.http_user_agent")
+# HTTP requests are judged by the rules web server logs and Zeek's http.log are judged by,
+# on the URL decoded as they decode it, so one request is judged alike whichever sensor saw
+# it. The columns the rules read:
+URL, URLPATH, AGENT, REFERER, STATUS = "__url", "__urlpath", "__agent", "__referer", "__status"
+HTTP_RULES = request_rules(
+    Request(
+        text=pl.col(URL),
+        path=pl.col(URLPATH),
+        agent=pl.col(AGENT),
+        referer=pl.col(REFERER),
+        status=pl.col(STATUS),
+        method=pl.col("http.http_method"),
+        absolute=pl.col(URL).str.contains(r"^https?://"),
+    )
+)
+HTTP_TYPE = classification(HTTP_RULES)
+HTTP_DESCRIPTION = description(HTTP_RULES)
 
 
 def _has(expr: pl.Expr, needles: list[str]) -> pl.Expr:
     """Literal, ASCII-case-insensitive containment of any needle (one Aho-Corasick pass)."""
     return expr.str.contains_any(needles, ascii_case_insensitive=True).fill_null(False)
-
-
-# Literal markers of attack requests (matched ASCII-case-insensitively, never as regexes).
-# fmt: off
-SHELLSHOCK = ["() {"]
-LOG4SHELL = ["${jndi:", "${${"]
-TRAVERSAL = ["../", "..\\", "/etc/passwd", "win.ini"]
-SQL_INJECTION = [
-    "union select", "union all select", "information_schema", "sleep(", "benchmark(",
-    "waitfor delay", "' or ", "or 1=1", "xp_cmdshell", "concat(0x",
-]
-EXPLOIT_PATHS = [
-    "/boaform/", "/gponform/", "/hnap1", "/setup.cgi", "/shell?", "/vendor/phpunit/",
-    "eval-stdin.php", "invokefunction", "/cgi-bin/luci", "/tmui/", "/wls-wsat/",
-    "/mgmt/tm/util/bash", "/ctrlt/devicemanagement", "/api/jsonws/invoke", "wget http",
-    "curl http", ";wget", "|wget", ";curl", "chmod 777", "/bin/sh", "/bin/bash", "cmd.exe",
-]
-SECRET_FILES = [
-    "/.env", "/.git/", "/.svn/", "/.aws/", "/.htpasswd", "/.ds_store", "/wp-config.php",
-    "/phpmyadmin", "/myadmin/", "/pma/",
-]
-SCANNER_AGENTS = [
-    "nikto", "sqlmap", "nmap", "masscan", "zgrab", "nuclei", "dirbuster", "gobuster", "wpscan",
-    "acunetix", "netsparker", "openvas", "w3af", "zmeu", "jorgee", "fuzz faster u fool",
-]
-# fmt: on
-
-# Attack requests, tested in order on HTTP records only (the first that holds wins).
-HTTP_RULES: list[Rule] = [
-    Rule(
-        "http-shellshock",
-        _has(url, SHELLSHOCK) | _has(agent, SHELLSHOCK),
-        type="exploit",
-        description="shellshock (CVE-2014-6271) attempt",
-    ),
-    Rule(
-        "http-log4shell",
-        _has(url, LOG4SHELL) | _has(agent, LOG4SHELL),
-        type="exploit",
-        description="log4shell (CVE-2021-44228) attempt",
-    ),
-    Rule(
-        "http-path-traversal",
-        _has(url, TRAVERSAL),
-        type="exploit",
-        description="path traversal or local file inclusion attempt",
-    ),
-    Rule(
-        "http-sql-injection",
-        _has(url, SQL_INJECTION),
-        type="exploit",
-        description="SQL injection attempt",
-    ),
-    Rule(
-        "http-exploit-attempt",
-        _has(url, EXPLOIT_PATHS),
-        type="exploit",
-        description="command injection or known exploit path",
-    ),
-    Rule(
-        "http-secret-file-probe",
-        _has(url, SECRET_FILES),
-        type="scanner",
-        description="probe for secret or administrative files",
-    ),
-    Rule(
-        "http-scanner-tool",
-        _has(agent, SCANNER_AGENTS),
-        type="scanner",
-        description="request by a scanning tool",
-    ),
-]
-HTTP_TYPE = classification(HTTP_RULES)
-HTTP_DESCRIPTION = pl.col(RULE).replace_strict(
-    {r.name: r.description for r in HTTP_RULES}, default=None, return_dtype=pl.String
-)
 
 
 def _int(name: str, dtype: pl.DataType | None = None) -> pl.Expr:
@@ -418,8 +365,15 @@ def _flows(part: pl.DataFrame) -> Handled:
 
 
 def _http(part: pl.DataFrame) -> Handled:
-    part = part.with_columns(decoded_request(pl.col("http.url")).alias("__url"))
-    applied = apply_rules(part, HTTP_RULES, "http.url", unmatched_skip="normal HTTP request")
+    url = pl.col("http.url")
+    part = part.with_columns(
+        decoded(url).fill_null("").alias(URL),
+        decoded(url.str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
+        pl.col("http.http_user_agent").str.to_lowercase().fill_null("").alias(AGENT),
+        pl.col("http.http_refer").str.to_lowercase().fill_null("").alias(REFERER),
+        _int("http.status").alias(STATUS),
+    )
+    applied = apply_rules(part, HTTP_RULES, "http.url", unmatched_skip=NORMAL)
     ev = _common(
         applied.events,
         type_=HTTP_TYPE,
@@ -429,12 +383,12 @@ def _http(part: pl.DataFrame) -> Handled:
             http_method=pl.col("http.http_method"),
             http_status=_int("http.status"),
             http_protocol=pl.col("http.protocol"),
-            user_agent=pl.col("http.http_user_agent"),
+            user_agent=pl.col("http.http_user_agent").str.slice(0, UA_MAX),
         ),
         application=pl.coalesce(_application(), pl.lit("http")),
     ).with_columns(
         applied.events["http.hostname"].alias("destination.fqdn"),
-        applied.events["http.url"].alias("destination.urlpath"),
+        applied.events["http.url"].str.slice(0, URLPATH_MAX).alias("destination.urlpath"),
     )
     return ev, [applied.skipped]
 

@@ -8,7 +8,9 @@ and IPv6 clients (or host names, with ``HostnameLookups On``), ``-`` sizes, esca
 ``"$http_x_forwarded_for"``), and a last field cut before its closing quote.
 
 Evidence is decided per record from the request line, the status and the User-Agent / Referer
-headers (the first rule that holds wins); ``classification.identifier`` is ``http:<name>``:
+headers (the first rule that holds wins: ``_http_requests``, the rules Zeek's and Suricata's
+HTTP records are judged by too); ``classification.identifier`` is ``http:<name>``, and
+``event_description.text`` the rule's description:
 
 - ``exploit``: ``log4shell`` (``${jndi:`` and its ``${lower:`` / ``${::-`` obfuscations, in
   the request, User-Agent or Referer), ``shellshock`` (``() {`` there), ``path-traversal``
@@ -104,7 +106,15 @@ from wuzhen.evidence.parsers._base import (
     sample_records,
     skip,
 )
-from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification
+from wuzhen.evidence.parsers._http_requests import (
+    NORMAL,
+    UA_MAX,
+    URLPATH_MAX,
+    Request,
+    decoded,
+    request_rules,
+)
+from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules, classification, description
 from wuzhen.evidence.parsers._syslog import split_syslog
 
 QUOTED = r'(?:[^"\\]|\\.)*'
@@ -118,95 +128,6 @@ ACCESS = (
 )
 REQUEST = r"^(?P<method>[A-Z][A-Z0-9_-]*) (?P<target>.+?)(?: (?P<version>HTTP/\d(?:\.\d)?))?$"
 IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
-URLPATH_MAX = 2048
-UA_MAX = 512
-# Percent escapes decoded before matching (lower case; ``%25`` first, so double encoding
-# is undone too). A loop over this table, not over records.
-PERCENT = [
-    ("%25", "%"),
-    ("%25", "%"),
-    ("%%32%65", "%2e"),  # "%" then "2e" escaped (Apache, CVE-2021-42013)
-    ("%%32%66", "%2f"),
-    ("%c0%ae", "."),
-    ("%c0%af", "/"),
-    ("%2e", "."),
-    ("%2f", "/"),
-    ("%5c", "\\"),
-    ("%27", "'"),
-    ("%22", '"'),
-    ("%20", " "),
-    ("%09", " "),
-    ("%0a", " "),
-    ("%0d", " "),
-    ("%3d", "="),
-    ("%28", "("),
-    ("%29", ")"),
-    ("%3b", ";"),
-    ("%7b", "{"),
-    ("%7d", "}"),
-    ("%24", "$"),
-    ("%3a", ":"),
-    ("%3c", "<"),
-    ("%3e", ">"),
-    ("%7c", "|"),
-    ("%26", "&"),
-    ("%60", "`"),
-    ("%2c", ","),
-    ("%40", "@"),
-    ("%2b", "+"),
-]
-
-LOG4SHELL = r"\$\{\s*(?:jndi\s*:|\$\{|(?:lower|upper|env|sys|::-)[:-])"
-SHELLSHOCK = r"\(\)\s*\{"
-TRAVERSAL = (
-    r"\.\.[/\\]|[/\\]\.\.(?:$|[?#\s])|/etc/(?:passwd|shadow)\b|\bwin\.ini\b|\bboot\.ini\b"
-    r"|/proc/self/environ"
-)
-SQLI = (
-    r"\bunion\b[\s(/*]+(?:all[\s(/*]+)?select\b"
-    r"|'\s*(?:or|and)\s+'?\w+'?\s*(?:=|like\b)"
-    r"|\bor\s+\d+\s*=\s*\d+"
-    r"|\b(?:sleep|benchmark|pg_sleep)\s*\(\s*\d"  # a time, not a name (sleep(deluxe).mp3)
-    r"|\b(?:extractvalue|updatexml|load_file|group_concat)\s*\("
-    r"|\bwaitfor\s+delay\b|\binformation_schema\b|@@version\b|\binto\s+outfile\b"
-)
-# A command after a shell separator. A lone ``&`` separates a query's parameters
-# (``?a=1&id=12``): it counts only before a space (``& id``), and a command word must not
-# go on as a parameter's name (``&&id=``, ``;curl=1``).
-COMMAND = (
-    r"(?:[;|`]|\$\(|&&|&\s)\s*"
-    r"(?:(?:wget|curl|chmod|/bin/(?:ba)?sh|busybox|id|uname)(?:[^=\w]|$)|rm\s+-|cd\s+/"
-    r"|nc\s|ncat\s|tftp\s|sh\s|bash\s|echo\s|cat\s+/)"
-)
-EXPLOIT_PATHS = {
-    "phpunit-rce": r"/phpunit/.*eval-stdin\.php",
-    "thinkphp-rce": r"invokefunction|\\think\\app",
-    "php-cgi-injection": r"allow_url_include|auto_prepend_file",
-    "iot-exploit": (
-        r"/boaform/|/hnap1\b|/gponform/|^/shell\?|/setup\.cgi\?|/goform/|/tmunblock\.cgi"
-        r"|/picsdesc\.xml|/ctrlt/devicecontrol|/cgi-bin/(?:luci|kerbynet|viewlog\.asp)"
-        r"|/device\.rsp|/mgmt/tm/util/bash"
-    ),
-    "weblogic-exploit": r"/wls-wsat/|/_async/asyncresponseservice",
-    "iis-exploit": r"/(?:root|cmd)\.exe\b|/_vti_bin/.*\.dll|/msadc/",
-}
-SENSITIVE = (
-    r"/\.env\b|/\.git/|/\.svn/|/\.hg/|/\.aws/|/\.ssh/|/\.htpasswd|/\.ds_store|/\.npmrc"
-    r"|/\.docker|/\.vscode/sftp\.json|wp-config\.php|/phpinfo\.php|/id_[rd]sa\b"
-)
-APPS = (
-    r"/wp-login\.php|/wp-admin\b|/xmlrpc\.php|/phpmyadmin|/pma/|/myadmin|/mysqladmin"
-    r"|/administrator/|/admin\.php|/manager/html|/solr/admin|/actuator\b|setup\.php"
-    r"|/cgi-bin/|/fckeditor/|/wp-content/plugins/|/wp-includes/"
-)
-SCRIPT = r"\.(?:php\d?|aspx?|jsp|cgi|pl|cfm|sql|bak|old|swp|env)$"
-# Self-declared crawlers follow broken links: their 404s are no sweep.
-CRAWLER = r"\b\w*(?:bot|spider|crawler)\b|slurp"
-SCANNER_UA = (
-    r"sqlmap|nikto|nmap|masscan|zgrab|nuclei|dirbuster|gobuster|wpscan|feroxbuster|\bffuf\b"
-    r"|wfuzz|acunetix|netsparker|openvas|nessus|w3af|whatweb|zmeu|morfeus|jorgee|l9explore"
-    r"|l9tcpid|censysinspect"
-)
 METHODS = [
     *("GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"),
     # WebDAV, CalDAV, Subversion
@@ -214,87 +135,55 @@ METHODS = [
     *("MKCALENDAR", "ACL", "BIND", "UNBIND", "REBIND", "CHECKOUT", "CHECKIN", "UPDATE"),
     *("VERSION-CONTROL", "LABEL", "MERGE", "MKWORKSPACE", "MKACTIVITY", "BASELINE-CONTROL"),
 ]
-LOGIN = "successful login (redirect after the login form)"
-NORMAL = "normal HTTP request"
 
 
-def decoded(expr: pl.Expr) -> pl.Expr:
-    """Request text for matching: lower case, log escapes and percent escapes undone (also
-    for the requests other formats log: ``zeek`` and ``suricata-eve`` judge them alike)."""
-    out = expr.str.to_lowercase().str.replace_all(r"\\x22|\\\x22", '"')
-    out = out.str.replace_all("+", " ", literal=True)
-    for code, char in PERCENT:
-        out = out.str.replace_all(code, char, literal=True)
-    return out
-
-
-r = pl.col("norm")  # the decoded request line
-path = pl.col("path")  # the decoded target without its query
-ua = pl.col("ua_l")
-ref = pl.col("ref_l")
-status = pl.col("status_n")
+request = pl.col("request")
 method = pl.col("method")
-any_text = [r, ua, ref]
-ERROR = status.is_between(400, 499)
-ACCESS_RULES: list[Rule] = [
-    Rule(
-        "http:log4shell",
-        pl.any_horizontal(e.str.contains(LOG4SHELL) for e in any_text),
-        type="exploit",
+ACCESS_RULES = request_rules(
+    Request(
+        text=pl.col("norm"),  # the decoded request line
+        path=pl.col("path"),
+        agent=pl.col("ua_l"),
+        referer=pl.col("ref_l"),
+        status=pl.col("status_n"),
+        method=method,
+        absolute=pl.col("target").str.contains(r"^(?i)https?://"),
     ),
-    Rule(
-        "http:shellshock",
-        pl.any_horizontal(e.str.contains(SHELLSHOCK) for e in any_text),
-        type="exploit",
-    ),
-    Rule("http:path-traversal", r.str.contains(TRAVERSAL), type="exploit"),
-    Rule("http:sql-injection", r.str.contains(SQLI), type="exploit"),
-    Rule("http:command-injection", r.str.contains(COMMAND), type="exploit"),
-    *[
-        Rule(f"http:{name}", path.str.contains(rx) | r.str.contains(rx), type="exploit")
-        for name, rx in EXPLOIT_PATHS.items()
+    unparsed=[
+        Rule(
+            "http:empty-request",
+            (request == "-") | (request == ""),
+            type="scanner",
+            description="empty request",
+        ),
+        Rule(
+            "http:tls-handshake",
+            request.str.starts_with(r"\x16\x03"),
+            type="scanner",
+            description="TLS handshake sent to a plain HTTP port",
+        ),
+        Rule(
+            "http:binary-request",
+            request.str.starts_with(r"\x"),
+            type="scanner",
+            description="binary request (another protocol sent to an HTTP port)",
+        ),
+        Rule(
+            "http:malformed-request",
+            method.is_null(),
+            type="scanner",
+            description="request that is not HTTP",
+        ),
+        Rule(
+            "http:unknown-method",
+            ~method.is_in(METHODS),
+            type="scanner",
+            description="request with a method HTTP does not define",
+        ),
     ],
-    Rule(
-        "successful-login",
-        (method == "POST")
-        & path.str.contains(r"/(?:wp-login|xmlrpc)\.php$")
-        & status.is_between(300, 399),
-        skip=LOGIN,
-    ),
-    Rule(
-        "http:wp-login-brute-force",
-        (method == "POST") & path.str.contains(r"/wp-login\.php$"),
-        type="brute-force",
-    ),
-    Rule(
-        "http:xmlrpc-brute-force",
-        (method == "POST") & path.str.contains(r"/xmlrpc\.php$"),
-        type="brute-force",
-    ),
-    Rule(
-        "http:empty-request",
-        (pl.col("request") == "-") | (pl.col("request") == ""),
-        type="scanner",
-    ),
-    Rule("http:tls-handshake", pl.col("request").str.starts_with(r"\x16\x03"), type="scanner"),
-    Rule("http:binary-request", pl.col("request").str.starts_with(r"\x"), type="scanner"),
-    Rule("http:malformed-request", method.is_null(), type="scanner"),
-    Rule("http:unknown-method", ~method.is_in(METHODS), type="scanner"),
-    Rule("http:sensitive-file", path.str.contains(SENSITIVE), type="scanner"),
-    Rule("http:app-probe", ERROR & path.str.contains(APPS), type="scanner"),
-    Rule(
-        "http:script-probe",
-        (status == 404) & path.str.contains(SCRIPT) & ~ua.str.contains(CRAWLER),
-        type="scanner",
-    ),
-    Rule(
-        "http:proxy-probe",
-        (method == "CONNECT") | pl.col("target").str.contains(r"^(?i)https?://"),
-        type="scanner",
-    ),
-    Rule("http:scanner-ua", ua.str.contains(SCANNER_UA), type="scanner"),
-]
+)
 ACCESS_TYPE = classification(ACCESS_RULES)
+ACCESS_DESCRIPTION = description(ACCESS_RULES)
 
 
 def _share(sample: list[str], hits: Callable[[pl.DataFrame, ParseContext], int]) -> int:
@@ -370,6 +259,7 @@ class WebLog(Parser):
             *HTTP,
             ACCESS_TYPE.alias("classification.type"),
             pl.col(RULE).alias("classification.identifier"),
+            ACCESS_DESCRIPTION.alias("event_description.text"),
             extra_json(
                 method=pl.col("method"),
                 status=pl.col("status_n"),

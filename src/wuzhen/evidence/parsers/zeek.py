@@ -29,13 +29,14 @@ Evidence (events), first matching case of ``CASES``:
   ``Sh``; ``S0``, ``REJ``, ``RSTOS0``, ``SH``, ``OTH``); UDP/ICMP flows rejected (``REJ``).
 - ssh, ``brute-force``: ``auth_success`` false (``zeek-ssh:auth-failed``), or attempts with
   no success recorded (``zeek-ssh:auth-without-success``).
-- http: attack requests, judged by the rules of the ``weblog`` format (its patterns, imported,
-  so a request is classified the same whichever sensor saw it) on the URI (lower-cased, ``+``
-  and percent escapes decoded), method, status, User-Agent and Referer, and named the same
-  (``http:<rule>``): log4shell, shellshock, path traversal, SQL and command injection, paths
-  only exploits use (``exploit``); POSTs to ``/wp-login.php`` or ``/xmlrpc.php`` not
-  answered by a redirect (``brute-force``); secret files, admin pages answered 4xx, script
-  404s, proxy probes, scanner user agents (``scanner``).
+- http: attack requests, judged by the rules web server logs and Suricata's HTTP records are
+  judged by (``_http_requests``: a request is classified and named the same whichever sensor
+  saw it) on the URI (lower-cased, ``+`` and percent escapes decoded), method, status,
+  User-Agent and Referer (``http:<rule>``, the rule's description as
+  ``event_description.text``): log4shell, shellshock, path traversal, SQL and command
+  injection, paths only exploits use (``exploit``); POSTs to ``/wp-login.php`` or
+  ``/xmlrpc.php`` not answered by a redirect (``brute-force``); secret files, admin pages
+  answered 4xx, script 404s, proxy probes, scanner user agents (``scanner``).
 - notice, ``zeek-notice:<note>``: scans (``scanner``), password guessing (``brute-force``),
   exploits such as Heartbleed and SQL injection attackers (``exploit``), signature matches
   (``ids-alert``). Notices that describe a server, the sensor, a victim or a policy event
@@ -71,7 +72,6 @@ from typing import Any
 
 import polars as pl
 
-from wuzhen.evidence.parsers import weblog as web
 from wuzhen.evidence.parsers._base import (
     LINE,
     RECORD,
@@ -85,6 +85,15 @@ from wuzhen.evidence.parsers._base import (
     reject,
     skip,
 )
+from wuzhen.evidence.parsers._http_requests import (
+    NORMAL,
+    UA_MAX,
+    URLPATH_MAX,
+    Request,
+    decoded,
+    request_rules,
+)
+from wuzhen.evidence.parsers._rules import Rule
 
 PATH = "_path"
 HEADER = "zeek log header"
@@ -219,55 +228,33 @@ NORM, URLPATH, UA, REF, STATUS = "__norm", "__urlpath", "__ua", "__ref", "__stat
 
 def _http_columns() -> list[pl.Expr]:
     return [
-        web.decoded(c("uri")).fill_null("").alias(NORM),
-        web.decoded(c("uri").str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
+        decoded(c("uri")).fill_null("").alias(NORM),
+        decoded(c("uri").str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
         c("user_agent").str.to_lowercase().fill_null("").alias(UA),
         c("referrer").str.to_lowercase().fill_null("").alias(REF),
         as_int(c("status_code")).alias(STATUS),
     ]
 
 
-norm, urlpath, ua, status, method = c(NORM), c(URLPATH), c(UA), c(STATUS), c("method")
-TEXTS = [norm, ua, c(REF)]
-LOGIN_FORM = urlpath.str.contains(r"/(?:wp-login|xmlrpc)\.php$")
-HTTP_RULES: list[tuple[str, str, pl.Expr]] = [
-    ("log4shell", "exploit", pl.any_horizontal(e.str.contains(web.LOG4SHELL) for e in TEXTS)),
-    ("shellshock", "exploit", pl.any_horizontal(e.str.contains(web.SHELLSHOCK) for e in TEXTS)),
-    ("path-traversal", "exploit", norm.str.contains(web.TRAVERSAL)),
-    ("sql-injection", "exploit", norm.str.contains(web.SQLI)),
-    ("command-injection", "exploit", norm.str.contains(web.COMMAND)),
-    *(
-        (name, "exploit", urlpath.str.contains(rx) | norm.str.contains(rx))
-        for name, rx in web.EXPLOIT_PATHS.items()
-    ),
-    ("", "", (method == "POST") & LOGIN_FORM & status.is_between(300, 399)),  # a login: skip
-    (
-        "wp-login-brute-force",
-        "brute-force",
-        (method == "POST") & urlpath.str.ends_with("/wp-login.php"),
-    ),
-    (
-        "xmlrpc-brute-force",
-        "brute-force",
-        (method == "POST") & urlpath.str.ends_with("/xmlrpc.php"),
-    ),
-    ("sensitive-file", "scanner", urlpath.str.contains(web.SENSITIVE)),
-    ("app-probe", "scanner", status.is_between(400, 499) & urlpath.str.contains(web.APPS)),
-    (
-        "script-probe",
-        "scanner",
-        (status == 404) & urlpath.str.contains(web.SCRIPT) & ~ua.str.contains(web.CRAWLER),
-    ),
-    ("proxy-probe", "scanner", (method == "CONNECT") | norm.str.contains(r"^https?://")),
-    ("scanner-ua", "scanner", ua.str.contains(web.SCANNER_UA)),
-]
-LOGIN = "successful login (redirect after the login form)"
+norm = c(NORM)
+HTTP_RULES = request_rules(
+    Request(
+        text=norm,
+        path=c(URLPATH),
+        agent=c(UA),
+        referer=c(REF),
+        status=c(STATUS),
+        method=c("method"),
+        absolute=norm.str.contains(r"^https?://"),
+    )
+)
+HTTP_DESCRIPTIONS = {r.name: r.description for r in HTTP_RULES if r.description}
 
 
-def _http_case(name: str, kind: str, when: pl.Expr) -> Case:
-    if not name:
-        return Case("http", when, skip=LOGIN)
-    return Case("http", when, kind, _id(f"http:{name}"))
+def _http_case(rule: Rule) -> Case:
+    if rule.skip is not None:
+        return Case("http", rule.when, skip=rule.skip)
+    return Case("http", rule.when, rule.type, _id(rule.name))
 
 
 NOTE = c("note")
@@ -366,8 +353,8 @@ CASES: list[Case] = [
         _id("zeek-ssh:auth-without-success"),
     ),
     Case("ssh", ALWAYS, skip="no authentication attempt seen"),
-    *(_http_case(name, kind, when) for name, kind, when in HTTP_RULES),
-    Case("http", ALWAYS, skip="normal HTTP request"),
+    *(_http_case(rule) for rule in HTTP_RULES),
+    Case("http", ALWAYS, skip=NORMAL),
     Case("dns", ALWAYS, skip="DNS query or answer"),
     *(
         Case("notice", NOTE.is_in(notes), kind, _id("zeek-notice:", NOTE))
@@ -527,13 +514,21 @@ def _events(frame: pl.DataFrame) -> pl.DataFrame:
         dest_port.alias("destination.port"),
         pl.when(path == "http").then(c("host")).alias("destination.fqdn"),
         pl.when((path == "http") & c("uri").str.starts_with("/"))
-        .then(c("uri").str.slice(0, web.URLPATH_MAX))
+        .then(c("uri").str.slice(0, URLPATH_MAX))
         .alias("destination.urlpath"),
         transport.alias("protocol.transport"),
         application.alias("protocol.application"),
         c("classification.type"),
         c("classification.identifier"),
-        pl.when(notice).then(c("msg")).alias("event_description.text"),
+        pl.when(notice)
+        .then(c("msg"))
+        .when(path == "http")
+        .then(
+            c("classification.identifier").replace_strict(
+                HTTP_DESCRIPTIONS, default=None, return_dtype=pl.String
+            )
+        )
+        .alias("event_description.text"),
         extra_json(
             log=path,
             uid=c("uid"),
@@ -549,7 +544,7 @@ def _events(frame: pl.DataFrame) -> pl.DataFrame:
             server=pl.when(ssh).then(c("server")),
             method=c("method"),
             status_code=as_int(c("status_code"), n64),
-            user_agent=c("user_agent").str.slice(0, web.UA_MAX),
+            user_agent=c("user_agent").str.slice(0, UA_MAX),
             n=pl.when(notice).then(as_int(c("n"), n64)),
             command=pl.when(path == "ftp").then(c("command")),
             reply_code=as_int(c("reply_code"), n64),
