@@ -16,6 +16,7 @@ from stix2.exceptions import InvalidValueError
 from typer.testing import CliRunner
 
 from wuzhen.cli import app
+from wuzhen.evidence.export import DETECTION
 from wuzhen.evidence.export.stix import NAMESPACE, to_stix_bundle
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
@@ -478,8 +479,17 @@ def test_round_trip_gives_the_same_events(
         texts = set(events["event_description.text"].drop_nulls())
         assert texts
         assert texts <= set(back["event_description.text"])
-    ids = {f"{form}--{uuid.uuid5(NAMESPACE, i)}" for i in events["event.id"]}
+    # What was read from observed-data is not for detection (extra.to_ids false): it goes
+    # out as observed-data in either form, and comes back so.
+    detection = events.select(DETECTION).to_series().to_list()
+    assert detection.count(False) == 4  # observed-data-2.0.json's
+    ids = {
+        f"{form if for_detection else 'observed-data'}--{uuid.uuid5(NAMESPACE, i)}"
+        for i, for_detection in zip(events["event.id"], detection, strict=True)
+    }
     assert set(back["evidence.ref"]) == ids
+    seen = back.select(DETECTION).to_series().to_list().count(False)
+    assert seen == (4 if form == "indicator" else 24)
 
 
 def test_wuzhen_events_output_format_stix(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -663,6 +663,9 @@ def test_observed_data_with_embedded_objects() -> None:
         ("203.0.113.1", None, None, "192.0.2.1", 443, "tcp", "tls"),
         (None, "http://203.0.113.9/x", None, None, None, None, None),
     ]
+    # what was seen is not offered for detection (as MISP reads observed-data): exported
+    # again, it stays observed-data (regression: it came back an indicator)
+    assert {json.loads(e["extra"])["to_ids"] for e in events} == {False}
     assert [json.loads(e["extra"])["object"] for e in events] == ["c", "e"]
     assert {e["classification.type"] for e in events} == {"undetermined"}
     assert {e["classification.identifier"] for e in events} == {"stix-observed-data"}

@@ -31,7 +31,8 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   application) and its ``dst_ref`` address and ``dst_port`` as ``destination.*``; an address,
   name or URL that no network-traffic references is an observable of its own (those it
   references are not); an ``autonomous-system`` is one where there is none of those.
-  ``time.source`` is ``first_observed``.
+  ``time.source`` is ``first_observed``. ``extra.to_ids`` is false: what was seen is not
+  offered for detection (MISP imports observed-data so; our exports keep it observed-data).
 - ``sighting`` of an indicator in the bundle: one event per observable of that indicator,
   ``time.source`` its ``first_seen`` (else ``last_seen``), classified like the indicator;
   ``count``, ``first_seen``, ``last_seen`` go to ``extra`` (a sighting is one event, however
@@ -332,6 +333,7 @@ def _context(frame: pl.DataFrame) -> pl.DataFrame:
         protocols=pl.when(is_od).then(pl.col("__protocols")),
         number_observed=pl.when(is_od).then(pl.col("number_observed").cast(pl.Int64, strict=False)),
         last_observed=pl.when(is_od).then(pl.col("last_observed")),
+        to_ids=pl.when(is_od).then(pl.lit(value=False)),
         sighting_of_ref=pl.when(is_sig).then(pl.col("sighting_of_ref")),
         count=pl.when(is_sig).then(count),
         first_seen=pl.when(is_sig).then(pl.col("first_seen")),
