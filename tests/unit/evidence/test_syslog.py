@@ -20,7 +20,7 @@ from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time
 from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, _slow, split_syslog
 from wuzhen.evidence.parsers._syslog_scan import UNSURE, YearRule, scan
 
-COLUMNS = ["time.source", "log_host", "prog", "pid", "msg"]
+COLUMNS = ["time.source", "log_host", "prog", "pid", "msg", "syslog_problem"]
 
 CONTEXTS = [
     ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC)),
@@ -235,3 +235,25 @@ def test_journalctl_marker_lines_are_skipped_not_rejected(name: str, record: str
     assert result.events.height == 1
     assert result.rejects.height == 0
     assert result.skipped["reason"].to_list() == [JOURNAL_SKIP] * 3
+
+
+# Tester's report: a line whose local time the zone skips (clocks jump from 02:00 to 03:00)
+# was rejected as "not a syslog line", which sent the user looking for a broken header.
+@pytest.mark.parametrize(
+    ("name", "line"),
+    [
+        ("openssh", "Mar 29 02:30:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2"),
+        ("openssh", "2026-03-29 02:30:00 host sshd[1]: Invalid user x from 1.2.3.4 port 22"),
+        ("netfilter", "Mar 29 02:30:00 host kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 "
+         "DST=192.0.2.1 LEN=40 PROTO=TCP SPT=1 DPT=22"),
+        ("fail2ban", "Mar 29 02:30:00 host fail2ban.actions[12]: NOTICE [sshd] Ban 1.2.3.4"),
+    ],
+)  # fmt: skip
+def test_a_time_in_a_daylight_saving_gap_says_so(name: str, line: str) -> None:
+    ctx = ParseContext(now=datetime(2026, 6, 15, 12, tzinfo=UTC), timezone="Europe/Berlin")
+    records = records_of([line])
+    result = parsers.get(name).parse(records, None, ctx)
+    assert_accounted(records, result)
+    assert result.rejects["reason"].to_list() == [
+        "time does not exist in Europe/Berlin (a daylight-saving gap)"
+    ]

@@ -149,6 +149,11 @@ def as_int(expr: pl.Expr, dtype: type[pl.DataType] | pl.DataType = pl.Int32) -> 
     return expr.str.strip_chars().cast(pl.Int64, strict=False).cast(dtype, strict=False)
 
 
+def time_gap(zone: str) -> str:
+    """The reason for a time without an offset that ``zone`` skips (its clocks jump over it)."""
+    return f"time does not exist in {zone} (a daylight-saving gap)"
+
+
 def parse_time(expr: pl.Expr, formats: list[str], tz: str = "UTC") -> pl.Expr:
     """The first of ``formats`` that parses each value, as a UTC timestamp (null if none).
 

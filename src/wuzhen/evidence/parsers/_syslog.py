@@ -9,11 +9,20 @@ see :func:`wuzhen.evidence.parsers._base.syslog_time`.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
+import numpy as np
 import polars as pl
 
-from wuzhen.evidence.parsers._base import LINE, RECORD, ParseContext, parse_time, syslog_time
+from wuzhen.evidence.parsers._base import (
+    LINE,
+    RECORD,
+    ParseContext,
+    parse_time,
+    syslog_time,
+    time_gap,
+)
 from wuzhen.evidence.parsers._syslog_scan import LOCAL, UNSURE, Scanned, YearRule, scan, substrings
 
 BSD_OR_ISO = (
@@ -34,6 +43,7 @@ ISO_FORMATS = [
     "%Y-%m-%d %H:%M:%S%.f",
 ]
 COLUMNS = ("log_host", "prog", "pid", "msg")
+PROBLEM = "syslog_problem"
 #: journalctl's own lines between records (``-- Boot 1a2b... --``, ``-- Journal begins at ...
 #: --``, ``-- No entries --``): no record, so skipped, never rejected
 JOURNAL_MARKER = r"^-- .* --$"
@@ -48,7 +58,9 @@ def journal_markers(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 
 def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
-    """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``.
+    """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``, and
+    ``syslog_problem``: why a line with a syslog header is no syslog line (its time does not
+    exist in the ingest's zone), null elsewhere (see :func:`unread_reason`).
 
     Fast path: BSD and ISO headers are read by one compiled pass over the bytes
     (:mod:`wuzhen.evidence.parsers._syslog_scan`); only the lines it is not sure of go
@@ -57,8 +69,10 @@ def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     if ctx.sample:
         return _ok(_slow(frame, ctx))
     s = scan(frame[LINE], _year_rule(ctx))
+    times, gap = _times(s, ctx.timezone)
     out = frame.with_columns(
-        _times(s, ctx.timezone).alias("time.source"),
+        times.alias("time.source"),
+        pl.when(gap).then(pl.lit(time_gap(ctx.timezone))).alias(PROBLEM),
         pl.Series("log_host", substrings(s, s.host)),
         pl.Series("prog", substrings(s, s.prog)),
         pl.Series("pid", s.pid, pl.Int64).replace(-1, None),
@@ -88,16 +102,20 @@ def _year_rule(ctx: ParseContext) -> YearRule:
     )
 
 
-def _times(s: Scanned, timezone: str) -> pl.Series:
-    """The scanned times as UTC timestamps (null where the line was not read)."""
+def _times(s: Scanned, timezone: str) -> tuple[pl.Series, pl.Series]:
+    """The scanned times as UTC timestamps (null where the line was not read), and where a
+    local time does not exist in ``timezone``."""
     wall = pl.Series(s.micros).cast(pl.Datetime("us"))
     utc = wall.dt.replace_time_zone("UTC")
+    gap = pl.Series(np.zeros(len(wall), np.bool_))
     if timezone != "UTC" and (s.kind == LOCAL).any():
         local = wall.dt.replace_time_zone(
             timezone, non_existent="null", ambiguous="earliest"
         ).dt.convert_time_zone("UTC")
-        utc = pl.select(pl.when(pl.Series(s.kind == LOCAL)).then(local).otherwise(utc)).to_series()
-    return utc.set(pl.Series(s.kind == UNSURE), None)
+        is_local = pl.Series(s.kind == LOCAL)
+        utc = pl.select(pl.when(is_local).then(local).otherwise(utc)).to_series()
+        gap = is_local & local.is_null()
+    return utc.set(pl.Series(s.kind == UNSURE), None), gap
 
 
 def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
@@ -109,14 +127,27 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         a = a.with_columns(
             [pl.when(needs_5424).then(b[c]).otherwise(a[c]).alias(c) for c in ("iso", *COLUMNS)]
         )
-    parsed = a.select(
-        pl.coalesce(
+
+    def times(ctx: ParseContext) -> pl.Expr:
+        return pl.coalesce(
             syslog_time(a["bsd"], ctx),
             parse_time(pl.col("iso"), ISO_FORMATS, ctx.timezone),
-        ).alias("time.source"),
+        )
+
+    time = times(ctx)
+    gap = time.is_null() & times(replace(ctx, timezone="UTC")).is_not_null()
+    parsed = a.select(
+        time.alias("time.source"),
+        pl.when(gap).then(pl.lit(time_gap(ctx.timezone))).alias(PROBLEM),
         "log_host",
         "prog",
         pl.col("pid").cast(pl.Int64, strict=False),
         "msg",
     )
     return frame.with_columns(parsed)
+
+
+def unread_reason(reason: str) -> pl.Expr:
+    """The reason a line :func:`split_syslog` could not read is rejected: ``reason``, unless
+    the line has a syslog header whose time does not exist (the ingest's ``--timezone``)."""
+    return pl.coalesce(pl.col(PROBLEM), pl.lit(reason))

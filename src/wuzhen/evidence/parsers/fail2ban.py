@@ -47,7 +47,13 @@ from wuzhen.evidence.parsers._base import (
     skip,
 )
 from wuzhen.evidence.parsers._rules import RULE, Rule, apply_rules
-from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
+from wuzhen.evidence.parsers._syslog import (
+    JOURNAL_SKIP,
+    PROBLEM,
+    journal_markers,
+    split_syslog,
+    unread_reason,
+)
 
 NATIVE = (
     r"^(?P<ts>\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})(?:[,.](?P<frac>\d+))? +"
@@ -200,6 +206,7 @@ def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     inner_body, inner_time = _native(records.select(outer.alias("o"))["o"], ctx)
     return records.with_columns(
         layout.alias("layout"),
+        syslog[PROBLEM],
         pl.when(n_ok)
         .then(n_time)
         .when(inner_body.is_not_null())
@@ -280,7 +287,7 @@ class Fail2ban(Parser):
                 skip(other, "not a fail2ban message"),
                 skip(markers, JOURNAL_SKIP),
             ],
-            rejects=[applied.rejects, reject(unreadable, "not a fail2ban log line")],
+            rejects=[applied.rejects, reject(unreadable, unread_reason("not a fail2ban log line"))],
         )
 
 

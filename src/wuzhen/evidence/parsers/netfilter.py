@@ -59,7 +59,13 @@ from wuzhen.evidence.parsers._base import (
     sample_records,
     skip,
 )
-from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
+from wuzhen.evidence.parsers._syslog import (
+    JOURNAL_SKIP,
+    PROBLEM,
+    journal_markers,
+    split_syslog,
+    unread_reason,
+)
 
 DMESG = (
     r"^(?:[a-z]+ *:[a-z]+ *: )?"  # dmesg -x: facility and level
@@ -141,6 +147,7 @@ def _kernel_lines(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         .alias("msg"),
         pl.when(syslog).then(pl.col("time.source")).otherwise(pl.lit(ctime)).alias("time.source"),
         pl.when(syslog).then(pl.col("log_host")).otherwise(pl.lit(d["khost"])).alias("log_host"),
+        PROBLEM,
     )
 
 
@@ -304,7 +311,7 @@ class Netfilter(Parser):
                 skip(markers, JOURNAL_SKIP),
             ],
             rejects=[
-                reject(unreadable, "not a syslog or kernel log line"),
+                reject(unreadable, unread_reason("not a syslog or kernel log line")),
                 reject(cut, "packet log line without SRC, DST or PROTO"),
             ],
         )

@@ -65,7 +65,12 @@ from wuzhen.evidence.parsers._openssh_scan import (
     scan,
 )
 from wuzhen.evidence.parsers._rules import RULE, Applied, Rule, apply_rules, classification
-from wuzhen.evidence.parsers._syslog import JOURNAL_SKIP, journal_markers, split_syslog
+from wuzhen.evidence.parsers._syslog import (
+    JOURNAL_SKIP,
+    journal_markers,
+    split_syslog,
+    unread_reason,
+)
 
 # An address with a colon (IPv6), else a name or IPv4 address running to its last letter or
 # digit: tried the other way round, a name that starts with hex letters ("example.com") was
@@ -378,7 +383,7 @@ class OpenSSH(Parser):
                 skip(other, "not an sshd message"),
                 skip(markers, JOURNAL_SKIP),
             ],
-            rejects=[applied.rejects, reject(not_syslog, "not a syslog line")],
+            rejects=[applied.rejects, reject(not_syslog, unread_reason("not a syslog line"))],
         )
 
 

@@ -71,6 +71,7 @@ from wuzhen.evidence.parsers._base import (
     reject,
     skip,
     split_json_array,
+    time_gap,
 )
 from wuzhen.evidence.parsers._http_requests import (
     NORMAL,
@@ -463,9 +464,7 @@ def _finish(candidates: list[pl.DataFrame], ctx: ParseContext) -> tuple[pl.DataF
     gap = (pl.col("__missing") == UNREADABLE_TIME) & naive.is_not_null()
     bad = reject(
         bad,
-        pl.when(gap)
-        .then(pl.lit(f"time does not exist in {ctx.timezone} (a daylight-saving gap)"))
-        .otherwise(pl.col("__missing")),
+        pl.when(gap).then(pl.lit(time_gap(ctx.timezone))).otherwise(pl.col("__missing")),
     )
     good = frame.filter(pl.col("__missing").is_null()).select(
         pl.col(RECORD),
