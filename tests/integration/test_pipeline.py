@@ -154,6 +154,26 @@ def test_read_again_in_another_timezone_adds_nothing(
     assert events.height == events["event.id"].n_unique() == 2
 
 
+def test_read_again_into_another_year_adds_nothing(
+    node: Node, tmp_path: Path, clock: FixedClock
+) -> None:
+    """Regression: a syslog log ingested with ``--year`` and read again without it (or read
+    again a year later: the year inferred is the new one) was stored again, its records in
+    the other year's partitions under the same ids."""
+    line = "Mar 31 03:30:00 sensor sshd[42]: Failed password for root from 1.1.1.1 port 1 ssh2"
+    path = _log(tmp_path, "auth.log", [line, line.replace("03:30", "23:59")])
+    first = node.pipeline.ingest([path], replace(OPTIONS, year=2021)).files[0]
+    assert (first.events, first.duplicates) == (2, 0)
+    inferred = node.pipeline.ingest([path], OPTIONS).files[0]
+    assert (inferred.events, inferred.duplicates) == (0, 2)
+    clock.advance(timedelta(days=366))
+    later = node.pipeline.ingest([path], replace(OPTIONS, timezone="Asia/Tokyo")).files[0]
+    assert (later.events, later.duplicates) == (0, 2)
+    events = _events(node)
+    assert events.height == events["event.id"].n_unique() == 2
+    assert {t.year for t in events["time.source"]} == {2021}
+
+
 def test_other_owner_is_other_evidence(node: Node, tmp_path: Path) -> None:
     path = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
     node.pipeline.ingest([path], OPTIONS)

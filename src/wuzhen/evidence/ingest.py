@@ -629,7 +629,8 @@ class _FileRun:
         dup = self.run.seen_ids.contains(h1, h2)
         days = frame[DAY].unique().to_list()
         timeless = has_timeless_rows(dataset, frame)
-        files = self.run.live.holding(dataset, days, timeless, self.options.year is not None)
+        any_year = self.options.year is not None or parsers.get(self.summary.format).yearless
+        files = self.run.live.holding(dataset, days, timeless, any_year)
         stored = stored_ids(files, frame["event.id"])
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()

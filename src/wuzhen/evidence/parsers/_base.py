@@ -103,6 +103,10 @@ class Parser(ABC):
         """Whether ``sample`` holds one of :attr:`marks` (or there are none)."""
         return not self.marks or any(m in line for line in sample for m in self.marks)
 
+    #: Whether records may carry times without a year (a BSD syslog header), which an
+    #: ingest infers or takes from ``--year``: a record read again may get another year.
+    yearless: ClassVar[bool] = False
+
     #: Parsers with state: a byte string every line that can change the state holds (starting
     #: with ``\n``: every such line starts with the rest). Then batches are parsed in parallel,
     #: each from the state that :meth:`parse` of the marked lines of the batches before it left.

@@ -233,6 +233,7 @@ def _headers(records: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
 class Fail2ban(Parser):
     name = "fail2ban"
+    yearless = True  # BSD syslog headers
     title = "fail2ban log (fail2ban.log, syslog, journal)"
     marks = ("fail2ban",)  # its logger or program
 

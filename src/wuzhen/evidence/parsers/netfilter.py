@@ -235,6 +235,7 @@ def _identifier() -> pl.Expr:
 
 class Netfilter(Parser):
     name = "netfilter"
+    yearless = True  # BSD syslog headers
     title = "Netfilter packet logs: iptables, nftables, ufw (syslog / dmesg)"
     marks = ("SRC=",)  # in every packet line
 

@@ -331,6 +331,7 @@ IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
 
 class OpenSSH(Parser):
     name = "openssh"
+    yearless = True  # BSD syslog headers
     title = "OpenSSH server (syslog / auth.log)"
     marks = ("sshd",)  # in each of SSHD_PROGRAMS
 

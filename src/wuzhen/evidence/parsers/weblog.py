@@ -412,6 +412,7 @@ def _apache_hits(records: pl.DataFrame, ctx: ParseContext) -> int:
 
 class ApacheError(Parser):
     name = "apache-error"
+    yearless = True  # BSD syslog headers
     title = "Apache error log (2.2, 2.4; file or syslog)"
     marks = ("] [", "httpd", "apache")  # the file's time and body, or the program
 
