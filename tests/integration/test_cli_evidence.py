@@ -145,9 +145,33 @@ def test_a_directory_with_other_files(cli: CliRunner, tmp_path: Path) -> None:
     assert [f["path"] for f in out["files"]] == [str(sensor / "auth.log")]
     assert out["unread"] == [{"path": str(sensor / "stats.log"), "reason": "format not recognised"}]
     table = _run(cli, "ingest", str(sensor))
-    assert "Files in the directories not read" in table
+    assert "Files not read" in table
     assert "stats.log" in table
     assert "name it with --format" in table
+
+
+def test_empty_files_are_not_read_and_no_error(cli: CliRunner, tmp_path: Path) -> None:
+    """Regression: an empty log (rotated before anything came: cron ingests it daily) was
+    an error, "format not recognised; give --format"."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    (logs / "auth.log.1").write_bytes(b"")
+    (logs / "blank.log").write_text("\n  \n\t\n")
+    out = json.loads(_run(cli, "ingest", str(logs / "auth.log.1"), "--json"))
+    assert out["ingest"] is None  # nothing committed
+    assert (out["files"], out["totals"]["records"]) == ([], 0)
+    assert out["unread"] == [
+        {"path": str(logs / "auth.log.1"), "reason": "empty: nothing to ingest"}
+    ]
+    (logs / "auth.log").write_text(SAMPLE.read_text())
+    out = json.loads(_run(cli, "ingest", str(logs), "--json"))
+    assert [f["path"] for f in out["files"]] == [str(logs / "auth.log")]
+    assert {u["reason"] for u in out["unread"]} == {"empty: nothing to ingest"}
+    table = _run(cli, "ingest", str(logs / "blank.log"))
+    assert "empty: nothing to ingest" in table
+    assert "--format" not in table  # no format would read it
+    listing = json.loads(_run(cli, "evidence", "list", "--json"))
+    assert [e["name"] for e in listing] == [str(logs / "auth.log")]
 
 
 def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:

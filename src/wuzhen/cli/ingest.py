@@ -12,7 +12,7 @@ from wuzhen.cli._node import open_node, owner_of
 from wuzhen.config import Settings
 from wuzhen.evidence import feeds
 from wuzhen.evidence.ingest import IngestOptions, IngestReport, Routes
-from wuzhen.evidence.inputs import STDIN, expand, survey
+from wuzhen.evidence.inputs import EMPTY, STDIN, expand, survey
 from wuzhen.i18n import _
 from wuzhen.jurisdiction.states import load_states
 from wuzhen.schema.tlp import TLP
@@ -94,7 +94,7 @@ def ingest(
     if as_json:
         print_json(
             {
-                "ingest": report.ingest_id,
+                "ingest": report.ingest_id if report.files else None,  # none committed
                 "files": [f.as_dict() for f in report.files],
                 "totals": report.totals(),
                 "unread": [{"path": u.path, "reason": u.reason} for u in report.unread],
@@ -102,16 +102,18 @@ def ingest(
             }
         )
         return
-    _print_report(report)
-    _print_routes(report.routes, options.owner)
+    if report.files:
+        _print_report(report)
+        _print_routes(report.routes, options.owner)
     if report.unread:
         console.print(
             render_table(
-                _("Files in the directories not read"),
+                _("Files not read"),
                 [_("File"), _("Why")],
                 [(u.path, u.reason) for u in report.unread],
             )
         )
+    if any(u.reason != EMPTY for u in report.unread):
         console.print(_("To read one, name it with --format (`wuzhen formats` lists them)."))
 
 

@@ -232,6 +232,8 @@ class Pipeline:
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
         report = IngestReport(ingest_id, [], found.unread)
+        if not files:  # only empty files: nothing to read, nothing to commit
+            return report
         with self.db.session() as s:
             routing = Routing(basis=rules.get(s, "routing.basis"), table=routing_table(s))
         with self.store.writer_lock():

@@ -77,6 +77,9 @@ class Prefixed:
         """Nothing to close: ``rest`` is its opener's to close."""
 
 
+EMPTY = "empty: nothing to ingest"
+
+
 def detection_sample(head: bytes) -> list[str]:
     """The lines format detection reads: the first non-blank ones of ``head`` (the
     :func:`first_bytes` of a file)."""
@@ -113,7 +116,9 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
 def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None = None) -> Survey:
     """Each input's format: ``fmt`` for all where given, else detected from its content, else
     ``fallback`` (a feed's usual format: a feed publishes several, which detection tells apart;
-    standard input, not sampled here, takes it too)."""
+    standard input, not sampled here, takes it too). A file with nothing but blank lines is
+    not read (:data:`EMPTY`), named or found in a directory, and no error: there is nothing
+    in it to lose."""
     for name in (fmt, fallback):
         if name is not None:
             parsers.get(name)  # an unknown name is an error before anything is read
@@ -125,7 +130,11 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             files.append((item.path, fmt or fallback))
             continue
         try:
-            parser = parsers.best(detection_sample(_sample(item.path)))
+            head = _sample(item.path)
+            if len(head) < SAMPLE_BYTES and not head.strip():
+                unread.append(Unread(item.path, EMPTY))  # a log rotated before anything came
+                continue
+            parser = parsers.best(detection_sample(head))
         except InputError as err:
             if not item.walked:
                 raise
@@ -139,12 +148,17 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             unknown.append(item.path)
     if unknown:
         raise parsers.FormatNotRecognised(unknown)
-    if not files:
+    if not files and not all(u.reason == EMPTY for u in unread):
         msg = "no evidence files found"
         if unread:
             msg += f": {len(unread)} of no format this node reads (give --format to read them)"
         raise InputError(msg)
     return Survey(files, unread)
+
+
+def unread_text(unread: Sequence[Unread]) -> str:
+    """Why files were not read, one clause each (``path: reason``)."""
+    return "; ".join(f"{u.path}: {u.reason}" for u in unread)
 
 
 def renamed(message: str, names: Mapping[str, str]) -> str:

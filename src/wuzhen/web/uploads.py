@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from wuzhen.errors import InputError, NotFoundError, WuzhenError
 from wuzhen.evidence import parsers
 from wuzhen.evidence.ingest import IngestOptions
-from wuzhen.evidence.inputs import renamed
+from wuzhen.evidence.inputs import renamed, unread_text
 from wuzhen.i18n import _
 from wuzhen.node import Node
 
@@ -149,6 +149,10 @@ class Uploads:
                 job.state, job.error = FAILED, _("The ingest failed; see the server's log.")
         else:
             with job.lock:
+                if not report.files:  # only empty files
+                    job.state = FAILED
+                    job.error = renamed(unread_text(report.unread), job.names)
+                    return
                 job.ingest_id = report.ingest_id
                 job.files = [
                     {**f.as_dict(), "path": job.names.get(f.path, Path(f.path).name)}

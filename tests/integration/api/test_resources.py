@@ -127,6 +127,9 @@ async def test_upload_notice_and_acknowledge(
         "again.log",
         "auth.log",
     ]
+    r = await http.post("/api/v1/evidence", files={"files": ("empty.log", b"\n")}, headers=fr)
+    assert r.status_code == 422
+    assert r.json()["error"]["message"] == "empty.log: empty: nothing to ingest"
     r = await http.post(
         "/api/v1/evidence", files={"files": ("x.bin", b"\x00\x01 nothing")}, headers=fr
     )

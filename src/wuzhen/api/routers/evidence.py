@@ -19,7 +19,7 @@ from wuzhen.api.deps import MemberAccountDep, NodeDep
 from wuzhen.api.models import ERRORS, Page, PageDep
 from wuzhen.errors import InputError
 from wuzhen.evidence.ingest import FileSummary, IngestOptions
-from wuzhen.evidence.inputs import renamed
+from wuzhen.evidence.inputs import renamed, unread_text
 from wuzhen.evidence.parsers import FormatNotRecognised
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.tables import Evidence
@@ -218,6 +218,8 @@ def upload_evidence(
         raise InputError(renamed(str(err), names)) from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+    if not report.files:  # only empty files
+        raise InputError(renamed(unread_text(report.unread), names))
     return IngestPublic(
         ingest_id=report.ingest_id,
         files=[_summary(f, names.get(f.path, f.path)) for f in report.files],
