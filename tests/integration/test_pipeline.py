@@ -174,6 +174,38 @@ def test_read_again_into_another_year_adds_nothing(
     assert {t.year for t in events["time.source"]} == {2021}
 
 
+@pytest.mark.parametrize(
+    ("header", "later"),
+    [
+        ("; Last-Modified: Sat, 28 Nov 2026 04:39:22 GMT", "Tue, 01 Dec 2026 04:39:22 GMT"),
+        ("# updated: Sat Nov 28 04:39:22 2026 UTC", "Tue Dec  1 04:39:22 2026 UTC"),
+    ],
+)
+def test_the_next_copy_of_a_list_dated_by_its_header_adds_only_what_is_new(
+    node: Node, tmp_path: Path, header: str, later: str
+) -> None:
+    """Regression (tester's report, feeds-1): a list's records take its header's time; the
+    next copy, three days on, gave the same records another day, beyond the days an ingest
+    searched, and they were stored again under the same ids."""
+    if header.startswith(";"):  # Spamhaus DROP
+        fmt, entries = "spamhaus-drop", ["192.0.2.0/24 ; SBL1", "198.51.100.0/24 ; SBL2"]
+        new_entry = "203.0.113.0/24 ; SBL3"
+        moved = "; Last-Modified: " + later
+    else:  # DShield block.txt: start, end, netblock, attacks, name, country, e-mail
+        fmt = "dshield-block"
+        entries = ["192.0.2.0\t192.0.2.255\t24\t10\tX\tAA\tx@example.com"]
+        new_entry = "198.51.100.0\t198.51.100.255\t24\t5\tY\tAA\ty@example.com"
+        moved = "# updated: " + later
+    first = _log(tmp_path, "list-1.txt", [header, *entries])
+    f = node.pipeline.ingest([first], replace(OPTIONS, format=fmt)).files[0]
+    assert (f.events, f.duplicates) == (len(entries), 0)
+    second = _log(tmp_path, "list-2.txt", [moved, *entries, new_entry])
+    again = node.pipeline.ingest([second], replace(OPTIONS, format=fmt)).files[0]
+    assert (again.events, again.duplicates) == (1, len(entries))
+    events = _events(node)
+    assert events.height == events["event.id"].n_unique() == len(entries) + 1
+
+
 def test_other_owner_is_other_evidence(node: Node, tmp_path: Path) -> None:
     path = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
     node.pipeline.ingest([path], OPTIONS)

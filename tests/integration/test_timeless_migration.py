@@ -59,3 +59,56 @@ def test_the_migration_marks_files_with_rows_of_no_time(database_url: str, tmp_p
         assert "timeless" not in columns
     finally:
         engine.dispose()
+
+
+def test_the_migration_marks_files_of_lists_dated_by_their_header(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Migration 0011: a Spamhaus DROP or DShield list's events take the list's time; the files
+    their ingests wrote are searched whatever their day."""
+    engine = create_engine(database_url)
+    try:
+        upgrade(engine, "0010")
+        with engine.begin() as c:
+            for ingest, fmt in (("drop", "spamhaus-drop"), ("ssh", "openssh")):
+                c.execute(
+                    text(
+                        "INSERT INTO ingests (id, owner, started_at, committed_at, options)"
+                        " VALUES (:i, 'CN', :t, :t, '{}')"
+                    ),
+                    {"i": ingest, "t": NOW},
+                )
+                c.execute(
+                    text(
+                        "INSERT INTO evidence (id, ingest_id, sha256, owner, name, format, size,"
+                        " records, events, duplicates, skipped, skipped_reasons, rejects,"
+                        " ingested_at) VALUES (:i, :i, 'x', 'CN', 'f', :f, 1, 1, 1, 0, 0, '{}',"
+                        " 0, :t)"
+                    ),
+                    {"i": ingest, "f": fmt, "t": NOW},
+                )
+                for dataset in ("events", "rejects"):
+                    c.execute(
+                        text(
+                            "INSERT INTO store_files (dataset, day, path, rows, ingest_id, live,"
+                            " timeless) VALUES (:d, '2026-11-28', :p, 1, :i, :live, :no)"
+                        ),
+                        {
+                            "d": dataset,
+                            "p": f"{dataset}/{ingest}",
+                            "i": ingest,
+                            "live": True,
+                            "no": dataset == "rejects",
+                        },
+                    )
+        upgrade(engine, store_dir=tmp_path)
+        with engine.begin() as c:
+            flags = dict(c.execute(text("SELECT path, timeless FROM store_files")).all())
+        assert {p: bool(v) for p, v in flags.items()} == {
+            "events/drop": True,
+            "rejects/drop": True,
+            "events/ssh": False,
+            "rejects/ssh": True,
+        }
+    finally:
+        engine.dispose()

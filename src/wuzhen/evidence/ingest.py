@@ -630,8 +630,10 @@ class _FileRun:
         h2 = ids["__h2"].to_numpy()
         dup = self.run.seen_ids.contains(h1, h2)
         days = frame[DAY].unique().to_list()
-        timeless = has_timeless_rows(dataset, frame)
-        any_year = self.options.year is not None or parsers.get(self.summary.format).yearless
+        parser = parsers.get(self.summary.format)
+        dated_by_file = parser.dated_by_file and dataset == EVENTS
+        timeless = dated_by_file or has_timeless_rows(dataset, frame)
+        any_year = self.options.year is not None or parser.yearless
         files = self.run.live.holding(dataset, days, timeless, any_year)
         stored = stored_ids(files, frame["event.id"])
         if stored.len():
@@ -641,7 +643,7 @@ class _FileRun:
         if fresh.height:
             rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)
             rows = rows.with_columns(fresh[DAY])
-            self.run.writer.write(dataset, DAY, rows)
+            self.run.writer.write(dataset, DAY, rows, timeless=dated_by_file)
             if dataset == EVENTS:
                 self.run.routed.add(rows, DAY, h1[keep], h2[keep])
                 self.run.routes.add(rows)

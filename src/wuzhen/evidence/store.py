@@ -278,9 +278,12 @@ class StagedWriter:
         self._closing: list[pq.ParquetWriter] = []  # closed on the thread, or by abort
         self.files: list[dict[str, Any]] = []  # manifest rows to commit
 
-    def write(self, dataset: str, day_column: str, frame: pl.DataFrame) -> None:
+    def write(
+        self, dataset: str, day_column: str, frame: pl.DataFrame, *, timeless: bool = False
+    ) -> None:
         """Append rows, split by their day (a column of dates or of their ``YYYY-MM-DD`` text,
-        not stored)."""
+        not stored); ``timeless``: their time is not their own, though they have one (see
+        ``StoreFile.timeless``)."""
         if frame.height == 0:
             return
         days = frame[day_column]
@@ -294,7 +297,7 @@ class StagedWriter:
             pending.parts.append(part.drop(day_column))
             pending.rows += part.height
             pending.size += int(part.estimated_size())
-            pending.timeless |= has_timeless_rows(dataset, part)
+            pending.timeless |= timeless or has_timeless_rows(dataset, part)
             if pending.rows >= ROW_GROUP or pending.size >= ROW_GROUP_BYTES:
                 self._flush(key)
         while sum(p.size for p in self._pending.values()) > MAX_BUFFERED:

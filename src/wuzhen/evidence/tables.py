@@ -63,8 +63,9 @@ class StoreFile(Base):
     rows: Mapped[int] = mapped_column(BigInteger)
     ingest_id: Mapped[str] = mapped_column(String(16))  # the run (or rewrite) that wrote it
     live: Mapped[bool] = mapped_column(Boolean, default=True)
-    # rows whose day is their observation's (no time of their own, and every reject): an
-    # ingest deduplicates against every such file, whatever its day
+    # rows whose day is not their own: their observation's (no time of their own, and every
+    # reject) or their list's (a header's time): an ingest deduplicates against every such
+    # file, whatever its day
     timeless: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 

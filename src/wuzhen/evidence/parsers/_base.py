@@ -103,6 +103,11 @@ class Parser(ABC):
         """Whether ``sample`` holds one of :attr:`marks` (or there are none)."""
         return not self.marks or any(m in line for line in sample for m in self.marks)
 
+    #: Whether the records' time is their file's (a list's ``Last-Modified`` header), not
+    #: their own: the next copy of the list gives the same record another day, so an ingest
+    #: deduplicates these as rows of no time of their own (see ``StoreFile.timeless``).
+    dated_by_file: ClassVar[bool] = False
+
     #: Whether records may carry times without a year (a BSD syslog header), which an
     #: ingest infers or takes from ``--year``: a record read again may get another year.
     yearless: ClassVar[bool] = False

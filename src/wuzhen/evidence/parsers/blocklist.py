@@ -430,6 +430,7 @@ DSHIELD_TIME = ["%a %b %d %H:%M:%S %Y UTC", "%a %b %e %H:%M:%S %Y UTC"]
 
 class DShieldBlock(Parser):
     name = "dshield-block"
+    dated_by_file = True  # the header's time
     title = "DShield recommended block list (block.txt)"
     marks = (DSHIELD_HEADER, "DShield.org")  # its header or title
     state_marker = b"\n#"  # the "# updated:" comment

@@ -85,6 +85,7 @@ DROP_HEADER = r"(?i)^;.*(?:spamhaus .*drop list|/drop/drop\.txt|/drop/dropv6\.tx
 
 class SpamhausDrop(Parser):
     name = "spamhaus-drop"
+    dated_by_file = True  # the header's time
     title = "Spamhaus DROP / EDROP / ASN-DROP (text)"
     marks = (";", "SBL")  # of its comments and ASN rows, or of its network rows
     state_marker = b"\n;"  # the comments naming the list and its time
