@@ -56,7 +56,9 @@ class Attributor:
             if "source.ip" in events.columns
             else pl.Series([None] * n, dtype=pl.String)
         )
-        attr = attribute_addresses(ip, self.snapshot, self.states, columns=_ADDRESS_COLUMNS)
+        attr = attribute_addresses(
+            ip, self.snapshot, self.states, columns=_ADDRESS_COLUMNS, text=True
+        )
         bad_ip = ip.is_not_null() & attr["source.ip.error"].is_not_null()
         columns = [attr[c] for c in ATTRIBUTED]
         if "source.network" in events.columns:
@@ -84,6 +86,8 @@ class Attributor:
         columns[ATTRIBUTED.index("source.as_name")] = self._named(
             columns[ATTRIBUTED.index("source.asn")], columns[ATTRIBUTED.index("source.as_name")]
         )
+        if "source.ip" in events.columns:  # one address, one value: 2001:DB8:0::1 is stored
+            columns.append(attr["source.ip"])  # as 2001:db8::1 (the raw keeps it as written)
         out = events.with_columns(columns)
         reason = pl.when(pl.Series(bad_ip)).then(pl.lit("source.ip: not an IP address"))
         out = out.with_columns(reason.otherwise(None).alias(REASON))

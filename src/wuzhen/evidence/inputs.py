@@ -148,7 +148,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             unknown.append(item.path)
     if unknown:
         raise parsers.FormatNotRecognised(unknown)
-    if not files and not all(u.reason == EMPTY for u in unread):
+    if not files and (not unread or any(u.reason != EMPTY for u in unread)):
         msg = "no evidence files found"
         if unread:
             msg += f": {len(unread)} of no format this node reads (give --format to read them)"

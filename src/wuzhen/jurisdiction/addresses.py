@@ -19,6 +19,7 @@ from numba import njit
 
 from wuzhen.arrowtext import Column
 from wuzhen.jurisdiction import _ipparse
+from wuzhen.jurisdiction._iptext import canonical
 from wuzhen.jurisdiction.snapshot import REGISTRIES, Snapshot
 from wuzhen.jurisdiction.special import SPECIAL_CLASSES
 from wuzhen.jurisdiction.states import StateRegistry
@@ -91,18 +92,23 @@ def attribute_addresses(
     *,
     prefix: str = "source",
     columns: Sequence[str] | None = None,
+    text: bool = False,
 ) -> pl.DataFrame:
     """Attribute every address of a column; one output row per input row.
 
     Columns (``p`` = ``prefix``; all of :data:`COLUMNS` unless ``columns`` names some):
     ``p.registration.cc``, ``p.geolocation.cc``, ``p.asn``, ``p.as_name``, ``p.registry``,
     ``p.special_purpose``, ``p.state`` (the state answering for the registration country;
-    null = unrouted) and ``p.ip.error`` (why a row is not an address; null when it is).
+    null = unrouted) and ``p.ip.error`` (why a row is not an address; null when it is); with
+    ``text``, also ``p.ip``: each address in its canonical text (the rest as they are).
     """
     names = list(columns) if columns is not None else list(COLUMNS)
     parsed = _ipparse.parse(values)
     r = _resolve(parsed, snapshot, {f for n in names for f in COLUMNS[n]})
-    return _frame(r, snapshot, states, prefix, names)
+    frame = _frame(r, snapshot, states, prefix, names)
+    if text:
+        frame = frame.with_columns(canonical(values, parsed).alias(f"{prefix}.ip"))
+    return frame
 
 
 def _frame(

@@ -128,7 +128,11 @@ FIELDS: tuple[Field, ...] = (
         required=True,
         set_by="pipeline",
     ),
-    F("source.ip", S, "Address the activity came from."),
+    F(
+        "source.ip",
+        S,
+        "Address the activity came from, in canonical text (IPv6 as RFC 5952 writes it).",
+    ),
     F("source.port", Kind.INT32, "Source port.", minimum=0, maximum=65535),
     F("source.network", S, "Block the record names (CIDR), where it names a block."),
     F("source.fqdn", S, "Host name of the source.", pattern=HOST_NAME),

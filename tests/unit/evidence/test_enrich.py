@@ -47,3 +47,20 @@ def test_a_stated_as_without_a_name_gets_the_name_of_the_address_data() -> None:
             "source.as_name": "Zenlayer Inc",
         },
     ]
+
+
+def test_one_address_is_one_value_however_it_was_written() -> None:
+    # Tester's report: 2001:DB8:0:0::1 and 2001:db8::1 were two sources (stats counted two,
+    # a MISP export listed two attributes); the record's raw text keeps what was written.
+    rows = _attributed(
+        [
+            {"source.ip": "2001:DB8:0:0::1", "source.asn": None, "source.as_name": None},
+            {"source.ip": "2001:db8::1", "source.asn": None, "source.as_name": None},
+            {"source.ip": "::FFFF:114.114.114.114", "source.asn": None, "source.as_name": None},
+        ]
+    )
+    assert [r["source.ip"] for r in rows] == [
+        "2001:db8::1",
+        "2001:db8::1",
+        "::ffff:114.114.114.114",
+    ]
