@@ -289,6 +289,20 @@ def test_sniff_prefers_packet_logs_and_ignores_other_syslog() -> None:
     assert PARSER.sniff(['1.2.3.4 - - [10/Oct/2000:13:55:36 -0700] "GET / HTTP/1.0" 200 1']) == 0
 
 
+def test_a_kernel_log_that_starts_with_boot_messages_is_detected() -> None:
+    # Tester's report: kern.log holds hundreds of boot messages before the first packet log;
+    # its first 50 lines held no SRC=, and the file was "format not recognised".
+    boot = [
+        f"May 14 12:59:{i:02d} gw kernel: [    0.{i:06d}] ACPI: PCI Interrupt Link [LNK{i}]"
+        for i in range(50)
+    ]
+    dmesg = [f"[    0.{i:06d}] ACPI: PCI Interrupt Link [LNK{i}] enabled" for i in range(50)]
+    assert parsers.detect(boot).name == "netfilter"
+    assert parsers.detect(dmesg).name == "netfilter"
+    # a system log mostly of other programs is not a kernel log
+    assert PARSER.sniff([*boot[:10], *[boot[0].replace("kernel:", "cron[1]:")] * 40]) == 0
+
+
 @pytest.mark.parametrize("path", sorted(SAMPLES.glob("*.log")), ids=lambda p: p.name)
 def test_samples_hold_every_outcome_kind(path: Path) -> None:
     result = parse(path.read_text(encoding="utf-8").splitlines())

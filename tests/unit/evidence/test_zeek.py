@@ -631,6 +631,18 @@ def test_detected_from_content(path: str, name: str) -> None:
     assert parsers.detect(lines[:50]).name == name
 
 
+def test_a_notice_log_of_scans_is_detected() -> None:
+    # Tester's report: Zeek's scan and password-guessing notices name no connection (no uid,
+    # no id.*), and a JSON notice.log of them was "format not recognised".
+    notices = [
+        {"ts": 1732780802.0, "note": "Scan::Address_Scan", "msg": "scanned 25 hosts",
+         "src": "203.0.113.57", "p": 22, "n": 25, "actions": ["Notice::ACTION_LOG"]},
+        {"ts": 1732780803.0, "note": "SSH::Password_Guessing", "msg": "guessing",
+         "src": "203.0.113.58", "sub": "Sampled servers: 192.0.2.10"},
+    ]  # fmt: skip
+    assert parsers.detect([json.dumps(n) for n in notices]).name == "zeek-json"
+
+
 def test_other_formats_are_not_zeek() -> None:
     auth = (SAMPLES / "openssh" / "auth.log").read_text().splitlines()[:50]
     eve = [

@@ -237,21 +237,20 @@ class Netfilter(Parser):
     name = "netfilter"
     yearless = True  # BSD syslog headers
     title = "Netfilter packet logs: iptables, nftables, ufw (syslog / dmesg)"
-    marks = ("SRC=",)  # in every packet line
+    marks = ("SRC=", " kernel: ", "] ")  # a packet line; a kernel line (syslog or dmesg)
 
     def sniff(self, sample: list[str]) -> int:
         frame = sample_records(sample)
         if frame.height == 0:
             return 0
         lines = _kernel_lines(frame, sample_context())
-        packets = lines.filter(
-            pl.col("kind").is_not_null()
-            & (pl.col("prog") == "kernel")
-            & pl.col("msg").str.contains(r"\bIN=\S* OUT=\S* .*\bSRC=")
-        ).height
-        if packets == 0:
-            return 0
-        return 60 + 35 * packets // frame.height
+        kernel = lines.filter(pl.col("kind").is_not_null() & (pl.col("prog") == "kernel"))
+        packets = kernel.filter(pl.col("msg").str.contains(r"\bIN=\S* OUT=\S* .*\bSRC=")).height
+        if packets:
+            return 60 + 35 * packets // frame.height
+        # A kernel log (kern.log, dmesg) is where packet logs go, often after hundreds of
+        # boot messages: claimed, with less certainty, when nearly all its lines are kernel's.
+        return 35 if kernel.height * 5 >= frame.height * 4 else 0
 
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         lines = _kernel_lines(records, ctx)

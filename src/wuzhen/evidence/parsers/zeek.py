@@ -740,7 +740,8 @@ class ZeekTsv(Parser):
 # -- JSON ------------------------------------------------------------------------------------
 
 SPEC = dict.fromkeys((*WANTED, PATH), "")
-ZEEK_KEYS = ("uid", "id.orig_h", PATH, "fuid", "peer", "port_num", "software_type")
+# a notice of a scan or of password guessing names no connection (no uid, no id.*): its note
+ZEEK_KEYS = ("uid", "id.orig_h", PATH, "fuid", "peer", "port_num", "software_type", "note")
 
 
 class ZeekJson(Parser):
