@@ -150,6 +150,50 @@ def test_a_directory_with_other_files(cli: CliRunner, tmp_path: Path) -> None:
     assert "name it with --format" in table
 
 
+def test_a_full_disk_and_a_terminal_without_utf8_are_no_traceback(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Tester's report: output to a full device, and a terminal whose encoding cannot show a
+    state's name (Côte d'Ivoire), ended in a traceback."""
+    _run(cli, "ingest", str(SAMPLE))
+    env = {**os.environ, "WUZHEN_DATA_DIR": str(tmp_path / "data")}
+    wuzhen = [sys.executable, "-m", "wuzhen"]
+    with Path("/dev/full").open("wb") as full:
+        proc = subprocess.run(
+            [*wuzhen, "events", "--output-format", "csv"],
+            stdout=full,
+            capture_output=False,
+            stderr=subprocess.PIPE,
+            env=env,
+            timeout=120,
+            check=False,
+        )
+    assert proc.returncode == 1
+    assert proc.stderr.decode().startswith("Error: ")
+    assert "No space left on device" in proc.stderr.decode()
+    assert "Traceback" not in proc.stderr.decode()
+    ascii_env = {**env, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run(
+        [*wuzhen, "members", "list"], capture_output=True, env=ascii_env, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert b"C?te d'Ivoire" in proc.stdout
+
+
+def test_a_file_name_that_is_not_utf8_is_ingested(cli: CliRunner, tmp_path: Path) -> None:
+    """Tester's report: a file named with a byte that is not UTF-8 stopped the whole ingest
+    with a traceback, when its name was written to the ledger."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    odd = os.fsdecode(bytes(logs) + b"/a\xffb.log")
+    Path(odd).write_text(SAMPLE.read_text())
+    out = json.loads(_run(cli, "ingest", str(logs), "--json"))
+    assert [f["path"] for f in out["files"]] == [f"{logs}/a\\xffb.log"]
+    assert out["files"][0]["events"] == 10
+    listing = json.loads(_run(cli, "evidence", "list", "--json"))
+    assert [e["name"] for e in listing] == [f"{logs}/a\\xffb.log"]
+
+
 def test_empty_files_are_not_read_and_no_error(cli: CliRunner, tmp_path: Path) -> None:
     """Regression: an empty log (rotated before anything came: cron ingests it daily) was
     an error, "format not recognised; give --format"."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import errno
 import importlib
+import io
 import logging
 import os
 import sys
@@ -190,17 +191,22 @@ def root(
 
 def main() -> None:
     """Entry point: run the app, turning Wuzhen's errors into a message and exit status 1."""
+    for stream in (sys.stdout, sys.stderr):
+        # A terminal that cannot show a character (LANG with an ASCII or Latin-1 encoding, a
+        # state's name, a reject's replacement character) gets "?" for it, not a traceback.
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     try:
         app(prog_name="wuzhen")
     except WuzhenError as err:
         err_console.print(f"[bold red]{_('Error')}:[/bold red] {escape(str(err))}")
         raise SystemExit(1) from None
     except OSError as err:
-        if not _closed_pipe(err):
-            raise
-        # The reader stopped reading (`wuzhen events | head`): end quietly with status 1, as
-        # Click does for the writes it sees, and let nothing more go to the closed pipe.
+        # Nothing more goes to standard output: its reader stopped reading, or its device is
+        # full (and flushing it again at exit would fail again).
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not _closed_pipe(err):  # `wuzhen events | head` ends quietly, as Click does
+            err_console.print(f"[bold red]{_('Error')}:[/bold red] {escape(str(err))}")
         raise SystemExit(1) from None
 
 

@@ -45,6 +45,7 @@ from wuzhen.evidence.inputs import (
     detection_sample,
     expand,
     first_bytes,
+    shown,
     survey,
 )
 from wuzhen.evidence.occurrences import KeySet, Occurrences
@@ -247,7 +248,7 @@ class Pipeline:
             )
             try:
                 for i, (name, fmt) in enumerate(files):
-                    summary = FileSummary(path=name, evidence_id=secrets.token_hex(8))
+                    summary = FileSummary(path=shown(name), evidence_id=secrets.token_hex(8))
                     report.files.append(summary)
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)

@@ -80,6 +80,12 @@ class Prefixed:
 EMPTY = "empty: nothing to ingest"
 
 
+def shown(path: str) -> str:
+    """``path`` as text that can be stored and shown: a name that is not UTF-8 (its bytes
+    kept by Python as lone surrogates) with those bytes escaped (``a\\xffb.log``)."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
 def detection_sample(head: bytes) -> list[str]:
     """The lines format detection reads: the first non-blank ones of ``head`` (the
     :func:`first_bytes` of a file)."""
@@ -132,18 +138,18 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
         try:
             head = _sample(item.path)
             if len(head) < SAMPLE_BYTES and not head.strip():
-                unread.append(Unread(item.path, EMPTY))  # a log rotated before anything came
+                unread.append(Unread(shown(item.path), EMPTY))  # a log rotated before anything came
                 continue
             parser = parsers.best(detection_sample(head))
         except InputError as err:
             if not item.walked:
                 raise
-            unread.append(Unread(item.path, str(err).removeprefix(f"{item.path}: ")))
+            unread.append(Unread(shown(item.path), str(err).removeprefix(f"{item.path}: ")))
             continue
         if parser is not None or fallback is not None:
             files.append((item.path, parser.name if parser is not None else fallback))
         elif item.walked:
-            unread.append(Unread(item.path, "format not recognised"))
+            unread.append(Unread(shown(item.path), "format not recognised"))
         else:
             unknown.append(item.path)
     if unknown:
