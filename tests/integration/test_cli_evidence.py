@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import polars as pl
@@ -100,6 +100,23 @@ def test_times_as_typed_and_as_printed(cli: CliRunner) -> None:
     assert bad.exit_code == 2
     message = " ".join(bad.output.replace("│", " ").split())
     assert "'yesterday' is not a time: give YYYY-MM-DD" in message
+
+
+def test_since_and_until_select_entries_without_a_time_by_when_they_were_read(
+    cli: CliRunner,
+) -> None:
+    """Tester's report: a blocklist's entries (no time of their own) matched no --since or
+    --until, so `events --since 2026-11-01 --output-format stix` left every one out."""
+    listed = SAMPLE.parents[1] / "blocklist" / "mixed.txt"
+    out = json.loads(_run(cli, "ingest", str(listed), "--json"))
+    n = out["files"][0]["events"]
+    assert n > 0
+    now = datetime.now(UTC)
+    count = lambda *opts: int(_run(cli, "events", "--count", *opts).strip())  # noqa: E731
+    assert count("--since", (now - timedelta(hours=1)).isoformat()) == n
+    assert count("--until", (now + timedelta(hours=1)).isoformat()) == n
+    assert count("--since", (now + timedelta(hours=1)).isoformat()) == 0
+    assert count("--until", (now - timedelta(hours=1)).isoformat()) == 0
 
 
 def test_a_reader_that_stops_reading_ends_the_output_quietly(

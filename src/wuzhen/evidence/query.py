@@ -11,13 +11,17 @@ import polars as pl
 from wuzhen.evidence.store import EVENTS, REJECTS, EventStore
 from wuzhen.schema.taxonomy import TAXONOMIES, classification
 
+#: An event's time: its source's, else (a blocklist's entry, which has none) when it was
+#: observed, as its day partition and the exports have it.
+EVENT_TIME = pl.coalesce("time.source", "time.observation")
+
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """What to select. Every given criterion must hold (AND)."""
 
-    since: datetime | None = None  # time.source >= since
-    until: datetime | None = None  # time.source < until
+    since: datetime | None = None  # EVENT_TIME >= since
+    until: datetime | None = None  # EVENT_TIME < until
     member: str | None = None  # route.member
     country: str | None = None  # source.registration.cc
     asn: int | None = None
@@ -39,7 +43,7 @@ class EventFilter:
 
     def predicate(self) -> pl.Expr:
         conds: list[pl.Expr] = [pl.lit(value=True)]
-        ts = pl.col("time.source")
+        ts = EVENT_TIME
         if self.since is not None:
             conds.append(ts >= self.since)
         if self.until is not None:
@@ -92,7 +96,7 @@ def select_events(store: EventStore, where: EventFilter) -> pl.LazyFrame:
     return (
         store.scan(EVENTS, where.days())
         .filter(where.predicate())
-        .sort("time.source", descending=True, nulls_last=True)
+        .sort(EVENT_TIME, descending=True)
     )
 
 
