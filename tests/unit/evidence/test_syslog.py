@@ -257,3 +257,17 @@ def test_a_time_in_a_daylight_saving_gap_says_so(name: str, line: str) -> None:
     assert result.rejects["reason"].to_list() == [
         "time does not exist in Europe/Berlin (a daylight-saving gap)"
     ]
+
+
+def test_29_february_of_a_year_given_that_has_none_is_rejected() -> None:
+    # Tester's report: with --year 2023, "Feb 29" was stored in 2020 (the leap year before),
+    # silently three years from the year the operator gave; inferred years still do so.
+    line = "Feb 29 03:00:00 s sshd[1]: Failed password for root from 1.2.3.4 port 1 ssh2"
+    now = datetime(2026, 6, 15, 12, tzinfo=UTC)
+    records = records_of([line])
+    given = parsers.get("openssh").parse(records, None, ParseContext(now=now, year=2023))
+    assert given.rejects["reason"].to_list() == ["29 February does not exist in 2023"]
+    leap = parsers.get("openssh").parse(records, None, ParseContext(now=now, year=2024))
+    assert leap.events["time.source"].dt.year().to_list() == [2024]
+    inferred = parsers.get("openssh").parse(records, None, ParseContext(now=now))
+    assert inferred.events["time.source"].dt.year().to_list() == [2024]

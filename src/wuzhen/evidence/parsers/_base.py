@@ -194,7 +194,8 @@ def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
 
     The year is ``ctx.year`` if given; otherwise the observation year, or the year before for
     dates that would lie more than a week in the future (a log from December read in January).
-    29 February of a year that has none is taken from the leap year before. Computed in steps
+    29 February of a year inferred that has none is taken from the leap year before (of a year
+    given, it is no time: the operator said which year). Computed in steps
     (each intermediate column once).
     """
     limit = ctx.now + timedelta(days=7)
@@ -222,7 +223,7 @@ def syslog_time(month_day_time: pl.Series, ctx: ParseContext) -> pl.Series:
     y = pl.col("y")
     not_leap = (y % 4 != 0) | ((y % 100 == 0) & (y % 400 != 0))
     frame = frame.with_columns(
-        pl.when((pl.col("m") == 2) & (pl.col("d") == 29) & not_leap)
+        pl.when((pl.col("m") == 2) & (pl.col("d") == 29) & not_leap & (ctx.year is None))
         .then(y - y % 4)
         .otherwise(y)
         .alias("y")

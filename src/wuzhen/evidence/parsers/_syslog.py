@@ -9,6 +9,7 @@ see :func:`wuzhen.evidence.parsers._base.syslog_time`.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import replace
 from datetime import timedelta
 
@@ -136,9 +137,13 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
     time = times(ctx)
     gap = time.is_null() & times(replace(ctx, timezone="UTC")).is_not_null()
+    problem = pl.when(gap).then(pl.lit(time_gap(ctx.timezone)))
+    if ctx.year is not None and not calendar.isleap(ctx.year):
+        no_day = time.is_null() & pl.col("bsd").str.contains(r"^Feb {1,2}0?29 ")
+        problem = problem.when(no_day).then(pl.lit(f"29 February does not exist in {ctx.year}"))
     parsed = a.select(
         time.alias("time.source"),
-        pl.when(gap).then(pl.lit(time_gap(ctx.timezone))).alias(PROBLEM),
+        problem.alias(PROBLEM),
         "log_host",
         "prog",
         pl.col("pid").cast(pl.Int64, strict=False),

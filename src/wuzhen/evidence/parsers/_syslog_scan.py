@@ -212,7 +212,7 @@ def _scan(
             else:
                 y = now_year
             leap = (y % 4 == 0 and y % 100 != 0) or y % 400 == 0
-            if m == 2 and d == 29 and not leap:
+            if m == 2 and d == 29 and not leap and not fixed_year:  # a year given is kept
                 y -= y % 4
             if d < 1 or d > days_in_month(y, m):
                 continue
