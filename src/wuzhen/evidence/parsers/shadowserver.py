@@ -130,6 +130,11 @@ def _sinkhole(name: str, columns: tuple[str, ...], identifier: str, app: str | N
 
 MSDCU = (pl.col("public_source") == "MSDCU").fill_null(False)
 
+
+def _named(column: str) -> pl.Expr:
+    return (pl.col(column).str.strip_chars() != "").fill_null(False)
+
+
 #: Most specific first: the first report whose columns are all in the header (and whose
 #: ``when`` holds for the row) is the row's type. Classification after IntelMQ's Shadowserver
 #: schema (The-Shadowserver-Foundation/report_schema, intelmq.json).
@@ -158,7 +163,11 @@ REPORTS: tuple[Report, ...] = (
     Report("event4_honeypot_darknet", ("src_ip", "count"), "other", "honeypot-darknet",
            identify=("tag", "infection"), malware=("infection", "family")),
     _sinkhole("event4_microsoft_sinkhole", ("infection",), "microsoft-sinkhole", when=MSDCU),
-    _sinkhole("event4_sinkhole", ("infection",), "sinkhole"),
+    # Every event report has the infection (and family) columns: a row is a sinkhole's only
+    # when it names one (an unknown event report's rows are read as unknown).
+    _sinkhole("event4_sinkhole", ("infection", "family"), "sinkhole",
+              when=_named("infection") | _named("family")),
+    _sinkhole("event4_sinkhole", ("infection",), "sinkhole", when=_named("infection")),
     Report("sandbox_conn", ("md5", "bytes_in"), "malware-distribution", "sandbox-conn"),
     Report("sandbox_dns", ("md5hash", "request"), "other", "sandbox-dns", "dns",
            malware=("family",), fqdn=("request",)),
@@ -356,7 +365,10 @@ def layout(names: tuple[str, ...]) -> Layout:
         found = _present(names, options)
         if found is not None:
             roles[target] = found
-    url = _present(names, ("http_referer", "url"))
+    # The referring page is the source of a sinkhole HTTP referer report (its address is
+    # http_referer_ip); in the other sinkhole reports http_referer is a header the infected
+    # host sent (kept in extra), never the source.
+    url = _present(names, ("http_referer",) if "http_referer_ip" in names else ("url",))
     if url is not None:
         roles["source.url"] = url
     chosen = [REPORTS[i] for i in candidates]
