@@ -205,6 +205,30 @@ def test_parquet_to_standard_output_is_refused(runner: CliRunner, tmp_path: Path
     assert "--output" in str(result.exception)
 
 
+@pytest.mark.parametrize("args", [["-o", "x.csv"], ["--output-format", "csv"]])
+def test_output_of_values_given_here_is_refused(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    """Tester's report: ``attribute 8.8.8.8 -o x.csv`` printed the table and wrote no file."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["attribute", "8.8.8.8", *args])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, InputError)
+    assert "--output and --output-format write the results of --file FILE" in str(result.exception)
+    assert not (tmp_path / "x.csv").exists()
+
+
+def test_output_to_a_directory_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    """Regression: ``attribute -f FILE -o DIR`` failed on renaming the results over DIR, with
+    the name of a temporary file."""
+    source = tmp_path / "values.txt"
+    _write_values(source, gz=False)
+    result = runner.invoke(app, ["attribute", "-f", str(source), "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, InputError)
+    assert f"{tmp_path}: a directory; give a file name" in str(result.exception)
+
+
 def test_values_and_file_together_are_refused(runner: CliRunner, tmp_path: Path) -> None:
     source = tmp_path / "values.txt"
     _write_values(source, gz=False)

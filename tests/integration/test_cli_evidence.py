@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from wuzhen.cli import app, main
+from wuzhen.errors import NotFoundError, WuzhenError
 
 SAMPLE = Path(__file__).resolve().parents[1] / "data" / "evidence" / "openssh" / "auth.log"
 
@@ -341,3 +342,126 @@ def test_errors_are_messages(
 def test_formats_lists_every_parser(cli: CliRunner) -> None:
     out = _run(cli, "formats")
     assert "openssh" in out
+
+
+@pytest.fixture
+def cli_db(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """The commands on a node whose relational store is SQLite, then PostgreSQL."""
+    monkeypatch.setenv("WUZHEN_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("WUZHEN_DEFAULT_OWNER", "CN")
+    monkeypatch.setenv("WUZHEN_DATABASE_URL", database_url)
+    assert CliRunner().invoke(app, ["members", "admit", "--all"]).exit_code == 0
+    return CliRunner()
+
+
+def _refused(cli: CliRunner, *args: str) -> str:
+    """The message of a command refused by Wuzhen (exit status 1)."""
+    result = cli.invoke(app, list(args))
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, WuzhenError), result.exception
+    return str(result.exception)
+
+
+def test_output_without_a_file_format_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    """Tester's report: ``events -o FILE`` (the table) and ``events --count -o FILE`` printed
+    to standard output, exit 0, and wrote no file."""
+    _run(cli, "ingest", str(SAMPLE))
+    out = tmp_path / "events.csv"
+    message = _refused(cli, "events", "-o", str(out))
+    assert "--output needs a file format: --output-format csv, jsonl, parquet" in message
+    for args in (["-o", str(out)], ["--output-format", "csv"]):
+        message = _refused(cli, "events", "--count", *args)
+        assert "--count prints only the number" in message
+    assert not out.exists()
+
+
+def test_output_that_is_not_a_file_name_is_refused(cli: CliRunner, tmp_path: Path) -> None:
+    """Tester's report: ``events --output-format csv -o DIR`` ended in IsADirectoryError; a
+    device or a pipe would have been replaced by a file; a failed write (a full disk) ended in
+    a traceback."""
+    _run(cli, "ingest", str(SAMPLE))
+    folder = tmp_path / "outdir"
+    folder.mkdir()
+    message = _refused(cli, "events", "--output-format", "csv", "-o", str(folder))
+    assert f"{folder}: a directory; give a file name" in message
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    message = _refused(cli, "events", "--output-format", "csv", "-o", str(pipe))
+    assert f"{pipe}: not a regular file" in message
+    assert pipe.is_fifo()
+    beside_a_file = tmp_path / "events.csv" / "x.csv"  # its folder is a file: writing fails
+    (tmp_path / "events.csv").write_text("kept\n")
+    message = _refused(cli, "events", "--output-format", "csv", "-o", str(beside_a_file))
+    assert message.startswith(f"--output {beside_a_file}: cannot write: ")
+    assert (tmp_path / "events.csv").read_text() == "kept\n"
+
+
+@pytest.mark.parametrize(
+    ("args", "option"),
+    [
+        (["events", "--limit", "-1"], "--limit"),
+        (["rejects", "--limit", "-1"], "--limit"),
+        (["events", "--asn", "-5"], "--asn"),
+        (["events", "--asn", "4294967296"], "--asn"),
+        (["stats", "origins", "--top", "-2"], "--top"),
+    ],
+)
+def test_a_number_out_of_range_is_refused(cli: CliRunner, args: list[str], option: str) -> None:
+    """Tester's report: a negative --limit ended in a traceback (ValueError: negative slice),
+    --asn -5 and --asn 99999999999 found nothing, --top -2 dropped rows without a word."""
+    result = cli.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert f"Invalid value for '{option}'" in result.output
+    assert _run(cli, "events", "--count", "--asn", "4294967295").strip() == "0"
+
+
+def test_limit_zero_is_all_for_events_and_rejects(cli: CliRunner, tmp_path: Path) -> None:
+    """Tester's report: ``events --limit 0`` showed rows while ``rejects --limit 0`` showed
+    none; 0 is "all" for both, as their help says."""
+    log = tmp_path / "mixed.log"
+    log.write_text(SAMPLE.read_text() + "this line is not syslog\n")
+    for owner in ("CN", "FR", "US"):  # each owner's copy is stored: 30 events
+        _run(cli, "ingest", str(log), "--format", "openssh", "--owner", owner)
+    assert _run(cli, "events", "--count").strip() == "30"
+    assert _run(cli, "events").count("openssh") == 20  # the table's default
+    assert _run(cli, "events", "--limit", "0").count("openssh") == 30
+    assert len(_run(cli, "events", "--output-format", "jsonl", "--limit", "0").splitlines()) == 30
+    assert len(json.loads(_run(cli, "rejects", "--limit", "0", "--json"))) == 3
+    assert len(json.loads(_run(cli, "rejects", "--limit", "2", "--json"))) == 2
+    assert "0: all" in _run(cli, "events", "--help")
+    assert "0: all" in _run(cli, "rejects", "--help")
+
+
+def test_evidence_by_id_or_sha256(cli_db: CliRunner, tmp_path: Path) -> None:
+    """Tester's report: ``events --evidence zzz`` answered 0 though ``evidence list`` shows
+    ids and SHA-256s; it takes either (or a prefix of the SHA-256), and refuses an unknown one."""
+    log = tmp_path / "mixed.log"
+    log.write_text(SAMPLE.read_text() + "this line is not syslog\n")
+    _run(cli_db, "ingest", str(log), "--format", "openssh")
+    _run(cli_db, "ingest", str(log), "--format", "openssh", "--owner", "FR")  # the same file
+    listing = json.loads(_run(cli_db, "evidence", "list", "--json"))
+    assert len(listing) == 2
+    one, sha = listing[0]["id"], listing[0]["sha256"]
+    assert _run(cli_db, "events", "--count", "--evidence", one).strip() == "10"
+    for named in (sha, sha[:8], sha.upper()):  # the file, by every ingest of it
+        assert _run(cli_db, "events", "--count", "--evidence", named).strip() == "20"
+        assert len(json.loads(_run(cli_db, "rejects", "--evidence", named, "--json"))) == 2
+    assert len(json.loads(_run(cli_db, "rejects", "--evidence", one, "--json"))) == 1
+    for unknown in ("zzz", sha[:7], "0" * 64):
+        message = _refused(cli_db, "events", "--count", "--evidence", unknown)
+        assert f"--evidence {unknown}: no evidence file has this id or SHA-256" in message
+        assert isinstance(
+            cli_db.invoke(app, ["rejects", "--evidence", unknown]).exception, NotFoundError
+        )
+
+
+def test_members_list_by_status(cli_db: CliRunner) -> None:
+    """Tester's report: ``members list --status bogus`` showed an empty table."""
+    active = json.loads(_run(cli_db, "members", "list", "--status", "ACTIVE", "--json"))
+    assert len(active) > 100
+    assert {m["status"] for m in active} == {"active"}
+    assert json.loads(_run(cli_db, "members", "list", "--status", "suspended", "--json")) == []
+    result = cli_db.invoke(app, ["members", "list", "--status", "bogus"])
+    assert result.exit_code == 2
+    message = " ".join(result.output.replace("│", " ").split())
+    assert "'bogus' is not one of 'candidate', 'active', 'suspended'" in message

@@ -75,6 +75,13 @@ def attribute(
         return
     if not values:
         raise InputError(_("nothing to attribute: give values, or --file FILE"))
+    if output is not None or output_format is not None:
+        raise InputError(
+            _(
+                "--output and --output-format write the results of --file FILE; values given "
+                "here are shown as a table, or as JSON with --json"
+            )
+        )
     frame = attribute_values(pl.Series(values, dtype=pl.String), snapshot, states)
     if as_json:
         print_json({"results": frame.to_dicts(), "notice": snapshot.meta.get("notice")})

@@ -14,10 +14,12 @@ import typer
 from wuzhen.atomic import atomic_output
 from wuzhen.cli._console import console, print_json, render_table
 from wuzhen.cli._node import moment, open_node
-from wuzhen.errors import InputError
+from wuzhen.db import Database
+from wuzhen.errors import InputError, NotFoundError
 from wuzhen.evidence.export.misp import to_misp_event
 from wuzhen.evidence.export.stix import to_stix_bundle
 from wuzhen.evidence.query import EventFilter, select_events, select_rejects
+from wuzhen.evidence.retraction import find_evidence
 from wuzhen.i18n import _
 
 
@@ -30,6 +32,9 @@ class OutputFormat(enum.StrEnum):
     stix = "stix"
 
 
+MAX_ASN = 2**32 - 1  # AS numbers are 32 bits (RFC 6793)
+EVIDENCE_HELP = _("From this evidence file: its id or SHA-256 (or a unique prefix).")
+
 TABLE_COLUMNS = [
     "time.source",
     "source.ip",
@@ -40,6 +45,19 @@ TABLE_COLUMNS = [
     "classification.identifier",
     "evidence.format",
 ]
+
+
+def _of_evidence(db: Database, value: str) -> pl.Expr:
+    """Rows of the evidence files ``value`` names, as ``wuzhen evidence list`` shows them: an
+    evidence id, or a file's SHA-256 or a unique prefix (every ingest of that file)."""
+    with db.session() as s:
+        rows = find_evidence(s, value, by_id=True)
+    if not rows:
+        msg = _(
+            "--evidence {value}: no evidence file has this id or SHA-256 (see wuzhen evidence list)"
+        )
+        raise NotFoundError(msg.format(value=value))
+    return pl.col("evidence.id").is_in(pl.Series([r.id for r in rows], dtype=pl.String).implode())
 
 
 def write_frame(
@@ -56,6 +74,18 @@ def write_frame(
     creator."""
     if fmt is OutputFormat.parquet and output is None:
         raise InputError(_("Parquet output needs --output PATH"))
+    try:
+        _write(frame, fmt, output, notice, source)
+    except OSError as err:
+        if output is None:  # standard output: the entry point reports it (or a closed pipe)
+            raise
+        msg = _("--output {path}: cannot write: {err}").format(path=output, err=err)
+        raise InputError(msg) from err
+
+
+def _write(
+    frame: pl.DataFrame, fmt: OutputFormat, output: Path | None, notice: str, source: str
+) -> None:
     with atomic_output(output) as sink:
         if fmt is OutputFormat.csv:
             frame.write_csv(sink)
@@ -87,7 +117,9 @@ def events(
     country: Annotated[
         str | None, typer.Option(help=_("Source registered in this country."))
     ] = None,
-    asn: Annotated[int | None, typer.Option(help=_("Source announced by this AS."))] = None,
+    asn: Annotated[
+        int | None, typer.Option(min=0, max=MAX_ASN, help=_("Source announced by this AS."))
+    ] = None,
     classification: Annotated[
         str | None, typer.Option(help=_("RSIT classification type or taxonomy."))
     ] = None,
@@ -96,10 +128,13 @@ def events(
         typer.Option(help=_("Text in the source, description, identifier or raw record.")),
     ] = None,
     owner: Annotated[str | None, typer.Option(help=_("Evidence owned by this member."))] = None,
-    evidence: Annotated[str | None, typer.Option(help=_("From this evidence file id."))] = None,
+    evidence: Annotated[str | None, typer.Option(help=EVIDENCE_HELP)] = None,
     limit: Annotated[
         int | None,
-        typer.Option(help=_("At most this many events (default 20 for the table, all for files).")),
+        typer.Option(
+            min=0,
+            help=_("At most this many events (0: all; default 20 for the table, all for files)."),
+        ),
     ] = None,
     output_format: Annotated[
         OutputFormat,
@@ -112,6 +147,14 @@ def events(
     count: Annotated[bool, typer.Option("--count", help=_("Print only how many match."))] = False,
 ) -> None:
     """Query stored events."""
+    if count and (output is not None or output_format is not OutputFormat.table):
+        raise InputError(
+            _("--count prints only the number: it takes no --output or --output-format")
+        )
+    if output is not None and output_format is OutputFormat.table:
+        raise InputError(
+            _("--output needs a file format: --output-format csv, jsonl, parquet, misp or stix")
+        )
     with open_node(ctx) as node:
         states = node.attributor.states
         where = EventFilter(
@@ -123,15 +166,17 @@ def events(
             classification=classification,
             text=text,
             owner=states.iso2(owner, "--owner") if owner else None,
-            evidence=evidence,
         )
         selected = select_events(node.store, where)
+        if evidence:
+            selected = selected.filter(_of_evidence(node.db, evidence))
         if count:
             n = selected.select(pl.len()).collect().item()
             console.print(n)
             return
         if output_format is OutputFormat.table:
-            frame = selected.head(limit or 20).select(TABLE_COLUMNS).collect()
+            shown = selected if limit == 0 else selected.head(limit or 20)
+            frame = shown.select(TABLE_COLUMNS).collect()
             console.print(render_table(_("Events"), TABLE_COLUMNS, frame.iter_rows()))
             return
         frame = (selected.head(limit) if limit else selected).collect()
@@ -150,14 +195,17 @@ def events(
 
 def rejects(
     ctx: typer.Context,
-    evidence: Annotated[str | None, typer.Option(help=_("Of this evidence file id."))] = None,
+    evidence: Annotated[str | None, typer.Option(help=EVIDENCE_HELP)] = None,
     reason: Annotated[str | None, typer.Option(help=_("Reason containing this text."))] = None,
-    limit: Annotated[int, typer.Option(help=_("At most this many."))] = 50,
+    limit: Annotated[int, typer.Option(min=0, help=_("At most this many (0: all)."))] = 50,
     as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON (one array)."))] = False,
 ) -> None:
     """Show records that were refused, and why."""
     with open_node(ctx) as node:
-        frame = select_rejects(node.store, evidence=evidence, reason=reason).head(limit).collect()
+        selected = select_rejects(node.store, reason=reason)
+        if evidence:
+            selected = selected.filter(_of_evidence(node.db, evidence))
+        frame = (selected.head(limit) if limit else selected).collect()
     if as_json:
         print_json(frame.to_dicts())
         return

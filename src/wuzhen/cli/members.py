@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Annotated, Any
 
 import typer
@@ -12,7 +13,7 @@ from wuzhen.cli._node import open_node
 from wuzhen.errors import ForbiddenError
 from wuzhen.i18n import _
 from wuzhen.members import service
-from wuzhen.members.tables import Member
+from wuzhen.members.tables import ACTIVE, CANDIDATE, SUSPENDED, Member
 
 app = typer.Typer(no_args_is_help=True)
 ACTOR = "cli"
@@ -22,11 +23,20 @@ BY_RESOLUTION = _(
 )
 
 
+class Status(enum.StrEnum):
+    candidate = CANDIDATE
+    active = ACTIVE
+    suspended = SUSPENDED
+
+
 @app.command("list")
 def list_members(
     ctx: typer.Context,
     status: Annotated[
-        str | None, typer.Option(help=_("Only this status: candidate, active, suspended."))
+        Status | None,
+        typer.Option(
+            case_sensitive=False, help=_("Only this status: candidate, active, suspended.")
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help=_("Print JSON."))] = False,
 ) -> None:
@@ -34,7 +44,7 @@ def list_members(
     with open_node(ctx) as node, node.db.session() as s:
         stmt = select(Member).order_by(Member.code)
         if status:
-            stmt = stmt.where(Member.status == status)
+            stmt = stmt.where(Member.status == status.value)
         rows: list[dict[str, Any]] = [
             {
                 "code": m.code,

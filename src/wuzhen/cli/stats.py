@@ -26,7 +26,7 @@ class By(enum.StrEnum):
 def origins(
     ctx: typer.Context,
     by: Annotated[By, typer.Option(help=_("Group by jurisdiction or by ASN."))] = By.jurisdiction,
-    top: Annotated[int, typer.Option(help=_("How many rows."))] = 20,
+    top: Annotated[int, typer.Option(min=1, help=_("How many rows."))] = 20,
     since: Annotated[
         datetime | None, typer.Option(parser=moment, help=_("From this time (UTC)."))
     ] = None,

@@ -94,9 +94,7 @@ def among(frame: pl.LazyFrame, ids: Sequence[str] | pl.LazyFrame) -> pl.LazyFram
 def select_events(store: EventStore, where: EventFilter) -> pl.LazyFrame:
     """Committed events matching ``where``, newest first."""
     return (
-        store.scan(EVENTS, where.days())
-        .filter(where.predicate())
-        .sort(EVENT_TIME, descending=True)
+        store.scan(EVENTS, where.days()).filter(where.predicate()).sort(EVENT_TIME, descending=True)
     )
 
 

@@ -17,7 +17,8 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, Row, or_, select, update
+from sqlalchemy.orm import Session
 
 from wuzhen.clock import Clock
 from wuzhen.db import Database
@@ -37,28 +38,49 @@ class Retraction:
     removed: dict[str, int]  # dataset -> rows removed
 
 
+MIN_DIGITS = 8  # of a SHA-256 prefix
+
+
+def _is_digest(value: str) -> bool:
+    """Whether ``value`` can be a SHA-256 or a prefix of one that is worth a lookup."""
+    return len(value) >= MIN_DIGITS and all(c in "0123456789abcdef" for c in value)
+
+
+def find_evidence(
+    s: Session, value: str, *where: ColumnElement[bool], by_id: bool = False
+) -> list[Row[str, str]]:
+    """The evidence files ``value`` names (id and SHA-256 of each ingest of them): a SHA-256
+    or a unique prefix of at least 8 hex digits, as ``evidence list`` shows it, or, with
+    ``by_id``, an evidence id; ``where``: further conditions. Empty when none; an error when
+    a prefix names several files."""
+    given = value.strip().lower()
+    named = [Evidence.id == given] if by_id else []
+    if _is_digest(given):
+        named.append(Evidence.sha256.startswith(given))
+    if not named:
+        return []
+    rows = list(s.execute(select(Evidence.id, Evidence.sha256).where(or_(*named), *where)))
+    rows = [r for r in rows if r.id == given] or rows
+    if len({r.sha256 for r in rows}) > 1:
+        msg = f"SHA-256 prefix {given} matches several files; give more digits"
+        raise InputError(msg)
+    return rows
+
+
 def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: str) -> Retraction:
     """Withdraw every ingest of the file with this SHA-256 (or unique prefix) by ``owner``."""
     digest = sha256.strip().lower()
-    if len(digest) < 8 or any(c not in "0123456789abcdef" for c in digest):
+    if not _is_digest(digest):
         msg = "give the file's SHA-256 (at least 8 hex digits)"
         raise InputError(msg)
     with store.writer_lock():
         with db.session() as s:
-            rows = s.execute(
-                select(Evidence.id, Evidence.sha256).where(
-                    Evidence.sha256.startswith(digest),
-                    Evidence.owner == owner,
-                    Evidence.retracted_at.is_(None),
-                )
-            ).all()
-        digests = {r.sha256 for r in rows}
+            rows = find_evidence(
+                s, digest, Evidence.owner == owner, Evidence.retracted_at.is_(None)
+            )
         if not rows:
             msg = f"no evidence of {owner} with SHA-256 {digest}"
             raise NotFoundError(msg)
-        if len(digests) > 1:
-            msg = f"SHA-256 prefix {digest} matches several files; give more digits"
-            raise InputError(msg)
         ids = tuple(sorted(r.id for r in rows))
         writer = StagedWriter(store, f"r{secrets.token_hex(7)}")
         removed: dict[str, int] = {}
@@ -82,7 +104,7 @@ def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: s
             raise
         for rel in retired:
             (store.root / rel).unlink(missing_ok=True)
-    log.info("retracted evidence %s of %s: %s", digests.pop(), owner, removed)
+    log.info("retracted evidence %s of %s: %s", rows[0].sha256, owner, removed)
     return Retraction(sha256=rows[0].sha256, owner=owner, evidence_ids=ids, removed=removed)
 
 
