@@ -92,6 +92,7 @@ LINES = [
     "not a syslog line",
     "2024",
     "Jan  5 01:31:41 host sshd[123]: message with ünïcödé",
+    "<34>1 2024-01-05T01:31:41Z host sshd 123 ID47 - \ufeffUTF-8 message (a BOM first)",
 ]
 
 
@@ -271,3 +272,11 @@ def test_29_february_of_a_year_given_that_has_none_is_rejected() -> None:
     assert leap.events["time.source"].dt.year().to_list() == [2024]
     inferred = parsers.get("openssh").parse(records, None, ParseContext(now=now))
     assert inferred.events["time.source"].dt.year().to_list() == [2024]
+
+
+def test_an_rfc5424_message_starts_after_its_byte_order_mark() -> None:
+    # Tester's report: RFC 5424 (6.4) starts a UTF-8 MSG with a BOM; sshd's failed login behind
+    # it was skipped as "not recognised", a firewall's prefix kept it.
+    line = "<38>1 2024-05-14T13:00:05+02:00 web1 sshd 1234 ID47 - \ufeffFailed password for root"
+    frame = split_syslog(records_of([line + " from 1.2.3.4 port 40028 ssh2"]), CTX)
+    assert frame["msg"].to_list() == ["Failed password for root from 1.2.3.4 port 40028 ssh2"]

@@ -137,6 +137,9 @@ def test_proxy_targets_are_not_url_paths() -> None:
     row = event(WEBLOG, combined("CONNECT www.google.com:443 HTTP/1.1", status=400))
     assert row["destination.urlpath"] is None
     assert json.loads(row["extra"])["proxy_target"] == "www.google.com:443"
+    # "*" (OPTIONS *, an asterisk-form target) names the server itself, no proxy target
+    row = event(WEBLOG, combined("OPTIONS * HTTP/1.1", status=200, ua="sqlmap/1.8"))
+    assert "proxy_target" not in json.loads(row["extra"])
 
 
 @pytest.mark.parametrize(
@@ -238,6 +241,7 @@ def test_proxy_targets_are_not_url_paths() -> None:
         ("GET /page?a=1&id HTTP/1.1", 200, BROWSER, "normal HTTP request"),
         ("GET /music/sleep(deluxe).mp3 HTTP/1.1", 200, BROWSER, "normal HTTP request"),
         ("PROPFIND /dav/ HTTP/1.1", 207, BROWSER, "normal HTTP request"),
+        ("PRI * HTTP/2.0", 400, "-", "normal HTTP request"),  # HTTP/2's preface
         (
             "GET /broken/link.php HTTP/1.1",
             404,

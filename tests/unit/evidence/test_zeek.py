@@ -288,6 +288,27 @@ CASES: list[tuple[dict[str, Any], str]] = [
     ({**BASE, "id.resp_p": 22, "auth_success": False, "auth_attempts": 4}, "zeek-ssh:auth-failed"),
     ({**BASE, "id.resp_p": 22, "auth_attempts": 2}, "zeek-ssh:auth-without-success"),
     ({**BASE, "id.resp_p": 22, "auth_success": True, "auth_attempts": 1}, "successful login"),
+    # Bro 2.0-2.3 logged its guess of the outcome in status
+    (
+        {
+            **BASE,
+            "id.resp_p": 22,
+            "status": "failure",
+            "client": "SSH-2.0-libssh-0.5.2",
+            "server": "SSH-2.0-OpenSSH_6.0",
+        },
+        "zeek-ssh:auth-failed",
+    ),
+    (
+        {
+            **BASE,
+            "id.resp_p": 22,
+            "status": "success",
+            "client": "SSH-2.0-OpenSSH_6.6",
+            "server": "SSH-2.0-OpenSSH_6.0",
+        },
+        "successful login",
+    ),
     (
         {**BASE, "id.resp_p": 22, "client": "SSH-2.0-Go", "server": "SSH-2.0-OpenSSH_9.6"},
         "no authentication attempt seen",

@@ -33,7 +33,7 @@ BSD_OR_ISO = (
 )
 RFC5424 = (
     r"^<\d{1,3}>1 (?P<iso>\S+) (?P<log_host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ "
-    r"(?:-|\[.*?\]) ?(?P<msg>.*)$"
+    r"(?:-|\[.*?\]) ?\x{FEFF}?(?P<msg>.*)$"  # a UTF-8 MSG starts with a BOM (RFC 5424 6.4)
 )
 ISO_FORMATS = [
     "%Y-%m-%dT%H:%M:%S%.f%:z",

@@ -134,6 +134,7 @@ METHODS = [
     *("PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH"),
     *("MKCALENDAR", "ACL", "BIND", "UNBIND", "REBIND", "CHECKOUT", "CHECKIN", "UPDATE"),
     *("VERSION-CONTROL", "LABEL", "MERGE", "MKWORKSPACE", "MKACTIVITY", "BASELINE-CONTROL"),
+    "PRI",  # HTTP/2's connection preface, "PRI * HTTP/2.0" (RFC 9113 3.4)
 ]
 
 
@@ -265,9 +266,9 @@ class WebLog(Parser):
                 status=pl.col("status_n"),
                 bytes=as_int(pl.col("bytes"), pl.Int64()),
                 http_version=pl.col("version"),
-                proxy_target=pl.when(~pl.col("target").str.starts_with("/")).then(
-                    pl.col("target").str.slice(0, URLPATH_MAX)
-                ),
+                proxy_target=pl.when(
+                    ~pl.col("target").str.starts_with("/") & (pl.col("target") != "*")
+                ).then(pl.col("target").str.slice(0, URLPATH_MAX)),
                 user_agent=_text("ua").str.slice(0, UA_MAX),
                 referrer_host=_text("referer").str.extract(r"^[A-Za-z][\w+.-]*://([^/?#:@\s]+)", 1),
             ).alias("extra"),

@@ -155,6 +155,7 @@ READ = (
     "resp_pkts",
     "auth_success",
     "auth_attempts",
+    "status",  # Bro 2.0-2.3's ssh.log: the login's outcome, as guessed ("failure", "success")
     "client",
     "server",
     "method",
@@ -346,6 +347,8 @@ CASES: list[Case] = [
     Case("conn", ALWAYS, skip="normal connection"),
     Case("ssh", c("auth_success").is_in(FALSE), "brute-force", _id("zeek-ssh:auth-failed")),
     Case("ssh", c("auth_success").is_in(TRUE), skip="successful login"),
+    Case("ssh", c("status") == "failure", "brute-force", _id("zeek-ssh:auth-failed")),
+    Case("ssh", c("status") == "success", skip="successful login"),
     Case(
         "ssh",
         as_int(c("auth_attempts")).fill_null(0) > 0,
