@@ -121,7 +121,7 @@ def events(
         int | None, typer.Option(min=0, max=MAX_ASN, help=_("Source announced by this AS."))
     ] = None,
     classification: Annotated[
-        str | None, typer.Option(help=_("RSIT classification type or taxonomy."))
+        str | None, typer.Option(help=_("RSIT taxonomy, type, or both as taxonomy/type."))
     ] = None,
     text: Annotated[
         str | None,

@@ -55,12 +55,13 @@ class EventFilter:
         if self.asn is not None:
             conds.append(pl.col("source.asn") == self.asn)
         if self.classification:
-            column = (
-                "classification.taxonomy"
-                if self.classification in TAXONOMIES
-                else "classification.type"
-            )
-            conds.append(pl.col(column) == self.classification)
+            taxonomy, slash, kind = self.classification.partition("/")
+            if slash:
+                conds.append(pl.col("classification.type") == kind)
+            elif taxonomy in TAXONOMIES:
+                conds.append(pl.col("classification.taxonomy") == taxonomy)
+            else:
+                conds.append(pl.col("classification.type") == taxonomy)
         if self.owner:
             conds.append(pl.col("owner") == self.owner.upper())
         if self.evidence:

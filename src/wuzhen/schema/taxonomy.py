@@ -70,11 +70,22 @@ TYPES: tuple[str, ...] = tuple(sorted(TAXONOMY_OF_TYPE))
 
 
 def classification(value: str) -> str:
-    """``value`` (any case) as an RSIT classification type or taxonomy: an unknown one is an
-    error naming the nearest, not a filter that matches nothing."""
+    """``value`` (any case) as an RSIT classification type or taxonomy, or both as
+    ``taxonomy/type`` (``other/other``: "other" and "test" name a taxonomy and one of its
+    types, and alone select the taxonomy): an unknown one is an error naming the nearest, not
+    a filter that matches nothing."""
     found = value.strip().lower()
     if found in TAXONOMY_OF_TYPE or found in TAXONOMIES:
         return found
+    taxonomy, slash, kind = (part.strip() for part in found.partition("/"))
+    if slash and TAXONOMY_OF_TYPE.get(kind) == taxonomy:
+        return f"{taxonomy}/{kind}"
+    if slash and taxonomy in TAXONOMIES:
+        types = sorted(t for t, of in TAXONOMY_OF_TYPE.items() if of == taxonomy)
+        msg = _("classification {value}: the types of {taxonomy} are {types}").format(
+            value=value, taxonomy=taxonomy, types=", ".join(types)
+        )
+        raise InputError(msg)
     msg = _("classification {value}: not an RSIT classification type or taxonomy").format(
         value=value
     )

@@ -8,7 +8,7 @@ from fastapi import Query, Request
 from fastapi.responses import Response
 
 from wuzhen.errors import InputError
-from wuzhen.schema.taxonomy import TAXONOMIES, TYPES
+from wuzhen.schema.taxonomy import TAXONOMIES, TAXONOMY_OF_TYPE, TYPES
 from wuzhen.web._auth import MemberUser, node_of
 from wuzhen.web._events import FILTER_FIELDS, api_query, page_of, parse_filter, visible
 from wuzhen.web._render import render
@@ -30,7 +30,8 @@ def explorer(
     choices = {
         "params": params,
         "taxonomies": sorted(TAXONOMIES),
-        "types": sorted(TYPES),
+        # a type as taxonomy/type: "other" and "test" alone name their taxonomy
+        "types": [(t, f"{TAXONOMY_OF_TYPE[t]}/{t}") for t in sorted(TYPES)],
         "error": "",
     }
     try:
