@@ -423,8 +423,12 @@ def test_limit_zero_is_all_for_events_and_rejects(cli: CliRunner, tmp_path: Path
     for owner in ("CN", "FR", "US"):  # each owner's copy is stored: 30 events
         _run(cli, "ingest", str(log), "--format", "openssh", "--owner", owner)
     assert _run(cli, "events", "--count").strip() == "30"
-    assert _run(cli, "events").count("openssh") == 20  # the table's default
+    table = _run(cli, "events")
+    assert table.count("openssh") == 20  # the table's default, which says it is cut
+    assert "20 of 30 events shown; --limit 0 shows all." in table
+    assert "shows all" not in _run(cli, "events", "--limit", "0")
     assert _run(cli, "events", "--limit", "0").count("openssh") == 30
+    assert "2 of 3 rejects shown" in _run(cli, "rejects", "--limit", "2")
     assert len(_run(cli, "events", "--output-format", "jsonl", "--limit", "0").splitlines()) == 30
     assert len(json.loads(_run(cli, "rejects", "--limit", "0", "--json"))) == 3
     assert len(json.loads(_run(cli, "rejects", "--limit", "2", "--json"))) == 2

@@ -39,6 +39,10 @@ def test_operator_entries_extend_and_override(tmp_path: Path) -> None:
     (tmp_path / "feeds.toml").write_text('[feed.bad]\ntitle = "x"\n')
     with pytest.raises(DataError, match="missing keys"):
         catalogue(tmp_path)
+    # tester's report: an array of tables ended in AttributeError
+    (tmp_path / "feeds.toml").write_text('[[feed]]\ntitle = "x"\n')
+    with pytest.raises(DataError, match=r"each feed is a table of its own, \[feed.NAME\]"):
+        catalogue(tmp_path)
 
 
 @pytest.fixture

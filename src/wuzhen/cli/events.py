@@ -178,6 +178,7 @@ def events(
             shown = selected if limit == 0 else selected.head(limit or 20)
             frame = shown.select(TABLE_COLUMNS).collect()
             console.print(render_table(_("Events"), TABLE_COLUMNS, frame.iter_rows()))
+            _say_if_cut(frame.height, selected, _("events"))
             return
         frame = (selected.head(limit) if limit else selected).collect()
         sharing = output_format in (OutputFormat.misp, OutputFormat.stix)
@@ -206,13 +207,24 @@ def rejects(
         if evidence:
             selected = selected.filter(_of_evidence(node.db, evidence))
         frame = (selected.head(limit) if limit else selected).collect()
-    if as_json:
-        print_json(frame.to_dicts())
+        if as_json:
+            print_json(frame.to_dicts())
+            return
+        rows = [
+            (r["evidence.id"], r["evidence.record"], r["reason"], r["raw"][:120])
+            for r in frame.iter_rows(named=True)
+        ]
+        console.print(
+            render_table(_("Rejects"), [_("Evidence"), _("Record"), _("Reason"), _("Raw")], rows)
+        )
+        _say_if_cut(frame.height, selected, _("rejects"))
+
+
+def _say_if_cut(shown: int, selected: pl.LazyFrame, what: str) -> None:
+    """Below a table that may have been cut at its limit: how many rows there are in all."""
+    if shown == 0:
         return
-    rows = [
-        (r["evidence.id"], r["evidence.record"], r["reason"], r["raw"][:120])
-        for r in frame.iter_rows(named=True)
-    ]
-    console.print(
-        render_table(_("Rejects"), [_("Evidence"), _("Record"), _("Reason"), _("Raw")], rows)
-    )
+    total = selected.select(pl.len()).collect().item()
+    if total > shown:
+        msg = _("{shown} of {total} {what} shown; --limit 0 shows all.")
+        console.print(msg.format(shown=shown, total=total, what=what))

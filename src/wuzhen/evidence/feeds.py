@@ -57,7 +57,11 @@ def _entries(path: Path) -> dict[str, Feed]:
         msg = f"cannot read feed catalogue {path}: {err}"
         raise DataError(msg) from err
     feeds: dict[str, Feed] = {}
-    for name, entry in data.get("feed", {}).items():
+    tables = data.get("feed", {})
+    if not isinstance(tables, dict) or not all(isinstance(e, dict) for e in tables.values()):
+        msg = f"{path}: each feed is a table of its own, [feed.NAME] (not [[feed]] or a value)"
+        raise DataError(msg)
+    for name, entry in tables.items():
         unknown = set(entry) - KEYS
         missing = {"title", "provider", "format", "tlp", "redistribution", "licence"} - set(entry)
         if unknown or missing:
