@@ -219,6 +219,7 @@ def test_empty_files_are_not_read_and_no_error(cli: CliRunner, tmp_path: Path) -
     logs.mkdir()
     (logs / "auth.log.1").write_bytes(b"")
     (logs / "blank.log").write_text("\n  \n\t\n")
+    (logs / "none.json").write_text("[]\n")  # an export of nothing
     out = json.loads(_run(cli, "ingest", str(logs / "auth.log.1"), "--json"))
     assert out["ingest"] is None  # nothing committed
     assert (out["files"], out["totals"]["records"]) == ([], 0)

@@ -122,9 +122,9 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
 def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None = None) -> Survey:
     """Each input's format: ``fmt`` for all where given, else detected from its content, else
     ``fallback`` (a feed's usual format: a feed publishes several, which detection tells apart;
-    standard input, not sampled here, takes it too). A file with nothing but blank lines is
-    not read (:data:`EMPTY`), named or found in a directory, and no error: there is nothing
-    in it to lose."""
+    standard input, not sampled here, takes it too). A file with nothing but blank lines (or
+    an empty JSON array) is not read (:data:`EMPTY`), named or found in a directory, and no
+    error: there is nothing in it to lose."""
     for name in (fmt, fallback):
         if name is not None:
             parsers.get(name)  # an unknown name is an error before anything is read
@@ -137,8 +137,9 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             continue
         try:
             head = _sample(item.path)
-            if len(head) < SAMPLE_BYTES and not head.strip():
-                unread.append(Unread(shown(item.path), EMPTY))  # a log rotated before anything came
+            if len(head) < SAMPLE_BYTES and head.split() in ([], [b"[]"]):
+                # a log rotated before anything came; an export of nothing (a JSON array)
+                unread.append(Unread(shown(item.path), EMPTY))
                 continue
             parser = parsers.best(detection_sample(head))
         except InputError as err:
