@@ -47,9 +47,11 @@ TABLE_COLUMNS = [
 ]
 
 
-def _of_evidence(db: Database, value: str) -> pl.Expr:
-    """Rows of the evidence files ``value`` names, as ``wuzhen evidence list`` shows them: an
-    evidence id, or a file's SHA-256 or a unique prefix (every ingest of that file)."""
+def _evidence_ids(db: Database, value: str | None) -> tuple[str, ...]:
+    """The ids of the evidence files ``value`` names, as ``wuzhen evidence list`` shows them:
+    an evidence id, or a file's SHA-256 or a unique prefix (every ingest of that file)."""
+    if not value:
+        return ()
     with db.session() as s:
         rows = find_evidence(s, value, by_id=True)
     if not rows:
@@ -57,7 +59,7 @@ def _of_evidence(db: Database, value: str) -> pl.Expr:
             "--evidence {value}: no evidence file has this id or SHA-256 (see wuzhen evidence list)"
         )
         raise NotFoundError(msg.format(value=value))
-    return pl.col("evidence.id").is_in(pl.Series([r.id for r in rows], dtype=pl.String).implode())
+    return tuple(r.id for r in rows)
 
 
 def write_frame(
@@ -166,19 +168,18 @@ def events(
             classification=classification,
             text=text,
             owner=states.iso2(owner, "--owner") if owner else None,
+            evidence=_evidence_ids(node.db, evidence),
         )
         selected = select_events(node.store, where)
-        if evidence:
-            selected = selected.filter(_of_evidence(node.db, evidence))
         if count:
             n = selected.select(pl.len()).collect().item()
             console.print(n)
             return
         if output_format is OutputFormat.table:
-            shown = selected if limit == 0 else selected.head(limit or 20)
-            frame = shown.select(TABLE_COLUMNS).collect()
+            most = 20 if limit is None else limit
+            frame = (selected.head(most) if most else selected).select(TABLE_COLUMNS).collect()
             console.print(render_table(_("Events"), TABLE_COLUMNS, frame.iter_rows()))
-            _say_if_cut(frame.height, selected, _("events"))
+            _say_if_cut(frame.height, most, selected, _("events"))
             return
         frame = (selected.head(limit) if limit else selected).collect()
         sharing = output_format in (OutputFormat.misp, OutputFormat.stix)
@@ -203,9 +204,8 @@ def rejects(
 ) -> None:
     """Show records that were refused, and why."""
     with open_node(ctx) as node:
-        selected = select_rejects(node.store, reason=reason)
-        if evidence:
-            selected = selected.filter(_of_evidence(node.db, evidence))
+        ids = _evidence_ids(node.db, evidence)
+        selected = select_rejects(node.store, evidence=ids, reason=reason)
         frame = (selected.head(limit) if limit else selected).collect()
         if as_json:
             print_json(frame.to_dicts())
@@ -217,12 +217,13 @@ def rejects(
         console.print(
             render_table(_("Rejects"), [_("Evidence"), _("Record"), _("Reason"), _("Raw")], rows)
         )
-        _say_if_cut(frame.height, selected, _("rejects"))
+        _say_if_cut(frame.height, limit, selected, _("rejects"))
 
 
-def _say_if_cut(shown: int, selected: pl.LazyFrame, what: str) -> None:
-    """Below a table that may have been cut at its limit: how many rows there are in all."""
-    if shown == 0:
+def _say_if_cut(shown: int, limit: int, selected: pl.LazyFrame, what: str) -> None:
+    """Below a table cut at its ``limit`` (0: none): how many rows there are in all (counted
+    only then)."""
+    if limit == 0 or shown < limit:
         return
     total = selected.select(pl.len()).collect().item()
     if total > shown:

@@ -28,7 +28,7 @@ class EventFilter:
     classification: str | None = None  # a classification.type or taxonomy
     text: str | None = None  # substring of the source, description, identifier or raw text
     owner: str | None = None
-    evidence: str | None = None  # evidence.id
+    evidence: tuple[str, ...] = ()  # evidence.id: any of these
 
     def __post_init__(self) -> None:
         if self.classification is not None:
@@ -65,7 +65,7 @@ class EventFilter:
         if self.owner:
             conds.append(pl.col("owner") == self.owner.upper())
         if self.evidence:
-            conds.append(pl.col("evidence.id") == self.evidence)
+            conds.append(pl.col("evidence.id").is_in(list(self.evidence)))
         if self.text:
             needle = self.text.lower()
             conds.append(
@@ -100,12 +100,13 @@ def select_events(store: EventStore, where: EventFilter) -> pl.LazyFrame:
 
 
 def select_rejects(
-    store: EventStore, *, evidence: str | None = None, reason: str | None = None
+    store: EventStore, *, evidence: Sequence[str] = (), reason: str | None = None
 ) -> pl.LazyFrame:
-    """Committed rejects, optionally of one evidence file or with a reason containing text."""
+    """Committed rejects, optionally of some evidence files (their ids) or with a reason
+    containing text."""
     frame = store.scan(REJECTS)
     if evidence:
-        frame = frame.filter(pl.col("evidence.id") == evidence)
+        frame = frame.filter(pl.col("evidence.id").is_in(list(evidence)))
     if reason:
         frame = frame.filter(pl.col("reason").str.contains(reason, literal=True))
     return frame.sort("evidence.id", "evidence.record")

@@ -70,7 +70,7 @@ class EventQuery(BaseModel):
             classification=self.classification,
             text=self.text,
             owner=states.iso2(self.owner, "owner") if self.owner else None,
-            evidence=self.evidence,
+            evidence=(self.evidence,) if self.evidence else (),
         )
 
 

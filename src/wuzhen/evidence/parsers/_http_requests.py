@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from wuzhen.evidence.parsers._base import as_int
 from wuzhen.evidence.parsers._rules import Rule
 
 # What is kept of a request: its path (destination.urlpath) and User-Agent (extra), cut.
@@ -141,6 +142,41 @@ class Request:
     status: pl.Expr  # the response status, an integer (null where none)
     method: pl.Expr
     absolute: pl.Expr  # whether the target is an absolute URL (an open-proxy test)
+
+
+# The columns a sensor's logged request is read into (:func:`logged_columns`).
+_TEXT, _PATH, _AGENT, _REFERER, _STATUS = (
+    "__http_text", "__http_path", "__http_agent", "__http_referer", "__http_status"
+)  # fmt: skip
+
+
+def logged_columns(
+    uri: pl.Expr, agent: pl.Expr, referer: pl.Expr, status: pl.Expr
+) -> list[pl.Expr]:
+    """The columns :func:`logged_request` reads, from the parts of a request a sensor logs
+    (Zeek's ``http.log``, Suricata's EVE ``http``): the URI decoded, its path without the
+    query, the headers lower-cased, the status an integer."""
+    return [
+        decoded(uri).fill_null("").alias(_TEXT),
+        decoded(uri.str.replace(r"[?#].*$", "")).fill_null("").alias(_PATH),
+        agent.str.to_lowercase().fill_null("").alias(_AGENT),
+        referer.str.to_lowercase().fill_null("").alias(_REFERER),
+        as_int(status).alias(_STATUS),
+    ]
+
+
+def logged_request(method: pl.Expr) -> Request:
+    """A sensor's logged request, in the columns of :func:`logged_columns`."""
+    text = pl.col(_TEXT)
+    return Request(
+        text=text,
+        path=pl.col(_PATH),
+        agent=pl.col(_AGENT),
+        referer=pl.col(_REFERER),
+        status=pl.col(_STATUS),
+        method=method,
+        absolute=text.str.contains(r"^https?://"),
+    )
 
 
 def request_rules(req: Request, unparsed: Sequence[Rule] = ()) -> list[Rule]:

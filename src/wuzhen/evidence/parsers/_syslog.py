@@ -13,7 +13,6 @@ import calendar
 from dataclasses import replace
 from datetime import timedelta
 
-import numpy as np
 import polars as pl
 
 from wuzhen.evidence.parsers._base import (
@@ -61,7 +60,8 @@ def journal_markers(frame: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 def split_syslog(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
     """Add ``syslog_ok`` (bool), ``time.source``, ``log_host``, ``prog``, ``pid``, ``msg``, and
     ``syslog_problem``: why a line with a syslog header is no syslog line (its time does not
-    exist in the ingest's zone), null elsewhere (see :func:`unread_reason`).
+    exist in the ingest's zone, or is a 29 February the ``--year`` given has none of), null
+    elsewhere (see :func:`unread_reason`).
 
     Fast path: BSD and ISO headers are read by one compiled pass over the bytes
     (:mod:`wuzhen.evidence.parsers._syslog_scan`); only the lines it is not sure of go
@@ -108,7 +108,7 @@ def _times(s: Scanned, timezone: str) -> tuple[pl.Series, pl.Series]:
     local time does not exist in ``timezone``."""
     wall = pl.Series(s.micros).cast(pl.Datetime("us"))
     utc = wall.dt.replace_time_zone("UTC")
-    gap = pl.Series(np.zeros(len(wall), np.bool_))
+    gap = pl.zeros(len(wall), pl.Boolean, eager=True)
     if timezone != "UTC" and (s.kind == LOCAL).any():
         local = wall.dt.replace_time_zone(
             timezone, non_existent="null", ambiguous="earliest"
@@ -136,7 +136,9 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
         )
 
     time = times(ctx)
-    gap = time.is_null() & times(replace(ctx, timezone="UTC")).is_not_null()
+    gap = pl.lit(value=False)  # a local time the zone skips (UTC skips none)
+    if ctx.timezone != "UTC":
+        gap = time.is_null() & times(replace(ctx, timezone="UTC")).is_not_null()
     no_day = pl.lit(value=False)  # 29 February of a year given that has none
     if ctx.year is not None and not calendar.isleap(ctx.year):
         no_day = time.is_null() & pl.col("bsd").str.contains(r"^Feb {1,2}0?29 ")
@@ -159,5 +161,5 @@ def _slow(frame: pl.DataFrame, ctx: ParseContext) -> pl.DataFrame:
 
 def unread_reason(reason: str) -> pl.Expr:
     """The reason a line :func:`split_syslog` could not read is rejected: ``reason``, unless
-    the line has a syslog header whose time does not exist (the ingest's ``--timezone``)."""
+    the line has a syslog header whose time does not exist (``syslog_problem``)."""
     return pl.coalesce(pl.col(PROBLEM), pl.lit(reason))

@@ -77,8 +77,8 @@ from wuzhen.evidence.parsers._http_requests import (
     NORMAL,
     UA_MAX,
     URLPATH_MAX,
-    Request,
-    decoded,
+    logged_columns,
+    logged_request,
     request_rules,
 )
 from wuzhen.evidence.parsers._rules import RULE, apply_rules, classification, description
@@ -139,21 +139,9 @@ SKIP_REASONS = {
 UNREADABLE_TIME = "timestamp missing or unreadable"
 SCANNER_SSH_CLIENTS = ["zgrab", "nmap", "masscan"]
 
-# HTTP requests are judged by the rules web server logs and Zeek's http.log are judged by,
-# on the URL decoded as they decode it, so one request is judged alike whichever sensor saw
-# it. The columns the rules read:
-URL, URLPATH, AGENT, REFERER, STATUS = "__url", "__urlpath", "__agent", "__referer", "__status"
-HTTP_RULES = request_rules(
-    Request(
-        text=pl.col(URL),
-        path=pl.col(URLPATH),
-        agent=pl.col(AGENT),
-        referer=pl.col(REFERER),
-        status=pl.col(STATUS),
-        method=pl.col("http.http_method"),
-        absolute=pl.col(URL).str.contains(r"^https?://"),
-    )
-)
+# HTTP requests are judged by the rules web server logs and Zeek's http.log are judged by
+# (``_http_requests``), so one request is judged alike whichever sensor saw it.
+HTTP_RULES = request_rules(logged_request(pl.col("http.http_method")))
 HTTP_TYPE = classification(HTTP_RULES)
 HTTP_DESCRIPTION = description(HTTP_RULES)
 
@@ -366,13 +354,13 @@ def _flows(part: pl.DataFrame) -> Handled:
 
 
 def _http(part: pl.DataFrame) -> Handled:
-    url = pl.col("http.url")
     part = part.with_columns(
-        decoded(url).fill_null("").alias(URL),
-        decoded(url.str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
-        pl.col("http.http_user_agent").str.to_lowercase().fill_null("").alias(AGENT),
-        pl.col("http.http_refer").str.to_lowercase().fill_null("").alias(REFERER),
-        _int("http.status").alias(STATUS),
+        logged_columns(
+            pl.col("http.url"),
+            pl.col("http.http_user_agent"),
+            pl.col("http.http_refer"),
+            pl.col("http.status"),
+        )
     )
     applied = apply_rules(part, HTTP_RULES, "http.url", unmatched_skip=NORMAL)
     ev = _common(

@@ -89,8 +89,8 @@ from wuzhen.evidence.parsers._http_requests import (
     NORMAL,
     UA_MAX,
     URLPATH_MAX,
-    Request,
-    decoded,
+    logged_columns,
+    logged_request,
     request_rules,
 )
 from wuzhen.evidence.parsers._rules import Rule
@@ -223,32 +223,8 @@ def c(name: str) -> pl.Expr:
 
 
 # HTTP requests are judged by the same rules, and named the same, as web server access logs
-# (``weblog``): the request target lower-cased, ``+`` and percent escapes decoded.
-NORM, URLPATH, UA, REF, STATUS = "__norm", "__urlpath", "__ua", "__ref", "__status"
-
-
-def _http_columns() -> list[pl.Expr]:
-    return [
-        decoded(c("uri")).fill_null("").alias(NORM),
-        decoded(c("uri").str.replace(r"[?#].*$", "")).fill_null("").alias(URLPATH),
-        c("user_agent").str.to_lowercase().fill_null("").alias(UA),
-        c("referrer").str.to_lowercase().fill_null("").alias(REF),
-        as_int(c("status_code")).alias(STATUS),
-    ]
-
-
-norm = c(NORM)
-HTTP_RULES = request_rules(
-    Request(
-        text=norm,
-        path=c(URLPATH),
-        agent=c(UA),
-        referer=c(REF),
-        status=c(STATUS),
-        method=c("method"),
-        absolute=norm.str.contains(r"^https?://"),
-    )
-)
+# and Suricata's HTTP records (``_http_requests``).
+HTTP_RULES = request_rules(logged_request(c("method")))
 HTTP_DESCRIPTIONS = {r.name: r.description for r in HTTP_RULES if r.description}
 
 
@@ -572,7 +548,9 @@ def classify(frame: pl.DataFrame, ctx: ParseContext) -> ParseResult:
     # evaluated cost a batch of 20 records 8 ms, and every record a test for each)
     paths = set(frame[PATH].drop_nulls().unique())
     if "http" in paths:
-        frame = frame.with_columns(_http_columns())
+        frame = frame.with_columns(
+            logged_columns(c("uri"), c("user_agent"), c("referrer"), c("status_code"))
+        )
     frame = frame.with_columns(_case(paths).alias("__case"))
     kind, identifier, reason = _verdicts(c("__case"), paths)
     frame = frame.with_columns(
