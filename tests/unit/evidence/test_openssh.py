@@ -118,6 +118,32 @@ def test_probes_and_penalties(
 
 
 @pytest.mark.parametrize(
+    ("message", "identifier", "port"),
+    [
+        ("Failed password for root from fe80::1%eth0 port 53222 ssh2", "ssh-failed-password", 53222),
+        ("Invalid user bob from fe80::1%eth0 port 53223", "ssh-invalid-user", 53223),
+        (
+            "Connection closed by invalid user bob fe80::1%eth0 port 53224 [preauth]",
+            "ssh-preauth-disconnect",
+            53224,
+        ),
+    ],
+)
+def test_a_link_local_source_keeps_its_zone_and_port(
+    message: str, identifier: str, port: int
+) -> None:
+    # sshd writes a link-local address with its zone; the port after it was lost (the host
+    # ended before "%"), and the address was not read as one (the attributor drops the zone)
+    row = _event(message)
+    assert row["classification.identifier"] == identifier
+    assert (row["source.ip"], row["source.fqdn"], row["source.port"]) == (
+        "fe80::1%eth0",
+        None,
+        port,
+    )
+
+
+@pytest.mark.parametrize(
     ("message", "reason"),
     [
         # after a login sshd names the user: "by user U HOST port PORT"

@@ -574,7 +574,7 @@ def _host_port(data: U8, p: int, b: int, tail: int, spans: I64, i: int) -> int:
 @njit(cache=True, nogil=True)
 def _host_ends(data: U8, p: int, b: int) -> tuple[int, int]:
     """Where each alternative of HOST ends at ``p`` (-1: it does not match)."""
-    colon = -1  # [0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]
+    colon = -1  # [0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f] and ZONE
     k = p
     while k < b and _is_hex(data[k]):
         k += 1
@@ -584,6 +584,12 @@ def _host_ends(data: U8, p: int, b: int) -> tuple[int, int]:
             if _is_hex(data[k]):
                 colon = k + 1
             k += 1
+    if 0 <= colon < b and data[colon] == 37:  # (?:%[0-9A-Za-z_.-]+)?: a link-local's zone
+        k = colon + 1
+        while k < b and (_is_alnum(data[k]) or data[k] == 95 or data[k] == 46 or data[k] == 45):
+            k += 1
+        if k > colon + 1:
+            colon = k
     name = -1  # [A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?
     if p < b and _is_alnum(data[p]):
         name = p + 1

@@ -72,10 +72,15 @@ from wuzhen.evidence.parsers._syslog import (
     unread_reason,
 )
 
-# An address with a colon (IPv6), else a name or IPv4 address running to its last letter or
-# digit: tried the other way round, a name that starts with hex letters ("example.com") was
-# cut at its first other letter ("e").
-HOST = r"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]|[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)"
+# An address with a colon (IPv6, with the zone sshd writes after a link-local one:
+# "fe80::1%eth0"), else a name or IPv4 address running to its last letter or digit: tried
+# the other way round, a name that starts with hex letters ("example.com") was cut at its
+# first other letter ("e").
+ZONE = r"(?:%[0-9A-Za-z_.-]+)?"
+HOST = (
+    rf"(?P<host>[0-9A-Fa-f]*:[0-9A-Fa-f:.]*[0-9A-Fa-f]{ZONE}"
+    r"|[A-Za-z0-9](?:[\w.-]*[A-Za-z0-9])?)"
+)
 PORT = r"(?: port (?P<port>\d+))?"
 # How sshd ends these messages: the port, the protocol, and nothing or ": " and more. A user
 # name can hold " from ADDRESS port N": the first " from " this follows is the source, not the
@@ -326,7 +331,7 @@ TYPE = classification(RULES)
 UNMATCHED = "sshd message not recognised as evidence"
 MESSAGE = "__message"  # the message as logged, while the rules read it without PREFIX
 REPEATED = r"^message repeated (\d+) times: \[ ?(.*)\]$"  # syslog's: N, and the message
-IS_IP = r"^(?:\d{1,3}(?:\.\d{1,3}){3}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*)$"
+IS_IP = rf"^(?:\d{{1,3}}(?:\.\d{{1,3}}){{3}}|[0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*{ZONE})$"
 
 
 class OpenSSH(Parser):
