@@ -49,12 +49,13 @@ def test_ingest_json_summary_then_query(cli: CliRunner, tmp_path: Path) -> None:
     assert out["routes"] == {
         "members": by_member,
         "unrouted": stored["route.member"].null_count(),
+        "no_country": stored["source.registration.cc"].null_count(),
         "kept": 0,
     }
     assert by_member["CN"] == 3
     again = json.loads(_run(cli, "ingest", str(SAMPLE), "--json"))
     assert (again["files"][0]["events"], again["files"][0]["duplicates"]) == (0, 10)
-    assert again["routes"] == {"members": {}, "unrouted": 0, "kept": 0}  # nothing new
+    assert again["routes"] == {"members": {}, "unrouted": 0, "no_country": 0, "kept": 0}
 
     assert _run(cli, "events", "--count").strip() == "10"
     assert _run(cli, "events", "--count", "--member", "CN").strip() == "3"
@@ -146,9 +147,28 @@ def test_table_summary_and_reasons(cli: CliRunner) -> None:
     assert "China (the owner)" in out
 
 
+def test_sources_without_a_country_are_counted_apart_from_those_no_member_answers_for(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    # A tester read "no member answers for the source's country" of private and documentation
+    # addresses, which have no country at all.
+    log = tmp_path / "auth.log"
+    log.write_text(
+        "".join(
+            f"Mar  3 10:00:0{i} h sshd[1]: Failed password for root from {ip} port 22 ssh2\n"
+            for i, ip in enumerate(["10.0.0.1", "192.0.2.7", "fe80::1%eth0", "1.0.1.1"])
+        )
+    )
+    out = json.loads(_run(cli, "ingest", str(log), "--json"))
+    assert out["routes"] == {"members": {"CN": 1}, "unrouted": 3, "no_country": 3, "kept": 0}
+    table = _run(cli, "ingest", str(log), "--owner", "FR")
+    assert "the source has no country" in table
+    assert "no member answers" not in table
+
+
 def test_events_a_marking_keeps_with_the_owner_are_counted_apart(cli: CliRunner) -> None:
     out = json.loads(_run(cli, "ingest", str(SAMPLE), "--tlp", "RED", "--json"))
-    assert out["routes"] == {"members": {}, "unrouted": 0, "kept": 10}
+    assert out["routes"] == {"members": {}, "unrouted": 0, "no_country": 0, "kept": 10}
     assert "RED stays with the owner" in _run(
         cli, "ingest", str(SAMPLE), "--owner", "FR", "--tlp", "RED"
     )

@@ -195,10 +195,12 @@ def _print_routes(routes: Routes, owner: str) -> None:
         rest = ranked[TOP_MEMBERS:]
         label = _("{n} other members").format(n=len(rest))
         rows.append(("", label, sum(n for _code, n in rest)))
-    if routes.unrouted:
-        rows.append(
-            ("", _("unrouted: no member answers for the source's country"), routes.unrouted)
-        )
+    answerless = routes.unrouted - routes.no_country
+    if answerless:
+        rows.append(("", _("unrouted: no member answers for the source's country"), answerless))
+    if routes.no_country:
+        label = _("unrouted: the source has no country (private, reserved or unknown address)")
+        rows.append(("", label, routes.no_country))
     if routes.kept:
         rows.append(("", _("not routed: AMBER+STRICT or RED stays with the owner"), routes.kept))
     title = _("Where the new events went")

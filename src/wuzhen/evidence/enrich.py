@@ -33,6 +33,12 @@ ATTRIBUTED = (
 REASON = "__reject_reason"
 _ADDRESS_COLUMNS = [*(c.removeprefix("source.") for c in ATTRIBUTED), "ip.error"]
 
+#: The country each routing basis (the rule ``routing.basis``) routes by.
+ROUTE_COUNTRY = {
+    "registration": "source.registration.cc",
+    "location": "source.geolocation.cc",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Routing:
@@ -121,7 +127,7 @@ class Attributor:
     def route(self, events: pl.DataFrame, routing: Routing) -> pl.DataFrame:
         """Set the route from the registration (or location) country."""
         basis = routing.basis
-        country = "source.registration.cc" if basis == "registration" else "source.geolocation.cc"
+        country = ROUTE_COUNTRY[basis]
         answering = routing.table.rename({"cc": "__cc", "state": "route.member"})
         routed = events.with_columns(pl.col(country).alias("__cc")).join(
             answering, on="__cc", how="left", maintain_order="left"

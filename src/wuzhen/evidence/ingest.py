@@ -30,7 +30,7 @@ from wuzhen.clock import Clock
 from wuzhen.db import Database
 from wuzhen.errors import InputError, WuzhenError
 from wuzhen.evidence import parsers, warmup
-from wuzhen.evidence.enrich import REASON, Attributor, Routing
+from wuzhen.evidence.enrich import REASON, ROUTE_COUNTRY, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.inputs import (
     DAMAGED,
@@ -149,25 +149,32 @@ class FileSummary:
 
 @dataclass(slots=True)
 class Routes:
-    """Where an ingest's new events went: to each member (the owner included), to none (no
-    member answers for the source's country), or nowhere by their marking (AMBER+STRICT and
-    RED stay with the owner)."""
+    """Where an ingest's new events went: to each member (the owner included), to none
+    (``unrouted``: no member answers for the source's country, or, ``no_country`` of them, the
+    source has no country: a private, reserved or unknown address, or no address), or nowhere
+    by their marking (AMBER+STRICT and RED stay with the owner)."""
 
     members: Counter[str] = field(default_factory=Counter)
     unrouted: int = 0
+    no_country: int = 0
     kept: int = 0
 
     def add(self, events: pl.DataFrame) -> None:
-        kept = int(events["tlp"].is_in(OWNER_ONLY).sum())
+        if events.height == 0:
+            return
+        kept = events["tlp"].is_in(OWNER_ONLY)
         member = events["route.member"]  # null where unrouted, and where kept (see route)
-        self.kept += kept
-        self.unrouted += member.null_count() - kept
+        country = events[ROUTE_COUNTRY[events["route.basis"][0]]]
+        self.kept += int(kept.sum())
+        self.unrouted += int((member.is_null() & ~kept).sum())
+        self.no_country += int((country.is_null() & ~kept).sum())
         self.members.update(dict(member.drop_nulls().value_counts().iter_rows()))
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "members": dict(self.members.most_common()),
             "unrouted": self.unrouted,
+            "no_country": self.no_country,
             "kept": self.kept,
         }
 

@@ -75,10 +75,13 @@ class FileSummaryPublic(BaseModel):
 class RoutesPublic(BaseModel):
     """Where the new events went: the events routed to each member (the caller's own member
     included; the others get them as notices), most first; those routed to none (no member
-    answers for the source's country); those kept with the owner by their marking."""
+    answers for the source's country) and, of these, those whose source has no country (a
+    private, reserved or unknown address, or none); those kept with the owner by their
+    marking."""
 
     members: dict[str, int]
     unrouted: int
+    no_country: int
     kept: int
 
 
