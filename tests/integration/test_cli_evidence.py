@@ -257,6 +257,20 @@ def test_empty_files_are_not_read_and_no_error(cli: CliRunner, tmp_path: Path) -
     assert [e["name"] for e in listing] == [str(logs / "auth.log")]
 
 
+@pytest.mark.parametrize(
+    "answer", ['{"query_status": "no_results"}\n', '{\n  "query_status" : "no_result"\n}']
+)
+def test_an_api_answer_that_found_nothing_is_empty(
+    cli: CliRunner, tmp_path: Path, answer: str
+) -> None:
+    """Regression: abuse.ch's answer to a lookup that found nothing (URLhaus', which names no
+    feed) stopped a cron job's ingest: "format not recognised"."""
+    (tmp_path / "urlhaus-host.json").write_text(answer)
+    out = json.loads(_run(cli, "ingest", str(tmp_path / "urlhaus-host.json"), "--json"))
+    assert (out["ingest"], out["files"]) == (None, [])
+    assert [u["reason"] for u in out["unread"]] == ["empty: nothing to ingest"]
+
+
 def test_rejects_evidence_and_retract(cli: CliRunner, tmp_path: Path) -> None:
     log = tmp_path / "mixed.log"
     log.write_text(SAMPLE.read_text() + "this line is not syslog\n")

@@ -13,6 +13,7 @@ licences and notes beside its logs. Standard input is detected as it is read.
 from __future__ import annotations
 
 import gzip
+import json
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -122,8 +123,8 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
 def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None = None) -> Survey:
     """Each input's format: ``fmt`` for all where given, else detected from its content, else
     ``fallback`` (a feed's usual format: a feed publishes several, which detection tells apart;
-    standard input, not sampled here, takes it too). A file with nothing but blank lines (or
-    an empty JSON array) is not read (:data:`EMPTY`), named or found in a directory, and no
+    standard input, not sampled here, takes it too). A file that holds nothing (see
+    :func:`_holds_nothing`) is not read (:data:`EMPTY`), named or found in a directory, and no
     error: there is nothing in it to lose."""
     for name in (fmt, fallback):
         if name is not None:
@@ -137,8 +138,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             continue
         try:
             head = _sample(item.path)
-            if len(head) < SAMPLE_BYTES and head.split() in ([], [b"[]"]):
-                # a log rotated before anything came; an export of nothing (a JSON array)
+            if len(head) < SAMPLE_BYTES and _holds_nothing(head):
                 unread.append(Unread(shown(item.path), EMPTY))
                 continue
             parser = parsers.best(detection_sample(head))
@@ -161,6 +161,24 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             msg += f": {len(unread)} of no format this node reads (give --format to read them)"
         raise InputError(msg)
     return Survey(files, unread)
+
+
+#: abuse.ch's APIs (URLhaus, ThreatFox, MalwareBazaar) answering a lookup that found nothing
+NO_RESULTS = ({"query_status": "no_results"}, {"query_status": "no_result"})
+
+
+def _holds_nothing(data: bytes) -> bool:
+    """``data`` (a whole small file) is blank lines, an export of nothing (``[]``), or an API's
+    answer that it found nothing (:data:`NO_RESULTS`, which names no feed: such an answer
+    could not be told apart, and a cron job fetching lookups would stop on it)."""
+    if data.split() in ([], [b"[]"]):
+        return True
+    if not data.lstrip().startswith(b"{") or len(data) > 256:
+        return False
+    try:
+        return json.loads(data) in NO_RESULTS
+    except ValueError:
+        return False
 
 
 def unread_text(unread: Sequence[Unread]) -> str:
