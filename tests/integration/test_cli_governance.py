@@ -91,6 +91,10 @@ def _accounts() -> None:
 
 
 def test_direct_paths_point_to_a_proposal(env: None) -> None:
+    # before the founding admission, admitting one state points to it (a tester was told to
+    # table a proposal in a compact with no member to vote on it)
+    for args in (["CN"], []):
+        assert "wuzhen members admit --all" in refused("members", "admit", *args)
     run("members", "admit", "--all")  # the founding admission of an empty compact
     assert "only by resolution" in refused("members", "admit", "--all")
     message = refused("members", "admit", "DE", "--reason", "r")

@@ -17,6 +17,10 @@ from wuzhen.members.tables import ACTIVE, CANDIDATE, SUSPENDED, Member
 
 app = typer.Typer(no_args_is_help=True)
 ACTOR = "cli"
+NOT_FOUNDED = _(
+    "the compact has no member yet: its founding admission admits every state at once "
+    "(wuzhen members admit --all); after it, admission happens only by resolution"
+)
 BY_RESOLUTION = _(
     "admission and suspension happen only by resolution: table a proposal "
     "(wuzhen proposals table SESSION --title ... --text ... {act} {code})"
@@ -88,9 +92,11 @@ def admit(
 ) -> None:
     """The founding admission of an empty compact (--all); after it, admission happens only by
     resolution (wuzhen proposals table SESSION ... --admit CODE)."""
-    if codes or not all_states:
-        raise ForbiddenError(BY_RESOLUTION.format(act="--admit", code=_code(codes)))
     with open_node(ctx) as node, node.db.session() as s:
+        if codes or not all_states:
+            if not service.founded(s):
+                raise ForbiddenError(NOT_FOUNDED)
+            raise ForbiddenError(BY_RESOLUTION.format(act="--admit", code=_code(codes)))
         n = service.admit_all(s, actor=ACTOR, at=node.clock.now(), reason=reason)
     console.print(_("{n} members admitted").format(n=n))
 

@@ -99,11 +99,16 @@ def admit(
     return m
 
 
+def founded(session: Session) -> bool:
+    """Whether the compact has had its founding admission: some member is active."""
+    return session.scalar(select(Member.code).where(Member.status == ACTIVE).limit(1)) is not None
+
+
 def admit_all(session: Session, *, actor: str, at: datetime, reason: str) -> int:
     """The founding admission: every candidate state, in one ledgered act, into a compact
     that has no active member yet (the demo starts from a full compact). Refused once any
     member is active: from then on admission happens only by resolution."""
-    if session.scalar(select(Member.code).where(Member.status == ACTIVE).limit(1)) is not None:
+    if founded(session):
         raise ForbiddenError(FOUNDED)
     found = list(session.scalars(select(Member).where(Member.status == CANDIDATE)))
     for m in found:
