@@ -33,6 +33,7 @@ from wuzhen.evidence.query import EventFilter, select_events
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.store import DICTIONARY, EVENTS, STATISTICS
 from wuzhen.evidence.tables import Evidence, StoreFile
+from wuzhen.ledger.tables import LedgerEntry
 from wuzhen.lines import iter_blocks
 from wuzhen.node import Node
 from wuzhen.schema import arrow_schema
@@ -446,8 +447,22 @@ def test_retract_withdraws_one_file_atomically(node: Node, tmp_path: Path) -> No
     b = _log(tmp_path, "b.log", [FAILED.format(ip="8.8.8.8", port=2)])
     report = node.pipeline.ingest([a, b], OPTIONS)
     sha_a = report.files[0].sha256
-    done = retract(node.store, node.db, node.clock, sha_a[:12], "CN")
+    done = retract(node.store, node.db, node.clock, sha_a[:12], "CN", actor="test")
     assert done.removed == {"events": 1, "rejects": 1}
+    # recorded in the ledger: the events may have reached other members as notices
+    with node.db.session() as s:
+        entry = s.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc())).first()
+        assert entry is not None
+        assert (entry.action, entry.subject, entry.actor) == (
+            "evidence.retracted",
+            f"evidence:{sha_a}",
+            "test",
+        )
+        assert entry.data == {
+            "owner": "CN",
+            "evidence": [report.files[0].evidence_id],
+            "removed": {"events": 1, "rejects": 1},
+        }
     assert _events(node)["source.ip"].to_list() == ["8.8.8.8"]
     assert node.store.scan("rejects").collect().height == 0
     with node.db.session() as s:
@@ -457,7 +472,7 @@ def test_retract_withdraws_one_file_atomically(node: Node, tmp_path: Path) -> No
         assert dead
         assert all(not (node.store.root / d.path).exists() for d in dead)
     with pytest.raises(NotFoundError):
-        retract(node.store, node.db, node.clock, sha_a, "CN")
+        retract(node.store, node.db, node.clock, sha_a, "CN", actor="test")
     # the file can be ingested again after its retraction
     assert node.pipeline.ingest([a], OPTIONS).files[0].events == 1
 
@@ -466,9 +481,9 @@ def test_retract_needs_the_owner(node: Node, tmp_path: Path) -> None:
     a = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
     sha = node.pipeline.ingest([a], OPTIONS).files[0].sha256
     with pytest.raises(NotFoundError):
-        retract(node.store, node.db, node.clock, sha, "FR")
+        retract(node.store, node.db, node.clock, sha, "FR", actor="test")
     with pytest.raises(InputError):
-        retract(node.store, node.db, node.clock, "xyz", "CN")
+        retract(node.store, node.db, node.clock, "xyz", "CN", actor="test")
     assert _events(node).height == 1
 
 

@@ -13,6 +13,8 @@ from wuzhen.evidence.retraction import retract as retract_evidence
 from wuzhen.evidence.tables import Evidence
 from wuzhen.i18n import _
 
+ACTOR = "cli"
+
 app = typer.Typer(no_args_is_help=True)
 
 
@@ -93,7 +95,9 @@ def retract(
 ) -> None:
     """Withdraw a file's events and rejects from the store, atomically."""
     with open_node(ctx) as node:
-        done = retract_evidence(node.store, node.db, node.clock, sha256, owner_of(ctx, owner))
+        done = retract_evidence(
+            node.store, node.db, node.clock, sha256, owner_of(ctx, owner), actor=ACTOR
+        )
     console.print(
         _("Retracted {sha}: {events} events and {rejects} rejects removed").format(
             sha=done.sha256,

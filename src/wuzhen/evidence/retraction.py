@@ -1,7 +1,8 @@
 """Withdrawing an evidence file: its events and rejects leave the store in one commit.
 
 Data files holding rows of the file are rewritten without them under new names; one
-transaction then retires the old files, lists the new ones and marks the evidence retracted.
+transaction then retires the old files, lists the new ones, marks the evidence retracted and
+records the act in the ledger (events routed to other members leave their notices' view).
 Readers see the old state or the new. The old files are deleted after the commit (or, after a
 crash, by the next writer as orphans).
 """
@@ -20,6 +21,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import ColumnElement, Row, or_, select, update
 from sqlalchemy.orm import Session
 
+from wuzhen import ledger
 from wuzhen.clock import Clock
 from wuzhen.db import Database
 from wuzhen.errors import InputError, NotFoundError
@@ -67,8 +69,11 @@ def find_evidence(
     return rows
 
 
-def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: str) -> Retraction:
-    """Withdraw every ingest of the file with this SHA-256 (or unique prefix) by ``owner``."""
+def retract(
+    store: EventStore, db: Database, clock: Clock, sha256: str, owner: str, *, actor: str
+) -> Retraction:
+    """Withdraw every ingest of the file with this SHA-256 (or unique prefix) by ``owner``;
+    ``actor``: who does it, as the ledger names them."""
     digest = sha256.strip().lower()
     if not _is_digest(digest):
         msg = "give the file's SHA-256 (at least 8 hex digits)"
@@ -99,6 +104,14 @@ def retract(store: EventStore, db: Database, clock: Clock, sha256: str, owner: s
                 for row in manifest:
                     s.add(StoreFile(ingest_id=writer.writer_id, live=True, **row))
                 s.execute(update(Evidence).where(Evidence.id.in_(ids)).values(retracted_at=now))
+                ledger.append(
+                    s,
+                    at=now,
+                    actor=actor,
+                    action="evidence.retracted",
+                    subject=f"evidence:{rows[0].sha256}",
+                    data={"owner": owner, "evidence": list(ids), "removed": removed},
+                )
         except BaseException:
             writer.abort()
             raise

@@ -120,7 +120,11 @@ def test_probes_and_penalties(
 @pytest.mark.parametrize(
     ("message", "identifier", "port"),
     [
-        ("Failed password for root from fe80::1%eth0 port 53222 ssh2", "ssh-failed-password", 53222),
+        (
+            "Failed password for root from fe80::1%eth0 port 53222 ssh2",
+            "ssh-failed-password",
+            53222,
+        ),
         ("Invalid user bob from fe80::1%eth0 port 53223", "ssh-invalid-user", 53223),
         (
             "Connection closed by invalid user bob fe80::1%eth0 port 53224 [preauth]",

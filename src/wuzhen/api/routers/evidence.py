@@ -241,7 +241,7 @@ def retract_evidence(
     caller: MemberAccountDep,
     sha256: Annotated[str, Path(pattern=r"^[0-9a-fA-F]{8,64}$")],
 ) -> RetractionPublic:
-    done = retract(node.store, node.db, node.clock, sha256, caller.code)
+    done = retract(node.store, node.db, node.clock, sha256, caller.code, actor=caller.actor)
     return RetractionPublic(
         sha256=done.sha256,
         owner=done.owner,
