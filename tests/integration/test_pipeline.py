@@ -25,15 +25,13 @@ from sqlalchemy import select
 
 from wuzhen.clock import FixedClock
 from wuzhen.config import Settings
-from wuzhen.errors import InputError, NotFoundError, StoreError
+from wuzhen.errors import InputError, StoreError
 from wuzhen.evidence import ingest as ingest_module
 from wuzhen.evidence import store as store_module
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.evidence.query import EventFilter, select_events
-from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.store import DICTIONARY, EVENTS, STATISTICS
-from wuzhen.evidence.tables import Evidence, StoreFile
-from wuzhen.ledger.tables import LedgerEntry
+from wuzhen.evidence.tables import Evidence
 from wuzhen.lines import iter_blocks
 from wuzhen.node import Node
 from wuzhen.schema import arrow_schema
@@ -440,51 +438,6 @@ def test_query_filters(node: Node, tmp_path: Path) -> None:
     )
     assert select_events(store, EventFilter(text="8.8.8")).collect().height == 1
     assert select_events(store, EventFilter(country="US", member="CN")).collect().height == 0
-
-
-def test_retract_withdraws_one_file_atomically(node: Node, tmp_path: Path) -> None:
-    a = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1), "junk"])
-    b = _log(tmp_path, "b.log", [FAILED.format(ip="8.8.8.8", port=2)])
-    report = node.pipeline.ingest([a, b], OPTIONS)
-    sha_a = report.files[0].sha256
-    done = retract(node.store, node.db, node.clock, sha_a[:12], "CN", actor="test")
-    assert done.removed == {"events": 1, "rejects": 1}
-    # recorded in the ledger: the events may have reached other members as notices
-    with node.db.session() as s:
-        entry = s.scalars(select(LedgerEntry).order_by(LedgerEntry.seq.desc())).first()
-        assert entry is not None
-        assert (entry.action, entry.subject, entry.actor) == (
-            "evidence.retracted",
-            f"evidence:{sha_a}",
-            "test",
-        )
-        assert entry.data == {
-            "owner": "CN",
-            "evidence": [report.files[0].evidence_id],
-            "removed": {"events": 1, "rejects": 1},
-        }
-    assert _events(node)["source.ip"].to_list() == ["8.8.8.8"]
-    assert node.store.scan("rejects").collect().height == 0
-    with node.db.session() as s:
-        retracted = s.scalars(select(Evidence).where(Evidence.sha256 == sha_a)).one()
-        assert retracted.retracted_at == node.clock.now()
-        dead = s.scalars(select(StoreFile).where(StoreFile.live.is_(False))).all()
-        assert dead
-        assert all(not (node.store.root / d.path).exists() for d in dead)
-    with pytest.raises(NotFoundError):
-        retract(node.store, node.db, node.clock, sha_a, "CN", actor="test")
-    # the file can be ingested again after its retraction
-    assert node.pipeline.ingest([a], OPTIONS).files[0].events == 1
-
-
-def test_retract_needs_the_owner(node: Node, tmp_path: Path) -> None:
-    a = _log(tmp_path, "a.log", [FAILED.format(ip="1.1.1.1", port=1)])
-    sha = node.pipeline.ingest([a], OPTIONS).files[0].sha256
-    with pytest.raises(NotFoundError):
-        retract(node.store, node.db, node.clock, sha, "FR", actor="test")
-    with pytest.raises(InputError):
-        retract(node.store, node.db, node.clock, "xyz", "CN", actor="test")
-    assert _events(node).height == 1
 
 
 def test_a_failed_run_leaves_the_old_state(

@@ -132,12 +132,13 @@ def test_retention_removes_exactly_the_partitions_older_than_the_rule(
         tmp_path / "june.log",
         _line("2026-05-30", 1) + _line("2026-05-30", 2) + _line("2026-06-01", 3) + "garbage\n",
     )
-    # Today's ingest: events of 2 June and 28 November, and a reject observed today.
+    # Today's ingest: events of 2 June and 28 November, a reject observed today, and again a
+    # line of 30 May (a duplicate: the store notes that this file held it too)
     clock.set(datetime(2026, 11, 29, 12, 0, tzinfo=UTC))
     ingest(
         node,
         tmp_path / "today.log",
-        _line("2026-06-02", 4) + _line("2026-11-28", 5) + "more garbage\n",
+        _line("2026-06-02", 4) + _line("2026-11-28", 5) + "more garbage\n" + _line("2026-05-30", 1),
     )
     assert live_days(node, "events") == ["2026-05-30", "2026-06-01", "2026-06-02", "2026-11-28"]
     assert live_days(node, "rejects") == ["2026-06-01", "2026-11-29"]
@@ -145,20 +146,23 @@ def test_retention_removes_exactly_the_partitions_older_than_the_rule(
         assert rules.get(s, "retention.days") == 180
         old = select(StoreFile.path).where(StoreFile.day < "2026-06-02")
         old_files = s.scalars(old.where(StoreFile.dataset != "notices")).all()
-    assert len(old_files) == 3
+    assert len(old_files) == 4
+    assert live_days(node, "duplicates") == ["2026-05-30"]
     notices_before = _notices(node)
 
     # 180 days before 29 November noon is 2 June noon: 30 May and 1 June are wholly older.
     report = tick(node)
 
     (step,) = [s for s in report.steps if s.name == "retention"]
-    assert step.actions == 3
+    assert step.actions == 4
     assert step.summary["cutoff"] == "2026-06-02"
     assert step.summary["days"] == {
+        "duplicates": ["2026-05-30"],
         "events": ["2026-05-30", "2026-06-01"],
         "rejects": ["2026-06-01"],
     }
-    assert step.summary["rows"] == {"events": 3, "rejects": 1}
+    assert step.summary["rows"] == {"duplicates": 1, "events": 3, "rejects": 1}
+    assert live_days(node, "duplicates") == []
     assert live_days(node, "events") == ["2026-06-02", "2026-11-28"]
     assert live_days(node, "rejects") == ["2026-11-29"]
     kept = node.store.scan("events").collect()
@@ -172,9 +176,13 @@ def test_retention_removes_exactly_the_partitions_older_than_the_rule(
     assert applied.data == {
         "retention_days": 180,
         "cutoff": "2026-06-02",
-        "days": {"events": ["2026-05-30", "2026-06-01"], "rejects": ["2026-06-01"]},
-        "rows": {"events": 3, "rejects": 1},
-        "files": 3,
+        "days": {
+            "duplicates": ["2026-05-30"],
+            "events": ["2026-05-30", "2026-06-01"],
+            "rejects": ["2026-06-01"],
+        },
+        "rows": {"duplicates": 1, "events": 3, "rejects": 1},
+        "files": 4,
     }
     with node.db.session() as s:
         retired = s.scalars(select(StoreFile).where(StoreFile.path.in_(old_files))).all()

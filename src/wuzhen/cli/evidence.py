@@ -105,3 +105,10 @@ def retract(
             rejects=done.removed.get("rejects", 0),
         )
     )
+    if any(done.kept.values()):
+        console.print(
+            _(
+                "{events} events and {rejects} rejects stay: other files of yours held them "
+                "too, and now hold them as their own"
+            ).format(events=done.kept.get("events", 0), rejects=done.kept.get("rejects", 0))
+        )

@@ -58,6 +58,7 @@ from wuzhen.evidence.parsers._base import (
     readable_records,
 )
 from wuzhen.evidence.store import (
+    DUPLICATES,
     EVENTS,
     REJECTS,
     EventStore,
@@ -647,6 +648,17 @@ class _FileRun:
         if stored.len():
             dup |= frame["event.id"].is_in(stored.implode()).to_numpy()
         keep = ~dup
+        if dup.any():  # the files that hold a stored row, besides the one that brought it
+            held = frame.filter(pl.Series(dup)).select(
+                "event.id",
+                pl.lit(dataset).alias("dataset"),
+                "evidence.id",
+                RECORD,
+                "evidence.format",
+                "time.observation",
+                DAY,
+            )
+            self.run.writer.write(DUPLICATES, DAY, held)
         fresh = frame.filter(pl.Series(keep))
         if fresh.height:
             rows = conform(fresh.drop(DAY)) if dataset == EVENTS else fresh.select(_REJECT_COLUMNS)

@@ -1,4 +1,5 @@
-"""Retention: events and rejects older than the rule ``retention.days`` leave the store.
+"""Retention: events and rejects older than the rule ``retention.days`` leave the store
+(and the record of the other files that held them, ``duplicates``).
 
 The store is partitioned by day (an event's ``time.source``, else its observation time; a
 reject's observation time), so removal is by whole partition: a day goes once all of it is
@@ -21,7 +22,7 @@ from sqlalchemy import select, update
 
 from wuzhen import ledger, rules
 from wuzhen.db import Database
-from wuzhen.evidence.store import DATASETS, EventStore
+from wuzhen.evidence.store import BY_DAY, EventStore
 from wuzhen.evidence.tables import StoreFile
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def apply_retention(store: EventStore, db: Database, at: datetime) -> Removal:
             cutoff = cutoff_day(at, retention_days)
             old = s.execute(
                 select(StoreFile.path, StoreFile.dataset, StoreFile.day, StoreFile.rows).where(
-                    StoreFile.live, StoreFile.day < cutoff, StoreFile.dataset.in_(DATASETS)
+                    StoreFile.live, StoreFile.day < cutoff, StoreFile.dataset.in_(BY_DAY)
                 )
             ).all()
             if not old:

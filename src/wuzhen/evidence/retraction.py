@@ -15,9 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
 from sqlalchemy import ColumnElement, Row, or_, select, update
 from sqlalchemy.orm import Session
 
@@ -25,7 +22,14 @@ from wuzhen import ledger
 from wuzhen.clock import Clock
 from wuzhen.db import Database
 from wuzhen.errors import InputError, NotFoundError
-from wuzhen.evidence.store import DATASETS, EventStore, StagedWriter
+from wuzhen.evidence.store import (
+    DATASETS,
+    DUPLICATES,
+    EVENTS,
+    EventStore,
+    StagedWriter,
+    duplicates_schema,
+)
 from wuzhen.evidence.tables import Evidence, StoreFile
 
 log = logging.getLogger(__name__)
@@ -38,6 +42,7 @@ class Retraction:
     owner: str
     evidence_ids: tuple[str, ...]
     removed: dict[str, int]  # dataset -> rows removed
+    kept: dict[str, int]  # dataset -> rows that stay, held by another file too
 
 
 MIN_DIGITS = 8  # of a SHA-256 prefix
@@ -89,10 +94,21 @@ def retract(
         ids = tuple(sorted(r.id for r in rows))
         writer = StagedWriter(store, f"r{secrets.token_hex(7)}")
         removed: dict[str, int] = {}
+        kept: dict[str, int] = {}
         retired: list[str] = []
         try:
+            heirs = {dataset: _heirs(store, dataset, ids) for dataset in DATASETS}
             for dataset in DATASETS:
-                removed[dataset] = _rewrite(store, writer, dataset, ids, retired)
+                gone = pl.col("evidence.id").is_in(list(ids))
+                rows_out = _rewrite(store, writer, dataset, gone, retired, heirs[dataset])
+                kept[dataset] = heirs[dataset].height
+                removed[dataset] = rows_out - kept[dataset]
+            # what the withdrawn files held, and what the heirs now hold as their own
+            inherited = pl.concat(h.select(_held(pl.lit(d))) for d, h in heirs.items())
+            settled = pl.col("evidence.id").is_in(list(ids)) | _held(pl.col("dataset")).is_in(
+                inherited.to_series().implode()
+            )
+            _rewrite(store, writer, DUPLICATES, settled, retired)
             manifest = writer.finish()
             now = clock.now()
             with db.session() as s:
@@ -104,13 +120,14 @@ def retract(
                 for row in manifest:
                     s.add(StoreFile(ingest_id=writer.writer_id, live=True, **row))
                 s.execute(update(Evidence).where(Evidence.id.in_(ids)).values(retracted_at=now))
+                _count_inherited(s, heirs[EVENTS])
                 ledger.append(
                     s,
                     at=now,
                     actor=actor,
                     action="evidence.retracted",
                     subject=f"evidence:{rows[0].sha256}",
-                    data={"owner": owner, "evidence": list(ids), "removed": removed},
+                    data={"owner": owner, "evidence": list(ids), "removed": removed, "kept": kept},
                 )
         except BaseException:
             writer.abort()
@@ -118,18 +135,63 @@ def retract(
         for rel in retired:
             (store.root / rel).unlink(missing_ok=True)
     log.info("retracted evidence %s of %s: %s", rows[0].sha256, owner, removed)
-    return Retraction(sha256=rows[0].sha256, owner=owner, evidence_ids=ids, removed=removed)
+    return Retraction(rows[0].sha256, owner, ids, removed, kept)
+
+
+def _heirs(store: EventStore, dataset: str, ids: tuple[str, ...]) -> pl.DataFrame:
+    """The rows of ``dataset`` that the files ``ids`` brought and another live file held too
+    (it counted them as duplicates): each row's ``event.id`` with what it takes from the
+    first such file (its ``evidence.*`` and ``time.observation``)."""
+    files = store.live_files(DUPLICATES)
+    columns = ["event.id", "evidence.id", "evidence.record", "evidence.format", "time.observation"]
+    if not files:
+        empty = pl.from_arrow(duplicates_schema().empty_table())
+        assert isinstance(empty, pl.DataFrame)
+        return empty.select(columns)
+    brought = store.scan(dataset).filter(pl.col("evidence.id").is_in(list(ids))).select("event.id")
+    return (
+        pl.scan_parquet(files, hive_partitioning=False)
+        .filter(pl.col("dataset") == dataset, ~pl.col("evidence.id").is_in(list(ids)))
+        .join(brought, on="event.id", how="semi")
+        .sort("time.observation", "evidence.id", "evidence.record")
+        .unique("event.id", keep="first", maintain_order=True)
+        .select(columns)
+        .collect()
+    )
+
+
+def _held(dataset: pl.Expr) -> pl.Expr:
+    """A duplicate's key: the stored row (its id and dataset) and the file that held it."""
+    return pl.concat_str(pl.col("event.id"), dataset, pl.col("evidence.id"), separator="/")
+
+
+def _count_inherited(s: Session, heirs: pl.DataFrame) -> None:
+    """The files that now hold events they had counted as duplicates hold them as events."""
+    for evidence_id, n in heirs.group_by("evidence.id").len().iter_rows():
+        s.execute(
+            update(Evidence)
+            .where(Evidence.id == evidence_id)
+            .values(events=Evidence.events + n, duplicates=Evidence.duplicates - n)
+        )
 
 
 def _rewrite(
-    store: EventStore, writer: StagedWriter, dataset: str, ids: tuple[str, ...], retired: list[str]
+    store: EventStore,
+    writer: StagedWriter,
+    dataset: str,
+    gone: pl.Expr,
+    retired: list[str],
+    heirs: pl.DataFrame | None = None,
 ) -> int:
+    """Rewrite the files of ``dataset`` holding rows ``gone`` selects without them, but for
+    those ``heirs`` has (see :func:`_heirs`): they stay, as the heir's. Returns how many rows
+    were selected."""
     files = store.live_files(dataset)
     if not files:
         return 0
     hits = (
         pl.scan_parquet(files, include_file_paths="__file", hive_partitioning=False)
-        .filter(pl.col("evidence.id").is_in(list(ids)))
+        .filter(gone)
         .group_by("__file")
         .len()
         .collect()
@@ -142,14 +204,23 @@ def _rewrite(
     total = 0
     for path_text, count in hits.iter_rows():
         rel = Path(path_text).relative_to(store.root).as_posix()
-        table = pq.read_table(path_text)
-        keep = pc.invert(pc.is_in(table["evidence.id"], pa.array(list(ids))))
-        remaining = table.filter(keep)
-        if remaining.num_rows:
-            day = pa.repeat(pa.scalar(day_of[rel], pa.string()), remaining.num_rows)
-            frame = pl.from_arrow(remaining.append_column(DAY, day))
-            assert isinstance(frame, pl.DataFrame)
-            writer.write(dataset, DAY, frame)
+        table = pl.read_parquet(path_text, hive_partitioning=False)
+        remaining = table.filter(~gone).with_columns(pl.lit(day_of[rel]).alias(DAY))
+        if heirs is not None and heirs.height:
+            inherited = _inherit(dataset, table.filter(gone), heirs)
+            remaining = pl.concat([remaining, inherited])
+        if remaining.height:
+            writer.write(dataset, DAY, remaining)
         retired.append(rel)
         total += count
     return total
+
+
+def _inherit(dataset: str, rows: pl.DataFrame, heirs: pl.DataFrame) -> pl.DataFrame:
+    """``rows`` that ``heirs`` has, as the heir's: its evidence and observation time, and the
+    day partition that time gives a row without a time of its own."""
+    taken = ["evidence.id", "evidence.record", "evidence.format", "time.observation"]
+    out = rows.drop(taken).join(heirs, on="event.id", how="inner").select(rows.columns)
+    observed = pl.col("time.observation")
+    day = pl.coalesce("time.source", observed) if dataset == EVENTS else observed
+    return out.with_columns(day.dt.date().cast(pl.String).alias(DAY))

@@ -43,6 +43,11 @@ EVENTS = "events"
 REJECTS = "rejects"
 NOTICES = "notices"  # the event ids notices freeze, one file per ingest
 DATASETS = (EVENTS, REJECTS)
+#: The records a file held that were stored before, from another file: which files hold each
+#: stored row besides the one that brought it (a withdrawn file's rows stay with them).
+DUPLICATES = "duplicates"
+#: The datasets of day partitions that hold evidence files' rows (retention removes them).
+BY_DAY = (*DATASETS, DUPLICATES)
 ROWS_PER_FILE = 2_000_000
 ROW_GROUP = 125_000  # rows, or
 ROW_GROUP_BYTES = 32 * 1024 * 1024  # of rows in memory, whichever comes first
@@ -65,8 +70,23 @@ def rejects_schema() -> pa.Schema:
     )
 
 
+def duplicates_schema() -> pa.Schema:
+    return pa.schema(
+        [
+            pa.field("event.id", pa.string(), nullable=False),  # the stored row's id
+            pa.field("dataset", pa.string(), nullable=False),  # events or rejects
+            pa.field("evidence.id", pa.string(), nullable=False),  # the file that held it too
+            pa.field("evidence.record", pa.int64(), nullable=False),
+            pa.field("evidence.format", pa.string(), nullable=False),
+            pa.field("time.observation", pa.timestamp("us", tz="UTC"), nullable=False),
+        ]
+    )
+
+
 def schema_of(dataset: str) -> pa.Schema:
-    return arrow_schema() if dataset == EVENTS else rejects_schema()
+    if dataset == EVENTS:
+        return arrow_schema()
+    return rejects_schema() if dataset == REJECTS else duplicates_schema()
 
 
 #: Columns written dictionary-encoded: those with few distinct values. The others (ids,
@@ -75,6 +95,7 @@ def schema_of(dataset: str) -> pa.Schema:
 DICTIONARY = {
     EVENTS: [f.name for f in FIELDS if f.dictionary],
     REJECTS: ["evidence.id", "evidence.format", "owner", "time.observation", "reason"],
+    DUPLICATES: ["dataset", "evidence.id", "evidence.format", "time.observation"],
 }
 
 #: Columns written with statistics (each row group's least and greatest value): those queries
@@ -101,12 +122,13 @@ STATISTICS = {
         "route.member",
     ],
     REJECTS: ["evidence.id", "evidence.record", "evidence.format", "owner", "time.observation"],
+    DUPLICATES: ["evidence.id"],
 }
 
 #: Columns written as deltas: a file's record numbers, which only grow (1M dataplane events:
 #: 1.02 MB in 20 ms as plain numbers, 6 KB in 5 ms as deltas). Times and numbers that repeat
 #: (syslog seconds, ports) are smaller and quicker plain, under zstd.
-ENCODING = {dataset: {"evidence.record": "DELTA_BINARY_PACKED"} for dataset in DATASETS}
+ENCODING = {dataset: {"evidence.record": "DELTA_BINARY_PACKED"} for dataset in BY_DAY}
 
 
 class EventStore:
@@ -167,7 +189,7 @@ class EventStore:
         with self.db.session() as s:
             live = set(s.scalars(select(StoreFile.path).where(StoreFile.live)))
         removed = 0
-        for dataset in (*DATASETS, NOTICES):
+        for dataset in (*BY_DAY, NOTICES):
             base = self.root / dataset
             if not base.exists():
                 continue
@@ -219,8 +241,11 @@ class LiveFiles:
 
 def has_timeless_rows(dataset: str, frame: pl.DataFrame) -> bool:
     """Whether some row of ``frame`` has no time of its own (every reject; an event without
-    ``time.source``): its day partition is the day it was read."""
-    return dataset == REJECTS or frame["time.source"].has_nulls()
+    ``time.source``): its day partition is the day it was read. (A duplicate's day is its
+    stored row's: no ingest looks it up by its id.)"""
+    if dataset == EVENTS:
+        return frame["time.source"].has_nulls()
+    return dataset == REJECTS
 
 
 def stored_ids(files: list[Path], ids: pl.Series) -> pl.Series:

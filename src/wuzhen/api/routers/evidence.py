@@ -93,10 +93,14 @@ class IngestPublic(BaseModel):
 
 
 class RetractionPublic(BaseModel):
+    """What left the store (``removed``: rows per dataset) and what stayed, held by another of
+    the owner's files too (``kept``: now that file's)."""
+
     sha256: str
     owner: str
     evidence_ids: list[str]
     removed: dict[str, int]
+    kept: dict[str, int]
 
 
 def _public(e: Evidence) -> EvidencePublic:
@@ -247,4 +251,5 @@ def retract_evidence(
         owner=done.owner,
         evidence_ids=list(done.evidence_ids),
         removed=dict(done.removed),
+        kept=dict(done.kept),
     )
