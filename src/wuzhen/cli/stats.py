@@ -42,13 +42,20 @@ def origins(
     where = EventFilter(since=since, until=until, classification=classification)
     with open_node(ctx) as node:
         if by is By.jurisdiction:
+            # the node's operator reads every event of its store (see `wuzhen events`); the
+            # public API counts only those whose marking allows publication
             frame = origins_by_jurisdiction(
-                node.store, node.attributor.snapshot, node.attributor.states, where, top
+                node.store,
+                node.attributor.snapshot,
+                node.attributor.states,
+                where,
+                top,
+                published=False,
             )
             headers = [_("Jurisdiction"), _("Origins"), _("Registered IPv4"), _("Per million IPv4")]
             cols = ["jurisdiction", "origins", "ipv4", "per_million_ipv4"]
         else:
-            frame = origins_by_asn(node.store, where, top)
+            frame = origins_by_asn(node.store, where, top, published=False)
             headers = [_("ASN"), _("Origins"), _("AS name")]
             cols = ["source.asn", "origins", "source.as_name"]
     if as_json:

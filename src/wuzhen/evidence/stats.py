@@ -1,7 +1,9 @@
 """Where attacks come from, counted so that log verbosity does not rank countries.
 
 An origin is a distinct (source address, classification type, day): a host that tried a
-thousand passwords on one day counts once for that day and that kind of attack.
+thousand passwords on one day counts once for that day and that kind of attack. ``published``
+counts only the events whose marking lets them into published aggregates (as the
+transparency report: not AMBER+STRICT or RED, which stay with their owner).
 """
 
 from __future__ import annotations
@@ -12,14 +14,18 @@ from wuzhen.evidence.query import EventFilter
 from wuzhen.evidence.store import EVENTS, EventStore
 from wuzhen.jurisdiction.snapshot import Snapshot
 from wuzhen.jurisdiction.states import StateRegistry
+from wuzhen.schema.tlp import OWNER_ONLY
 
 UNROUTED = "unrouted"
 
 
-def _origins(store: EventStore, where: EventFilter) -> pl.LazyFrame:
+def _origins(store: EventStore, where: EventFilter, published: bool) -> pl.LazyFrame:
+    counted = where.predicate() & pl.col("source.ip").is_not_null()
+    if published:
+        counted &= ~pl.col("tlp").is_in(OWNER_ONLY)
     return (
         store.scan(EVENTS, where.days())
-        .filter(where.predicate() & pl.col("source.ip").is_not_null())
+        .filter(counted)
         .select(
             "source.ip",
             "classification.type",
@@ -38,6 +44,8 @@ def origins_by_jurisdiction(
     states: StateRegistry,
     where: EventFilter,
     top: int = 20,
+    *,
+    published: bool,
 ) -> pl.DataFrame:
     """Origins per jurisdiction (the state answering for the registration country), raw and
     per million IPv4 addresses registered to that jurisdiction."""
@@ -55,7 +63,7 @@ def origins_by_jurisdiction(
         .agg(pl.col("ipv4").sum())
     )
     counted = (
-        _origins(store, where)
+        _origins(store, where, published)
         .collect()
         .join(answering, on="source.registration.cc", how="left")
         .with_columns(pl.col("jurisdiction").fill_null(UNROUTED))
@@ -68,10 +76,12 @@ def origins_by_jurisdiction(
     return counted.head(top)
 
 
-def origins_by_asn(store: EventStore, where: EventFilter, top: int = 20) -> pl.DataFrame:
+def origins_by_asn(
+    store: EventStore, where: EventFilter, top: int = 20, *, published: bool
+) -> pl.DataFrame:
     """Origins per announcing autonomous system."""
     return (
-        _origins(store, where)
+        _origins(store, where, published)
         .collect()
         .group_by("source.asn")
         .agg(pl.len().alias("origins"), pl.col("source.as_name").drop_nulls().first())

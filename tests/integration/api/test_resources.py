@@ -4,6 +4,7 @@ notices, rules, the ledger, attribution, aggregates; and cached reads that follo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import httpx
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from tests.integration.api.conftest import AUTH_LOG, Compact, variant
 from wuzhen import ledger, rules
 from wuzhen.evidence.ingest import IngestOptions
+from wuzhen.schema.tlp import TLP
 
 pytestmark = pytest.mark.anyio
 
@@ -259,3 +261,35 @@ async def test_cached_reads_follow_changes(
         ).json()["items"]
     )
     assert AUTH_LOG.exists()
+
+
+async def test_public_origins_leave_out_what_stays_with_the_owner(
+    compact: Compact, http: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    """Regression: a tester read, without signing in, the AS, country and second of RED and
+    AMBER+STRICT evidence from /stats/origins (a one-second window, counts above the
+    small-count threshold)."""
+    change_rule(compact, "transparency.small_count_threshold", 1)
+    log = tmp_path / "jp.log"
+    log.write_text(
+        "".join(
+            f"2026-11-22T08:00:00+00:00 s sshd[1]: Failed password for root from 133.242.0.{i} "
+            f"port 22 ssh2\n"
+            for i in range(1, 7)
+        )
+    )
+    window = {"since": "2026-11-22T08:00:00Z", "until": "2026-11-22T08:00:01Z", "top": 300}
+
+    async def jurisdictions() -> dict[str, int]:
+        r = await http.get("/api/v1/stats/origins", params=window)
+        assert r.status_code == 200
+        return {row["jurisdiction"]: row["origins"] for row in r.json()["items"]}
+
+    for tlp in (TLP.RED, TLP.AMBER_STRICT):
+        compact.node.pipeline.ingest([log], IngestOptions(owner="FR", tlp=tlp))
+        assert "JP" not in await jurisdictions()
+    compact.node.pipeline.ingest([log], IngestOptions(owner="CN", tlp=TLP.GREEN))
+    assert (await jurisdictions())["JP"] == 6
+    # the window counts its whole day: 08:00:01 to 08:00:02 is the same day
+    window |= {"since": "2026-11-22T08:00:01Z", "until": "2026-11-22T08:00:02Z"}
+    assert (await jurisdictions())["JP"] == 6

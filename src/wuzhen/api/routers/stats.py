@@ -1,8 +1,10 @@
 """``/stats/origins``: where attacks come from, as aggregates (public).
 
-An origin is a distinct (source address, classification, day). Counts below the compact's
-small-count threshold (rule ``transparency.small_count_threshold``) are given as a range, so
-that single cases cannot be picked out; the figures derived from them are withheld too.
+An origin is a distinct (source address, classification, day), counted over the events whose
+marking lets them into published aggregates (not AMBER+STRICT or RED), over whole days (a
+shorter span would single out cases). Counts below the compact's small-count threshold (rule
+``transparency.small_count_threshold``) are given as a range, so that single cases cannot be
+picked out; the figures derived from them are withheld too.
 """
 
 from __future__ import annotations
@@ -63,6 +65,14 @@ def _row(r: dict[str, Any], threshold: int) -> OriginRow:
     )
 
 
+def _day_start(at: datetime | None, *, later: bool = False) -> datetime | None:
+    """The start of ``at``'s day (UTC); ``later``: of the next day, unless ``at`` is one."""
+    if at is None:
+        return None
+    start = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return start + timedelta(days=1) if later and start != at else start
+
+
 @router.get("/origins", response_model=OriginsPublic, summary="Top origins of attacks")
 def origins(
     node: NodeDep,
@@ -75,7 +85,9 @@ def origins(
     classification: Annotated[str | None, Query(max_length=64)] = None,
 ) -> OriginsPublic:
     where = EventFilter(
-        since=reads.utc(since), until=reads.utc(until), classification=classification
+        since=_day_start(reads.utc(since)),
+        until=_day_start(reads.utc(until), later=True),
+        classification=classification,
     )
     if where.since and where.until and where.until - where.since > timedelta(days=reads.MAX_DAYS):
         raise InputError(_("Choose a span of at most {n} days.").format(n=reads.MAX_DAYS))
@@ -88,10 +100,15 @@ def origins(
     frame: pl.DataFrame
     if by is By.jurisdiction:
         frame = origins_by_jurisdiction(
-            node.store, node.attributor.snapshot, node.attributor.states, where, top
+            node.store,
+            node.attributor.snapshot,
+            node.attributor.states,
+            where,
+            top,
+            published=True,
         )
     else:
-        frame = origins_by_asn(node.store, where, top)
+        frame = origins_by_asn(node.store, where, top, published=True)
     result = OriginsPublic(
         by=by, threshold=threshold, items=[_row(r, threshold) for r in frame.to_dicts()]
     )
