@@ -109,7 +109,9 @@ STRUCTURE: dict[str, Any] = {
     "source_ref": V,
     "target_ref": V,
     "definition_type": V,
-    "definition": {"tlp": V},
+    "definition": V,  # as JSON: its "tlp", or "TLP" as OpenCTI writes it
+    "x_opencti_definition_type": V,  # OpenCTI's own TLP markings (AMBER+STRICT, say)
+    "x_opencti_definition": V,
     "extensions": {TLP2_EXTENSION: {"tlp_2_0": V}},
     "value": V,
     "number": V,
@@ -256,21 +258,35 @@ def resolve(lines: pl.Series) -> pl.DataFrame:
 
 
 def _marking_table(objs: pl.DataFrame) -> pl.DataFrame:
-    """Marking-definition id -> TLP rank: the predefined ones, then the bundle's own."""
+    """Marking-definition id -> TLP rank: the predefined ones, then the bundle's own. A
+    definition that names a TLP level (the TLP 2.0 extension, ``definition_type`` tlp, or
+    OpenCTI's ``x_opencti_definition_type``), as ``RED`` or ``TLP:RED``, has that level; one
+    whose level cannot be read is taken as RED: a record's marking is a ceiling, and the
+    feed's default could be looser than what its producer meant."""
+    tlp_typed = pl.col("definition_type").str.to_lowercase() == "tlp"
+    opencti = pl.col("x_opencti_definition_type").str.to_lowercase() == "tlp"
     level = pl.coalesce(
         pl.col(TLP2_VALUE),
-        pl.when(pl.col("definition_type").str.to_lowercase() == "tlp").then(
-            pl.col("definition.tlp")
+        pl.when(tlp_typed).then(
+            pl.coalesce(
+                pl.col("definition").str.json_path_match(f"$.{key}") for key in ("tlp", "TLP")
+            )
         ),
+        pl.when(opencti).then(pl.col("x_opencti_definition")),
     )
+    read = (
+        level.str.strip_chars()
+        .str.to_lowercase()
+        .str.strip_prefix("tlp:")
+        .str.strip_chars()
+        .replace_strict(TLP_LEVELS, default=None, return_dtype=pl.String)
+    )
+    names_tlp = pl.col(TLP2_VALUE).is_not_null() | tlp_typed.fill_null(False) | opencti
     defined = objs.filter(
         (pl.col("type") == "marking-definition") & pl.col("id").is_not_null()
     ).select(
         pl.col("id").alias("__mid"),
-        level.str.strip_chars()
-        .str.to_lowercase()
-        .replace_strict(TLP_LEVELS, default=None, return_dtype=pl.String)
-        .alias("__tlp"),
+        pl.when(names_tlp.fill_null(False)).then(read.fill_null(TLP.RED.value)).alias("__tlp"),
     )
     known = pl.DataFrame(
         {"__mid": list(KNOWN_MARKINGS), "__tlp": list(KNOWN_MARKINGS.values())},
