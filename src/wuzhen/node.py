@@ -59,9 +59,16 @@ class Node:
 
     @cached_property
     def pipeline(self) -> Pipeline:
+        from wuzhen.evidence.feeds import owner_only_formats
         from wuzhen.evidence.ingest import Pipeline
 
-        return Pipeline(self.store, self.db, self.clock, self.attributor)
+        return Pipeline(
+            self.store,
+            self.db,
+            self.clock,
+            self.attributor,
+            owner_only=owner_only_formats(self.settings.data_dir),
+        )
 
     def close(self) -> None:
         self.db.dispose()

@@ -110,3 +110,38 @@ def test_a_feed_in_another_of_its_formats_is_read_by_its_content(
     result = cli.invoke(app, ["ingest", str(bare), "--feed", "feodotracker", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["files"][0]["format"] == "feodotracker-csv"
+
+
+DROP = (
+    "; Spamhaus DROP List 2026/11/30 - (c) 2026 The Spamhaus Project SLU\n"
+    "; Last-Modified: Mon, 30 Nov 2026 04:39:22 GMT\n"
+    "1.180.5.0/24 ; SBL111111\n"
+    "193.51.0.0/24 ; SBL222222\n"
+)
+
+
+def test_a_format_only_owner_only_feeds_publish_stays_with_the_owner_unnamed(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Regression: Spamhaus DROP, whose every catalogue entry forbids passing it on, was
+    routed to other members as AMBER when ingested (or uploaded) without --feed."""
+    drop = tmp_path / "drop.txt"
+    drop.write_text(DROP)
+
+    def ingested(*args: str) -> set[tuple[str, str]]:
+        result = cli.invoke(app, ["ingest", str(drop), "--json", *args])
+        assert result.exit_code == 0, result.output
+        owner = args[args.index("--owner") + 1]
+        out = cli.invoke(app, ["events", "--owner", owner, "--output-format", "jsonl"]).output
+        return {(e["tlp"], e["route.state"]) for e in map(json.loads, out.splitlines())}
+
+    assert ingested("--owner", "CN") == {("AMBER+STRICT", "unrouted")}
+    assert ingested("--owner", "FR", "--tlp", "RED") == {("RED", "unrouted")}  # never looser
+    # an operator's entry that may pass it on: the format's terms are no longer one
+    catalogue_file = tmp_path / "data" / "feeds.toml"
+    catalogue_file.write_text(
+        catalogue_file.read_text()
+        + '[feed.our-drop]\ntitle = "Our DROP mirror"\nprovider = "CERT-ZZ"\n'
+        'format = "spamhaus-drop"\ntlp = "GREEN"\nredistribution = true\nlicence = "ours"\n'
+    )
+    assert ingested("--owner", "US") == {("AMBER", "routed")}

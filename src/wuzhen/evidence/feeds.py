@@ -6,7 +6,8 @@ The package ships ``data/feeds.toml``; an operator extends or overrides it with
 say which of the feed's formats it is (and standard input), its name and provider on every
 event, its default marking for records that carry none, and its redistribution terms: a feed
 whose terms do not allow passing its data to other members is marked at least AMBER+STRICT,
-so its events stay with the owner and are never routed.
+so its events stay with the owner and are never routed; so is, without ``--feed`` too, a file
+of a format only such feeds publish (:func:`owner_only_formats`).
 """
 
 from __future__ import annotations
@@ -95,6 +96,15 @@ def catalogue(data_dir: Path | None = None) -> dict[str, Feed]:
     if data_dir is not None and (data_dir / FILE_NAME).exists():
         feeds.update(_entries(data_dir / FILE_NAME))
     return dict(sorted(feeds.items()))
+
+
+def owner_only_formats(data_dir: Path | None = None) -> frozenset[str]:
+    """The formats whose every catalogue entry forbids passing the data on (Spamhaus DROP,
+    say): a file of such a format is kept with its owner, named with ``--feed`` or not."""
+    by_format: dict[str, set[bool]] = {}
+    for entry in catalogue(data_dir).values():
+        by_format.setdefault(entry.format, set()).add(entry.redistribution)
+    return frozenset(fmt for fmt, terms in by_format.items() if terms == {False})
 
 
 def feed(name: str, data_dir: Path | None = None) -> Feed:

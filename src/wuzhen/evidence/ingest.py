@@ -74,7 +74,7 @@ from wuzhen.notices import ids as notice_ids
 from wuzhen.notices.service import make_notices
 from wuzhen.schema import conform, validate
 from wuzhen.schema.taxonomy import TAXONOMY_OF_TYPE
-from wuzhen.schema.tlp import OWNER_ONLY, TLP, marking
+from wuzhen.schema.tlp import OWNER_ONLY, TLP, marking, stricter
 
 log = logging.getLogger(__name__)
 
@@ -218,12 +218,20 @@ class Pipeline:
     """Runs ingests against one data directory."""
 
     def __init__(
-        self, store: EventStore, db: Database, clock: Clock, attributor: Attributor
+        self,
+        store: EventStore,
+        db: Database,
+        clock: Clock,
+        attributor: Attributor,
+        *,
+        owner_only: frozenset[str] = frozenset(),
     ) -> None:
         self.store = store
         self.db = db
         self.clock = clock
         self.attributor = attributor
+        # formats whose publishers forbid passing their data on (see feeds.owner_only_formats)
+        self.owner_only = owner_only
 
     def warm_up(self, stopping: threading.Event | None = None) -> None:
         """Load what every ingest needs before its first record (see :mod:`.warmup`)."""
@@ -398,6 +406,7 @@ class _FileRun:
         self.last = last
         self.occurrences = Occurrences()
         self.ctx = ParseContext(now=run.observed, year=options.year, timezone=options.timezone)
+        self.restrict = options.restrict  # no event of the file is marked less restrictively
         self.file_ids: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
 
     def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
@@ -421,6 +430,8 @@ class _FileRun:
             else:  # standard input
                 parser = parsers.detect(detection_sample(sample), origin=name)
             self.summary.format = parser.name
+            if parser.name in self.p.owner_only:  # its feed's terms, named or not
+                self.restrict = stricter(self.restrict, TLP.AMBER_STRICT)
             body = Prefixed(sample, stream)
 
             def done() -> None:
@@ -583,7 +594,7 @@ class _FileRun:
             pl.lit(self.summary.evidence_id).alias("evidence.id"),
             pl.lit(parser.name).alias("evidence.format"),
             pl.lit(self.run.observed).dt.cast_time_unit("us").alias("time.observation"),
-            marking(pl.coalesce(tlp, pl.lit(o.tlp.value)), o.restrict).alias("tlp"),
+            marking(pl.coalesce(tlp, pl.lit(o.tlp.value)), self.restrict).alias("tlp"),
             pl.coalesce(feed_name, pl.lit(o.feed_name, pl.String)).alias("feed.name"),
             pl.coalesce(feed_provider, pl.lit(o.feed_provider, pl.String)).alias("feed.provider"),
         )

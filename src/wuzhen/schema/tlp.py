@@ -52,6 +52,11 @@ RANK = {t.value: i for i, t in enumerate(_ORDER)}
 OWNER_ONLY: tuple[str, ...] = (TLP.AMBER_STRICT.value, TLP.RED.value)
 
 
+def stricter(a: TLP | None, b: TLP) -> TLP:
+    """The more restrictive of two markings (``a`` may be none)."""
+    return b if a is None or RANK[b.value] > RANK[a.value] else a
+
+
 def marking(column: pl.Expr, restrict: TLP | None) -> pl.Expr:
     """The marking of each row, made at least as restrictive as ``restrict`` (never looser)."""
     if restrict is None:
