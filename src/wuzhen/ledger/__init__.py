@@ -8,7 +8,7 @@ non-public entries by their digest and still let anyone verify the whole chain.
 from __future__ import annotations
 
 from wuzhen.ledger.chain import Breach, Change, append, append_all, head, verify
-from wuzhen.ledger.export import export_public, verify_export
+from wuzhen.ledger.export import browsed, export_public, verify_export
 from wuzhen.ledger.tables import LedgerEntry
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "LedgerEntry",
     "append",
     "append_all",
+    "browsed",
     "export_public",
     "head",
     "verify",

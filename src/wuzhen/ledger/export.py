@@ -30,6 +30,23 @@ def export_public(session: Session) -> Iterator[dict[str, Any]]:
         yield row
 
 
+def browsed(e: LedgerEntry) -> dict[str, Any]:
+    """An entry as the secretariat's ledger browser shows it: what the public export shows of
+    it, with its time; a non-public entry (a request's: confidential to its parties) without
+    its actor, action, subject and data (None)."""
+    shown = e.public
+    return {
+        "seq": e.seq,
+        "at": e.at,
+        "actor": e.actor if shown else None,
+        "action": e.action if shown else None,
+        "subject": e.subject if shown else None,
+        "data": dict(e.data) if shown else None,
+        "public": e.public,
+        "hash": e.hash,
+    }
+
+
 def verify_export(rows: Iterable[dict[str, Any]]) -> tuple[int, Breach | None]:
     """Check an export on its own: digests of public entries and every link."""
     prev = GENESIS

@@ -375,6 +375,22 @@ async def test_only_the_two_parties_see_a_request(
         assert (
             await http.get(f"{API}/counts", headers=compact.headers(role))
         ).status_code == expected
+    # Nor in its ledger browser: a tester read who asks whom, for what, with whose evidence,
+    # drafts included, from the request's (non-public) entries.
+    sec = compact.headers("secretariat")
+    r = await http.get("/api/v1/ledger/entries", params={"limit": 200}, headers=sec)
+    withheld = [e for e in r.json()["items"] if not e["public"]]
+    assert len(withheld) >= 3  # drafted, evidence attached, sent, ...
+    assert {(e["actor"], e["action"], e["subject"], e["data"]) for e in withheld} == {
+        (None, None, None, None)
+    }
+    for secret in (rid, "takedown case", event):
+        assert secret not in r.text
+    for params in ({"action": "request.drafted"}, {"subject": f"request:{rid}"}):
+        r = await http.get("/api/v1/ledger/entries", params=params, headers=sec)
+        assert r.json()["total"] == 0
+    page = await http.get("/secretariat/ledger", headers=sec)
+    assert rid not in page.text
 
 
 async def test_evidence_is_attached_by_id_through_visibility(

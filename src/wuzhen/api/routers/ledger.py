@@ -28,12 +28,15 @@ class LedgerHeadPublic(BaseModel):
 
 
 class LedgerEntryPublic(BaseModel):
+    """An entry as the ledger browser shows it: a non-public entry (a request's, confidential
+    to its parties) without its actor, action, subject and data, as in the public export."""
+
     seq: int
     at: datetime
-    actor: str
-    action: str
-    subject: str
-    data: dict[str, Any]
+    actor: str | None
+    action: str | None
+    subject: str | None
+    data: dict[str, Any] | None
     public: bool
     hash: str
 
@@ -74,6 +77,8 @@ def entries(
     subject: Annotated[str | None, Query(max_length=128, description="Subject prefix.")] = None,
 ) -> LedgerEntryPage:
     stmt = select(LedgerEntry)
+    if action or subject:  # what is withheld is not searched either
+        stmt = stmt.where(LedgerEntry.public)
     if action:
         stmt = stmt.where(LedgerEntry.action == action)
     if subject:
@@ -83,17 +88,5 @@ def entries(
         rows = s.scalars(
             stmt.order_by(LedgerEntry.seq.desc()).offset(page.offset).limit(page.limit)
         )
-        items = [
-            LedgerEntryPublic(
-                seq=e.seq,
-                at=e.at,
-                actor=e.actor,
-                action=e.action,
-                subject=e.subject,
-                data=dict(e.data),
-                public=e.public,
-                hash=e.hash,
-            )
-            for e in rows
-        ]
+        items = [LedgerEntryPublic(**ledger.browsed(e)) for e in rows]
     return LedgerEntryPage(items=items, total=total, limit=page.limit, offset=page.offset)

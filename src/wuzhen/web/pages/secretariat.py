@@ -76,7 +76,7 @@ def ledger_page(
         stmt = select(LedgerEntry).order_by(LedgerEntry.seq.desc()).limit(LEDGER_PAGE)
         if before is not None:
             stmt = stmt.where(LedgerEntry.seq < before)
-        entries = list(s.scalars(stmt))
+        entries = [ledger.browsed(e) for e in s.scalars(stmt)]
         total = int(s.scalar(select(func.count()).select_from(LedgerEntry)) or 0)
         head_seq, head_hash = ledger.head(s)
         checked, breach = ledger.verify(s)
@@ -90,7 +90,7 @@ def ledger_page(
             "head_hash": head_hash,
             "checked": checked,
             "breach": breach,
-            "older": entries[-1].seq if entries and entries[-1].seq > 1 else None,
+            "older": entries[-1]["seq"] if entries and entries[-1]["seq"] > 1 else None,
             "newest": before is None,
             "json_url": "/api/v1/ledger/entries",
         },
