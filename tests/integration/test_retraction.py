@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 
+from tests.integration.interrupts import interrupt_after_commit
 from wuzhen.clock import FixedClock
 from wuzhen.errors import InputError, NotFoundError
 from wuzhen.evidence.ingest import IngestOptions
@@ -189,3 +190,22 @@ def test_an_inherited_row_without_a_time_moves_to_its_heirs_day(
             select(StoreFile.day).where(StoreFile.live, StoreFile.dataset == "events")
         ).all()
     assert days == [clock.now().date().isoformat()]
+
+
+def test_an_interrupt_after_the_commit_leaves_the_new_state(node: Node, tmp_path: Path) -> None:
+    """Regression: Ctrl-C as PostgreSQL committed (psycopg raises it after the COMMIT) made the
+    ingest, or the retraction, delete the files the store had just listed: every later query
+    failed, and a retraction lost another file's events."""
+    a = _log(tmp_path, "a.log", [_failed("1.1.1.1", 1), _failed("8.8.8.8", 2)])
+    b = _log(tmp_path, "b.log", [_failed("9.9.9.9", 3)])
+    with interrupt_after_commit(), pytest.raises(KeyboardInterrupt):
+        node.pipeline.ingest([a, b], OPTIONS)
+    assert _events(node).height == 3  # committed: listed, and there
+    sha_a = _evidence(node, "a.log").sha256
+    with interrupt_after_commit(), pytest.raises(KeyboardInterrupt):
+        _retract(node, sha_a)
+    assert _events(node)["source.ip"].to_list() == ["9.9.9.9"]
+    assert _evidence(node, "a.log").retracted_at is not None
+    # the next writer removes what the interrupted one left behind, and reads the store
+    assert node.pipeline.ingest([a], OPTIONS).files[0].events == 2
+    assert _events(node).height == 3

@@ -273,7 +273,7 @@ class Pipeline:
                 manifest, members = self._finish(run.writer, run.routed, ingest_id, now)
                 self._commit(report, options, started, now, manifest, members)
             except BaseException:
-                run.writer.abort()
+                run.writer.abort_unless_committed(lambda: self._committed(ingest_id))
                 raise
             finally:
                 run.close()
@@ -298,6 +298,10 @@ class Pipeline:
         except BaseException:
             (root / rel).unlink(missing_ok=True)
             raise
+
+    def _committed(self, ingest_id: str) -> bool:
+        with self.db.session() as s:
+            return s.get(Ingest, ingest_id) is not None
 
     def _commit(
         self,

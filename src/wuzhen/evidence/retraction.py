@@ -130,12 +130,17 @@ def retract(
                     data={"owner": owner, "evidence": list(ids), "removed": removed, "kept": kept},
                 )
         except BaseException:
-            writer.abort()
+            writer.abort_unless_committed(lambda: _retracted(db, ids[0]))
             raise
         for rel in retired:
             (store.root / rel).unlink(missing_ok=True)
     log.info("retracted evidence %s of %s: %s", rows[0].sha256, owner, removed)
     return Retraction(rows[0].sha256, owner, ids, removed, kept)
+
+
+def _retracted(db: Database, evidence_id: str) -> bool:
+    with db.session() as s:
+        return s.scalar(select(Evidence.retracted_at).where(Evidence.id == evidence_id)) is not None
 
 
 def _heirs(store: EventStore, dataset: str, ids: tuple[str, ...]) -> pl.DataFrame:

@@ -391,6 +391,20 @@ class StagedWriter:
             self._thread.shutdown(wait=True)
         return self.files
 
+    def abort_unless_committed(self, committed: Callable[[], bool]) -> None:
+        """After a failure: :meth:`abort`, unless the commit that lists the files went through.
+        An interrupt (Ctrl-C) can arrive once the database has committed (psycopg finishes a
+        COMMIT before it raises one), and deleting the files then would leave the store listing
+        files that are gone. When that cannot be told (the database cannot be reached), the
+        files stay: those no commit lists are removed by the next writer (``remove_orphans``)."""
+        try:
+            done = committed()
+        except Exception:
+            log.exception("cannot tell whether the commit went through: files kept")
+            done = True
+        if not done:
+            self.abort()
+
     def abort(self) -> None:
         """Close and delete everything written (the run failed)."""
         self._pending.clear()
