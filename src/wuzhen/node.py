@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
+from wuzhen import filelock
 from wuzhen.clock import Clock, SystemClock
 from wuzhen.config import Settings
 from wuzhen.db import Database, open_database
@@ -21,6 +22,10 @@ if TYPE_CHECKING:
     from wuzhen.evidence.enrich import Attributor
     from wuzhen.evidence.ingest import Pipeline
     from wuzhen.evidence.store import EventStore
+
+#: How long opening a node waits for another process opening it (a migration of a large store
+#: rewrites no data file, but may read them).
+OPEN_WAIT_SECONDS = 600.0
 
 # The stores and the pipeline are imported where first used: a command that needs neither
 # starts without loading them (the compiled kernels, Arrow, DuckDB).
@@ -36,12 +41,15 @@ class Node:
     def open(cls, settings: Settings, clock: Clock | None = None) -> Node:
         """Open the stores of ``settings`` (created and migrated as needed); the first open
         also registers the states of the registry as candidate members and stores every rule
-        at its default, both ledgered."""
+        at its default, both ledgered. Processes opening one node at once (cron jobs and the
+        server starting together, after an upgrade that migrates) take turns."""
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        node = cls(settings, open_database(settings), clock or SystemClock())
-        with node.db.session() as s:
-            ensure_defaults(s, node.clock.now())
-            seed(s, load_states(), node.clock.now())
+        busy = f"another process has been opening {settings.data_dir} (migrating it) too long"
+        with filelock.exclusive(settings.data_dir / ".open.lock", busy, OPEN_WAIT_SECONDS):
+            node = cls(settings, open_database(settings), clock or SystemClock())
+            with node.db.session() as s:
+                ensure_defaults(s, node.clock.now())
+                seed(s, load_states(), node.clock.now())
         return node
 
     @cached_property
