@@ -257,6 +257,28 @@ def test_empty_files_are_not_read_and_no_error(cli: CliRunner, tmp_path: Path) -
     assert [e["name"] for e in listing] == [str(logs / "auth.log")]
 
 
+def test_empty_standard_input_and_an_empty_file_with_a_format_commit_nothing(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Regression: `grep ... | wuzhen ingest -` on a quiet day failed ("format not
+    recognised"), and an empty file named with --format committed an ingest of nothing."""
+    for stdin in ("", "\n \n"):
+        result = cli.invoke(app, ["ingest", "-", "--json"], input=stdin)
+        assert result.exit_code == 0, result.output
+        out = json.loads(result.output)
+        assert (out["ingest"], out["files"]) == (None, [])
+        assert out["unread"] == [{"path": "-", "reason": "empty: nothing to ingest"}]
+    (tmp_path / "empty.log").write_bytes(b"")
+    out = json.loads(
+        _run(cli, "ingest", str(tmp_path / "empty.log"), "--format", "openssh", "--json")
+    )
+    assert (out["ingest"], out["files"]) == (None, [])
+    assert json.loads(_run(cli, "evidence", "list", "--json")) == []
+    # standard input that holds something is read as before
+    out = json.loads(cli.invoke(app, ["ingest", "-", "--json"], input=SAMPLE.read_text()).output)
+    assert out["files"][0]["events"] == 10
+
+
 @pytest.mark.parametrize(
     "answer", ['{"query_status": "no_results"}\n', '{\n  "query_status" : "no_result"\n}']
 )

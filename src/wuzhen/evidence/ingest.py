@@ -34,6 +34,7 @@ from wuzhen.evidence.enrich import REASON, ROUTE_COUNTRY, Attributor, Routing
 from wuzhen.evidence.fingerprint import event_ids, hex_ids, record_hashes
 from wuzhen.evidence.inputs import (
     DAMAGED,
+    EMPTY,
     SAMPLE_BYTES,
     STDIN,
     ZIP_MAGIC,
@@ -45,6 +46,7 @@ from wuzhen.evidence.inputs import (
     detection_sample,
     expand,
     first_bytes,
+    holds_nothing,
     shown,
     survey,
 )
@@ -265,10 +267,15 @@ class Pipeline:
             try:
                 for i, (name, fmt) in enumerate(files):
                     summary = FileSummary(path=shown(name), evidence_id=secrets.token_hex(8))
-                    report.files.append(summary)
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)
-                    _FileRun(self, options, summary, run, last).execute(name, fmt, progress)
+                    if _FileRun(self, options, summary, run, last).execute(name, fmt, progress):
+                        report.files.append(summary)
+                    else:  # standard input that held nothing
+                        report.unread.append(Unread(summary.path, EMPTY))
+                if not report.files:
+                    run.writer.abort()
+                    return report
                 now = self.clock.now()
                 manifest, members = self._finish(run.writer, run.routed, ingest_id, now)
                 self._commit(report, options, started, now, manifest, members)
@@ -413,7 +420,9 @@ class _FileRun:
         self.restrict = options.restrict  # no event of the file is marked less restrictively
         self.file_ids: list[tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = []
 
-    def execute(self, name: str, fmt: str | None, progress: Progress | None) -> None:
+    def execute(self, name: str, fmt: str | None, progress: Progress | None) -> bool:
+        """Read the file through the pipeline; False: it held nothing (standard input, which
+        is not sampled before: see :func:`.inputs.survey`), and nothing was recorded."""
         raw: BinaryIO
         stream: Readable | None = None
         if name == STDIN:
@@ -429,6 +438,8 @@ class _FileRun:
             if head[:4] in ZIP_MAGIC:
                 tap.drain()  # the archive's digest and size; its file is read from the path
             sample = first_bytes(name, stream)
+            if len(sample) < SAMPLE_BYTES and holds_nothing(sample):
+                return False
             if fmt:
                 parser = parsers.get(fmt)
             else:  # standard input
@@ -458,6 +469,7 @@ class _FileRun:
             for h1, h2 in self.file_ids:
                 self.run.seen_ids.add(h1, h2)
         self.file_ids = []
+        return True
 
     def _records(self, parser: Parser, body: Any) -> Iterator[pl.DataFrame | Block]:
         """A document's records, or the blocks of lines a worker splits into records."""

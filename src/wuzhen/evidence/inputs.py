@@ -124,7 +124,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
     """Each input's format: ``fmt`` for all where given, else detected from its content, else
     ``fallback`` (a feed's usual format: a feed publishes several, which detection tells apart;
     standard input, not sampled here, takes it too). A file that holds nothing (see
-    :func:`_holds_nothing`) is not read (:data:`EMPTY`), named or found in a directory, and no
+    :func:`holds_nothing`) is not read (:data:`EMPTY`), named or found in a directory, and no
     error: there is nothing in it to lose."""
     for name in (fmt, fallback):
         if name is not None:
@@ -133,13 +133,16 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
     unread: list[Unread] = []
     unknown: list[str] = []
     for item in inputs:
-        if fmt is not None or item.path == STDIN:
+        if item.path == STDIN:  # not sampled here: read once, by the pipeline
             files.append((item.path, fmt or fallback))
             continue
         try:
             head = _sample(item.path)
-            if len(head) < SAMPLE_BYTES and _holds_nothing(head):
+            if len(head) < SAMPLE_BYTES and holds_nothing(head):
                 unread.append(Unread(shown(item.path), EMPTY))
+                continue
+            if fmt is not None:
+                files.append((item.path, fmt))
                 continue
             parser = parsers.best(detection_sample(head))
         except InputError as err:
@@ -167,7 +170,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
 NO_RESULTS = ({"query_status": "no_results"}, {"query_status": "no_result"})
 
 
-def _holds_nothing(data: bytes) -> bool:
+def holds_nothing(data: bytes) -> bool:
     """``data`` (a whole small file) is blank lines, an export of nothing (``[]``), or an API's
     answer that it found nothing (:data:`NO_RESULTS`, which names no feed: such an answer
     could not be told apart, and a cron job fetching lookups would stop on it)."""
