@@ -188,6 +188,29 @@ def test_a_directory_with_other_files(cli: CliRunner, tmp_path: Path) -> None:
     assert "name it with --format" in table
 
 
+def test_what_a_directory_holds_besides_files_is_listed_not_passed_over(
+    cli: CliRunner, tmp_path: Path
+) -> None:
+    """Regression: a pipe, a link to nothing and a link to a directory in a walked directory
+    were left out without a word (exit 0, not in `unread`)."""
+    logs = tmp_path / "logs"
+    (logs / "sub").mkdir(parents=True)
+    (logs / "sub" / "auth.log").write_text(SAMPLE.read_text())
+    (logs / ".hidden").mkdir()
+    (logs / ".hidden" / "old.log").write_text(SAMPLE.read_text())
+    os.mkfifo(logs / "fifo.log")
+    (logs / "dangling.log").symlink_to(tmp_path / "nowhere")
+    (logs / "linked").symlink_to(logs / "sub")
+    out = json.loads(_run(cli, "ingest", str(logs), "--json"))
+    assert [f["path"] for f in out["files"]] == [str(logs / "sub" / "auth.log")]
+    assert out["unread"] == [
+        {"path": str(logs / "dangling.log"), "reason": "a link to nothing"},
+        {"path": str(logs / "fifo.log"), "reason": "not a regular file (a pipe, socket or device)"},
+        {"path": str(logs / "linked"), "reason": "a link to a directory: not followed"},
+    ]
+    assert "--format" not in _run(cli, "ingest", str(logs))  # no format would read them
+
+
 def test_a_full_disk_and_a_terminal_without_utf8_are_no_traceback(
     cli: CliRunner, tmp_path: Path
 ) -> None:

@@ -12,7 +12,7 @@ from wuzhen.cli._node import open_node, owner_of
 from wuzhen.config import Settings
 from wuzhen.evidence import feeds
 from wuzhen.evidence.ingest import IngestOptions, IngestReport, Routes
-from wuzhen.evidence.inputs import EMPTY, STDIN, expand, survey
+from wuzhen.evidence.inputs import STDIN, UNRECOGNISED, expand, survey
 from wuzhen.i18n import _
 from wuzhen.jurisdiction.states import load_states
 from wuzhen.schema.tlp import TLP
@@ -113,7 +113,7 @@ def ingest(
                 [(u.path, u.reason) for u in report.unread],
             )
         )
-    if any(u.reason != EMPTY for u in report.unread):
+    if any(u.reason == UNRECOGNISED for u in report.unread):  # not for a file it cannot read
         console.print(_("To read one, name it with --format (`wuzhen formats` lists them)."))
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import zipfile
 import zlib
 from collections.abc import Mapping, Sequence
@@ -39,6 +40,7 @@ BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 class Input:
     path: str  # STDIN for standard input
     walked: bool = False  # found by walking a directory, not named
+    passed: str | None = None  # found, and why it is not read (not a regular file, say)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ class Prefixed:
 
 
 EMPTY = "empty: nothing to ingest"
+UNRECOGNISED = "format not recognised"
 
 
 def shown(path: str) -> str:
@@ -106,18 +109,43 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
             continue
         path = Path(p)
         if path.is_dir():
-            out.extend(
-                Input(str(f), walked=True)
-                for f in sorted(path.rglob("*"))
-                if f.is_file()
-                and not any(part.startswith(".") for part in f.relative_to(path).parts)
-            )
+            out.extend(_walk(path))
         elif path.is_file():
             out.append(Input(str(path)))
         else:
             msg = f"no such file or directory: {path}"
             raise InputError(msg)
     return out
+
+
+def _walk(top: Path) -> list[Input]:
+    """The entries under ``top`` (hidden ones skipped), in order: regular files to read, and
+    what is not read with why (a directory that cannot be listed, a link to a directory, which
+    is not followed, a pipe or device, a link to nothing): nothing found is passed over
+    silently."""
+    found: list[Input] = []
+
+    def cannot_list(err: OSError) -> None:
+        found.append(Input(str(err.filename), walked=True, passed=f"cannot list: {err.strerror}"))
+
+    for folder, dirs, files in os.walk(top, onerror=cannot_list):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        base = Path(folder)
+        found.extend(_entry(base / name) for name in files if not name.startswith("."))
+        found.extend(
+            Input(str(base / name), walked=True, passed="a link to a directory: not followed")
+            for name in dirs
+            if (base / name).is_symlink()
+        )
+    return sorted(found, key=lambda i: i.path)
+
+
+def _entry(path: Path) -> Input:
+    if path.is_file():
+        return Input(str(path), walked=True)
+    if not path.exists():
+        return Input(str(path), walked=True, passed="a link to nothing")
+    return Input(str(path), walked=True, passed="not a regular file (a pipe, socket or device)")
 
 
 def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None = None) -> Survey:
@@ -133,6 +161,9 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
     unread: list[Unread] = []
     unknown: list[str] = []
     for item in inputs:
+        if item.passed is not None:
+            unread.append(Unread(shown(item.path), item.passed))
+            continue
         if item.path == STDIN:  # not sampled here: read once, by the pipeline
             files.append((item.path, fmt or fallback))
             continue
@@ -153,7 +184,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
         if parser is not None or fallback is not None:
             files.append((item.path, parser.name if parser is not None else fallback))
         elif item.walked:
-            unread.append(Unread(shown(item.path), "format not recognised"))
+            unread.append(Unread(shown(item.path), UNRECOGNISED))
         else:
             unknown.append(item.path)
     if unknown:
