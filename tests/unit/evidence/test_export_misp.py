@@ -41,6 +41,11 @@ def _export(events: pl.DataFrame, **kwargs: Any) -> dict[str, Any]:
     return to_misp_event(events, **options)
 
 
+def _uuid_of(document: dict[str, Any], event_id: str) -> str:
+    """The uuid of the attribute whose earliest event is ``event_id`` in ``document``."""
+    return str(uuid.uuid5(NAMESPACE, f"attribute:{document['Event']['uuid']}:{event_id}"))
+
+
 def _pymisp(document: dict[str, Any]) -> MISPEvent:
     event = MISPEvent()
     event.load(json.dumps(document))
@@ -81,7 +86,7 @@ def test_an_export_loads_in_pymisp_with_its_tags(sqlite_node: Node) -> None:
     assert len(misp.attributes) == earliest.height == 6
     by_uuid = {a.uuid: a for a in misp.attributes}
     for row in earliest.iter_rows(named=True):
-        attribute = by_uuid[str(uuid.uuid5(NAMESPACE, row["event.id"]))]
+        attribute = by_uuid[_uuid_of(document, row["event.id"])]
         if row["source.port"] is None:
             assert (attribute.type, attribute.value) == ("ip-src", row["source.ip"])
         else:
@@ -167,7 +172,7 @@ def test_one_attribute_per_type_category_and_value() -> None:
     by_key = {(a.type, a.category, a.value): a for a in misp.attributes}
 
     ip = by_key["ip-src", "Network activity", "198.51.100.30"]
-    assert ip.uuid == str(uuid.uuid5(NAMESPACE, f"{0:032x}"))  # its earliest event
+    assert ip.uuid == _uuid_of(document, f"{0:032x}")  # its earliest event
     assert (ip.first_seen, ip.last_seen) == (T0, T0 + timedelta(days=1))
     assert ip.timestamp == T0 + timedelta(days=1)
     # The earliest event's classification; the marking, the most restrictive of the two.
@@ -178,7 +183,7 @@ def test_one_attribute_per_type_category_and_value() -> None:
     assert ip.to_ids is True
 
     host = by_key["domain", "Network activity", "evil.example.net"]
-    assert host.uuid == str(uuid.uuid5(NAMESPACE, f"{3:032x}"))
+    assert host.uuid == _uuid_of(document, f"{3:032x}")
     assert (host.first_seen, host.last_seen) == (T0, T0 + timedelta(days=2))
     assert "3 events from" in host.comment
     assert host.to_ids is False  # one report said: not for automatic detection
@@ -292,10 +297,29 @@ def test_the_same_events_give_the_same_document() -> None:
     assert first["Event"]["uuid"] == _export(frame.reverse())["Event"]["uuid"]
     assert first["Event"]["uuid"] != _export(frame.head(4))["Event"]["uuid"]
     assert [a["uuid"] for a in first["Event"]["Attribute"]] == [
-        str(uuid.uuid5(NAMESPACE, f"{i:032x}")) for i in range(5)
+        _uuid_of(first, f"{i:032x}") for i in range(5)
     ]
     assert first["Event"]["date"] == "2026-05-01"
     assert first["Event"]["timestamp"] == str(int(datetime(2026, 5, 1, 12, tzinfo=UTC).timestamp()))
+
+
+def test_attribute_uuids_are_unique_to_their_misp_event() -> None:
+    # Regression (tester's exports defect D4): an attribute's uuid depended only on its
+    # earliest event, so two exports of overlapping selections (two MISP events) had
+    # attributes of the same uuid, and MISP refuses the second ("The UUID provided is not
+    # unique").
+    frame = _frame([{"source.ip": f"198.51.100.{i}"} for i in range(4)])
+    c2 = frame.head(2)
+    everything = _export(frame)["Event"]
+    some = _export(c2)["Event"]
+    assert everything["uuid"] != some["uuid"]
+    in_some = {a["value"]: a["uuid"] for a in some["Attribute"]}
+    in_everything = {a["value"]: a["uuid"] for a in everything["Attribute"]}
+    assert set(in_some) < set(in_everything)
+    assert not set(in_some.values()) & set(in_everything.values())
+    # Exporting the same selection again gives the same uuids (the partner's MISP updates).
+    assert _export(c2.reverse())["Event"] == some
+    assert len({a["uuid"] for a in everything["Attribute"]}) == 4
 
 
 def test_nothing_to_export_is_an_error() -> None:
@@ -347,8 +371,9 @@ def test_round_trip_gives_the_same_events(tmp_path: Path, sqlite_node: Node, clo
     back = _round_trip(tmp_path, sqlite_node, events)
     assert _observed(back).equals(_observed(_earliest(events)))
     assert set(back["tlp"]) == {"GREEN"}
+    document = _export(events)
     assert sorted(back["evidence.ref"]) == sorted(
-        str(uuid.uuid5(NAMESPACE, i)) for i in _earliest(events)["event.id"]
+        _uuid_of(document, i) for i in _earliest(events)["event.id"]
     )
 
 

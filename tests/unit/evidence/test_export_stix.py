@@ -21,7 +21,7 @@ from wuzhen.evidence.export.stix import NAMESPACE, to_stix_bundle
 from wuzhen.evidence.ingest import IngestOptions
 from wuzhen.node import Node
 from wuzhen.schema import conform
-from wuzhen.schema.tlp import TLP, TLP2_EXTENSION
+from wuzhen.schema.tlp import RANK, TLP, TLP2_EXTENSION, TLP2_MARKINGS
 
 SAMPLES = Path(__file__).resolve().parents[2] / "data" / "evidence"
 NOTICE = "Address attribution contains data from: delegated-example: CC-BY 4.0"
@@ -226,6 +226,7 @@ def test_observed_data_form() -> None:
         "src_ref": refs[0]["id"],
         "src_port": 2222,
         "protocols": ["tcp", "ssh"],
+        "object_marking_refs": ssh["object_marking_refs"],
     }
     assert (refs[2]["number"], refs[2]["name"]) == (64500, "EXAMPLE-AS")
     # SCO ids are the ones STIX 2.1 defines (as the stix2 library computes them).
@@ -242,6 +243,60 @@ def test_observed_data_form() -> None:
     )
     assert ssh["labels"] == ['rsit:intrusion-attempts="brute-force"']
     assert not _of_type(bundle, "malware")
+
+
+def test_every_sco_carries_the_marking_of_its_events() -> None:
+    # Regression (tester's exports defect D2): the SCOs an AMBER+STRICT observed-data refers
+    # to carried no marking; STIX markings are not inherited through references, so a
+    # platform storing the observables on their own had them unmarked.
+    ssh = ROWS[5] | {"tlp": "AMBER+STRICT"}
+    rows: list[dict[str, Any]] = [
+        *ROWS,
+        # Its SCOs again (the same address, traffic and AS), once RED.
+        ssh | {"time.source": datetime(2026, 5, 3, tzinfo=UTC)},
+        ssh | {"tlp": "RED", "time.source": datetime(2026, 5, 4, tzinfo=UTC)},
+        {"source.ip": "198.51.100.8", "tlp": "CLEAR"},  # the address again, CLEAR
+    ]
+    rows[5] = ssh
+    bundle = _bundle(_frame(rows), form="observed-data")
+    _validate(bundle)
+    ids = {m["name"].removeprefix("TLP:"): m["id"] for m in _of_type(bundle, "marking-definition")}
+    objects = {o["id"]: o for o in bundle["objects"]}
+    naming: dict[str, set[str]] = {}
+    for od in _of_type(bundle, "observed-data"):
+        tlp = rows[int(od["external_references"][0]["external_id"], 16)].get("tlp", "GREEN")
+        assert od["object_marking_refs"] == [ids[tlp]]
+        for ref in od["object_refs"]:
+            naming.setdefault(ref, set()).add(tlp)
+    scos = {i: o for i, o in objects.items() if "created" not in o}
+    assert set(naming) == set(scos)
+    # Each SCO: the least restrictive marking of the events naming it (as a malware object:
+    # its value is what that event discloses).
+    for ref, tlps in naming.items():
+        assert scos[ref]["object_marking_refs"] == [ids[min(tlps, key=RANK.__getitem__)]]
+    marking = {(o["type"], o.get("value")): o["object_marking_refs"] for o in scos.values()}
+    ssh_ip = stix2.IPv4Address(value="198.51.100.8").id
+    assert naming[ssh_ip] == {"CLEAR", "AMBER+STRICT", "RED"}
+    assert marking == {
+        ("ipv4-addr", "198.51.100.7"): [ids["GREEN"]],
+        ("ipv6-addr", "2001:db8::7"): [ids["RED"]],
+        ("ipv4-addr", "203.0.113.0/24"): [ids["CLEAR"]],
+        ("url", "http://x.example/it's\\here"): [ids["GREEN"]],
+        ("domain-name", "bot.example.org"): [ids["AMBER+STRICT"]],
+        ("ipv4-addr", "198.51.100.8"): [ids["CLEAR"]],  # the CLEAR event names it too
+        ("network-traffic", None): [ids["AMBER+STRICT"]],
+        ("autonomous-system", None): [ids["AMBER+STRICT"]],
+    }
+    # Markings are no id-contributing property: the ids stay those STIX 2.1 defines.
+    assert ssh_ip == stix2.IPv4Address(value="198.51.100.8", object_marking_refs=[ids["RED"]]).id
+    # Events not for detection are observed-data in the indicator form too: marked alike.
+    not_for_detection = _frame([{"source.ip": "8.8.4.4", "tlp": "AMBER+STRICT"}]).with_columns(
+        pl.lit('{"to_ids":false}').alias("extra")
+    )
+    indicator_form = _bundle(not_for_detection)
+    _validate(indicator_form)
+    (address,) = _of_type(indicator_form, "ipv4-addr")
+    assert address["object_marking_refs"] == [TLP2_MARKINGS[TLP.AMBER_STRICT]]
 
 
 def test_only_shared_fields_leave() -> None:
@@ -409,6 +464,88 @@ def test_valid_until_and_to_ids_survive_a_round_trip(
     assert json.loads(extra)["valid_until"] == "2020-12-01T00:00:00.000000Z"
     (indicator_again,) = _of_type(_bundle(back), "indicator")
     assert indicator_again["valid_until"] == indicator["valid_until"]
+
+
+def test_a_sighting_is_exported_valid_until_its_indicator_ends(
+    tmp_path: Path, sqlite_node: Node, clock: Any
+) -> None:
+    # Regression (tester's exports defect D1): the sighting of an indicator valid until
+    # 2026-03-03 was exported as an indicator without valid_until, hence valid forever.
+    def sighting(n: int, seen: str) -> dict[str, Any]:
+        return {
+            "type": "sighting",
+            "spec_version": "2.1",
+            "id": f"sighting--0f000000-0000-4000-8000-00000000001{n}",
+            "created": seen,
+            "modified": seen,
+            "first_seen": seen,
+            "count": 2,
+            "sighting_of_ref": "indicator--0f000000-0000-4000-8000-000000000007",
+        }
+
+    stix_in = {
+        "type": "bundle",
+        "id": "bundle--0f000000-0000-4000-8000-000000000002",
+        "objects": [
+            {
+                "type": "indicator",
+                "spec_version": "2.1",
+                "id": "indicator--0f000000-0000-4000-8000-000000000007",
+                "created": "2026-03-01T00:00:00.000Z",
+                "modified": "2026-03-01T00:00:00.000Z",
+                "name": "Short-lived C2",
+                "labels": ["c2"],
+                "pattern": "[ipv4-addr:value = '203.0.113.77']",
+                "pattern_type": "stix",
+                "valid_from": "2026-03-01T00:00:00Z",
+                "valid_until": "2026-03-03T00:00:00Z",
+            },
+            sighting(1, "2026-03-02T12:00:00.000Z"),
+            # Seen after the indicator ended: no validity left to state, so no indicator.
+            sighting(2, "2026-03-04T00:00:00.000Z"),
+        ],
+    }
+    path = tmp_path / "in.json"
+    path.write_text(json.dumps(stix_in))
+    events = _events_of(sqlite_node, [path])
+    assert events.height == 3
+    bundle = _bundle(events)
+    _validate(bundle)
+    refs = dict(zip(events["event.id"], events["evidence.ref"], strict=True))
+
+    def source(obj: dict[str, Any]) -> str:
+        return str(refs[obj["external_references"][0]["external_id"]])
+
+    until = {
+        source(i): (i["valid_from"], i.get("valid_until")) for i in _of_type(bundle, "indicator")
+    }
+    assert until == {
+        "indicator--0f000000-0000-4000-8000-000000000007": (
+            "2026-03-01T00:00:00.000000Z",
+            "2026-03-03T00:00:00.000000Z",
+        ),
+        "sighting--0f000000-0000-4000-8000-000000000011": (
+            "2026-03-02T12:00:00.000000Z",
+            "2026-03-03T00:00:00.000000Z",
+        ),
+    }
+    (late,) = _of_type(bundle, "observed-data")
+    assert source(late) == "sighting--0f000000-0000-4000-8000-000000000012"
+    # Read back, the export gives the same events, with the same ends of validity.
+    out = tmp_path / "export.json"
+    out.write_text(json.dumps(bundle))
+    again = Node.open(
+        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock
+    )
+    try:
+        back = _events_of(again, [out])
+    finally:
+        again.close()
+    assert _observed(back, COMPARED).equals(_observed(events, COMPARED))
+    assert (
+        sorted(i.get("valid_until", "") for i in _of_type(_bundle(back), "indicator"))
+        == ["2026-03-03T00:00:00.000000Z"] * 2
+    )
 
 
 def test_unknown_form_is_an_error() -> None:

@@ -770,6 +770,27 @@ def test_sighting_is_one_event_per_observable_of_its_indicator() -> None:
     )
 
 
+def test_a_sighting_keeps_its_indicators_valid_until() -> None:
+    # Regression (tester's exports defect D1): a sighting of an indicator valid until
+    # 2026-03-03 kept no end of validity, so the STIX export wrote it as an indicator valid
+    # forever.
+    ending = _indicator("[ipv4-addr:value = '203.0.113.77']", 1, valid_until="2026-03-03T00:00:00Z")
+    endless = _indicator("[ipv4-addr:value = '203.0.113.78']", 2)
+    sightings = [
+        {"type": "sighting", "id": f"sighting--{n}", "sighting_of_ref": ind["id"]}
+        | {"first_seen": "2026-03-02T12:00:00Z", "count": 2}
+        for n, ind in enumerate((ending, endless))
+    ]
+    events = _events(_bundle(ending, endless, *sightings))
+    until = {e["evidence.ref"]: json.loads(e["extra"]).get("valid_until") for e in events}
+    assert until == {
+        ending["id"]: "2026-03-03T00:00:00Z",
+        endless["id"]: None,
+        "sighting--0": "2026-03-03T00:00:00Z",
+        "sighting--1": None,
+    }
+
+
 def test_sightings_that_give_no_event() -> None:
     file_ind = _indicator("[file:name = 'a.exe']", 2)
     benign = _indicator("[ipv4-addr:value = '198.51.100.1']", 3, indicator_types=["benign"])

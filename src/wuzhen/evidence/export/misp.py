@@ -31,9 +31,12 @@ so events naming the same observable (an indicator and its sighting, repeated ab
 of one address) make one attribute. Its events are ordered by time (``time.source``, else
 ``time.observation``), then event id; the attribute has:
 
-- ``uuid``: a uuid5 of the ``event.id`` of its earliest event (the same event always gives
-  the same uuid, so a partner's MISP updates rather than duplicates; later reports of the
-  value do not change it); the MISP event's uuid is a uuid5 of the set of event ids;
+- ``uuid``: a uuid5 of the MISP event's uuid and the ``event.id`` of its earliest event.
+  The MISP event's uuid is a uuid5 of the set of event ids, so exporting the same selection
+  again gives the same uuids (a partner's MISP updates rather than duplicates), and an
+  attribute of one MISP event never has the uuid of one of another: MISP refuses an
+  attribute uuid it already holds ("The UUID provided is not unique"), and two selections
+  sharing an event are two MISP events;
 - ``category``: ``Payload delivery`` for malware-distribution (``Network activity`` where MISP
   does not allow it: ``domain|ip``), else ``Network activity``;
 - ``to_ids``: true, unless an ``AS`` (no detection signature) or one of its events has
@@ -299,10 +302,11 @@ def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) ->
     ).row(0, named=True)
     ids = sorted(frame["event.id"].to_list())
     digest = hashlib.sha256("\n".join(ids).encode()).hexdigest()
+    event_uuid = _uuid(f"event:{digest}")
     # Building the JSON document is one dict per attribute: a loop over the merged attributes
     # (the caller's selection), which is what the output is made of.
     attributes = [
-        _attribute(row, event_tag)
+        _attribute(row, event_uuid, event_tag)
         for row in _merged(frame)
         .select(
             "event.id",
@@ -322,7 +326,7 @@ def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) ->
     title = f"{info} — {notice}" if notice else info
     return {
         "Event": {
-            "uuid": _uuid(f"event:{digest}"),
+            "uuid": event_uuid,
             "info": title,
             "date": latest["date"],
             "timestamp": latest["timestamp"],
@@ -338,13 +342,20 @@ def to_misp_event(events: pl.DataFrame, *, info: str, orgc: str, notice: str) ->
     }
 
 
-def _attribute(row: dict[str, Any], event_tag: str) -> dict[str, Any]:
+def _attribute_uuid(event_uuid: str, event_id: str) -> str:
+    """The uuid of the attribute whose earliest event is ``event_id`` in the MISP event
+    ``event_uuid``: unique to that MISP event (MISP refuses an attribute uuid it holds in
+    another), the same whenever the same selection is exported."""
+    return _uuid(f"attribute:{event_uuid}:{event_id}")
+
+
+def _attribute(row: dict[str, Any], event_uuid: str, event_tag: str) -> dict[str, Any]:
     tags = [{"name": row["__rsit"]}] if row["__rsit"] else []
     own = tlp_tag(row["__tlp"])
     if own != event_tag:
         tags.append({"name": own})
     out: dict[str, Any] = {
-        "uuid": _uuid(row["event.id"]),
+        "uuid": _attribute_uuid(event_uuid, row["event.id"]),
         "type": row["__type"],
         "category": row["__category"],
         "value": row["__value"],

@@ -15,8 +15,8 @@ never ``raw``, never ``destination.*``):
     a block is ``[ipv4-addr:value ISSUBSET '198.51.100.0/24']``; an event whose source is
     an autonomous system only, ``[autonomous-system:number = 64496]``), ``valid_from`` the
     event's ``time.source`` (else ``time.observation``), ``valid_until`` the event's
-    ``extra.valid_until`` (the end of validity of the indicator it was read from) when it has
-    one, ``indicator_types`` from the
+    ``extra.valid_until`` (the end of validity of the indicator it was read from, or of the
+    indicator a sighting it was read from reports) when it has one, ``indicator_types`` from the
     classification (compromise types: ``compromised``; ``undetermined``:
     ``anomalous-activity``; ``unknown``, ``other``, ``test``: ``unknown``; every other type:
     ``malicious-activity``), ``name`` the event's description (else ``<type>:
@@ -32,7 +32,10 @@ never ``raw``, never ``destination.*``):
     ``ipv6-addr`` (an address or block), ``domain-name``, ``url``, a ``network-traffic``
     from the address when the event has a source port or protocol, and the
     ``autonomous-system`` of the address when attribution found it (the only SCO of an
-    event whose source is an autonomous system only).
+    event whose source is an autonomous system only). Each SCO carries in its own
+    ``object_marking_refs`` the marking of the events naming it, the least restrictive where
+    they differ, as a malware object does: its value is what that event discloses (STIX
+    markings do not pass through references, and a platform may store an SCO on its own).
 
   Both carry the classification as the machine tag ``rsit:<taxonomy>="<type>"`` in
   ``labels`` (the MISP RSIT taxonomy, which the ``stix`` parser reads first), the event id as
@@ -121,10 +124,14 @@ def to_stix_bundle(
     objects: list[dict[str, Any]] = [identity]
     exported: list[str] = []
     shared: dict[str, dict[str, Any]] = {}  # objects several events may name: malware, SCOs
-    malware_rank: dict[str, int] = {}
+    # The marking (TLP rank) of each shared object, from the events naming it. STIX markings
+    # are not inherited through references: an object unmarked here would be unmarked
+    # wherever a platform stores it on its own.
+    shared_rank: dict[str, int] = {}
     # The bundle is a Python structure, so it is built row by row; every value in it was
     # computed on the frame (_prepared), the loop only places them.
     for row in frame.iter_rows(named=True):
+        rank = RANK[row["tlp"]]
         if form == "indicator" and row["__indicator"]:
             main = _indicator(row, identity_id)
             objects.append(main)
@@ -132,17 +139,19 @@ def to_stix_bundle(
                 mid = _id("malware", f"malware:{row['malware.name']}")
                 shared.setdefault(mid, _malware(mid, row["malware.name"], identity_id))
                 # A family name is as public as the least restricted event naming it.
-                rank = RANK[row["tlp"]]
-                malware_rank[mid] = min(malware_rank.get(mid, rank), rank)
+                shared_rank[mid] = min(shared_rank.get(mid, rank), rank)
                 objects.append(_indicates(row, main["id"], mid, identity_id))
         else:
             main, scos = _observed(row, identity_id)
             objects.append(main)
             for sco in scos:
                 shared.setdefault(sco["id"], sco)
+                # An observable is as public as the least restricted event naming it (its
+                # value is what that event discloses; an SCO only one RED event names is RED).
+                shared_rank[sco["id"]] = min(shared_rank.get(sco["id"], rank), rank)
         exported.append(main["id"])
-    for mid, rank in malware_rank.items():
-        shared[mid]["object_marking_refs"] = [TLP2_MARKINGS[TLP(_TLP_OF_RANK[rank])]]
+    for oid, rank in shared_rank.items():
+        shared[oid]["object_marking_refs"] = [TLP2_MARKINGS[TLP(_TLP_OF_RANK[rank])]]
     objects.extend(shared[k] for k in sorted(shared))
     used = sorted({TLP(t) for t in frame["tlp"]}, key=lambda t: t.rank)
     objects.extend(_marking_definition(t) for t in used)
@@ -206,7 +215,8 @@ def _prepared(events: pl.DataFrame) -> pl.DataFrame:
         ignore_nulls=True,
     )
     valid_from = pl.coalesce("time.source", "time.observation")
-    # extra.valid_until is the text of the indicator the event was read from (stix parser).
+    # extra.valid_until is the text of the indicator the event was read from, or whose
+    # sighting it was read from (stix parser).
     until_text = pl.col("extra").str.json_path_match("$.valid_until")
     until = _parsed(until_text)
     return frame.sort("event.id").with_columns(

@@ -554,6 +554,7 @@ def _indicators(
             pl.col("id").alias("__ind_id"),
             pl.col(OBJ).alias("__ind"),
             pl.col("name").alias("__ind_name"),
+            pl.col("valid_until").alias("__ind_valid_until"),
             pl.col("__rank").alias("__ind_rank"),
             pl.col("__benign").fill_null(False).alias("__ind_benign"),
             (pl.col("revoked") == "true").fill_null(False).alias("__ind_revoked"),

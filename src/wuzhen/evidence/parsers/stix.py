@@ -37,7 +37,8 @@ share its JSON and its id in ``evidence.ref``, and ``extra.observable_index`` (f
   ``time.source`` its ``first_seen`` (else ``last_seen``), classified like the indicator;
   ``count``, ``first_seen``, ``last_seen`` go to ``extra`` (a sighting is one event, however
   many times it reports the indicator seen: counting them as events would inflate the
-  figures by a number nobody checked).
+  figures by a number nobody checked), and so does the indicator's ``valid_until``: the
+  sighting is evidence of the indicator, valid no longer than it (an export writes it so).
 
 Field mapping: an address is ``source.ip``, a block (a value with ``/``) ``source.network``;
 a domain name ``source.fqdn`` (lower case, no final dot); a URL ``source.url``; an
@@ -328,7 +329,11 @@ def _context(frame: pl.DataFrame) -> pl.DataFrame:
         observables=pl.col("__n").cast(pl.Int64),
         indicator_types=pl.when(is_ind).then(pl.col("indicator_types")),
         labels=pl.when(is_ind | is_od).then(pl.col("labels")),
-        valid_until=pl.when(is_ind).then(pl.col("valid_until")),
+        # A sighting reports its indicator seen, within the indicator's validity: its end too.
+        valid_until=pl.when(is_ind)
+        .then(pl.col("valid_until"))
+        .when(is_sig)
+        .then(pl.col("__ind_valid_until")),
         object=pl.when(is_od).then(pl.col("__sco")),
         protocols=pl.when(is_od).then(pl.col("__protocols")),
         number_observed=pl.when(is_od).then(pl.col("number_observed").cast(pl.Int64, strict=False)),
