@@ -503,7 +503,12 @@ def test_notice_source_and_destination_come_from_src_dst_and_p() -> None:
     assert (second["source.ip"], second["source.port"]) == ("203.0.113.66", None)
     assert (second["destination.ip"], second["destination.port"]) == ("192.0.2.99", None)
     assert second["protocol.transport"] == "tcp"
-    assert second["event_description.text"] == portscan["msg"]
+    # the host scanned is the owner's own, never shared: not in the description either (a
+    # tester found it in the STIX indicator's name and the MISP comment)
+    assert second["event_description.text"] == (
+        "203.0.113.66 scanned at least 15 unique ports of host [destination] in 0m1s"
+    )
+    assert first["event_description.text"] is None
 
 
 def test_http_event_fields() -> None:

@@ -228,6 +228,19 @@ HTTP_RULES = request_rules(logged_request(c("method")))
 HTTP_DESCRIPTIONS = {r.name: r.description for r in HTTP_RULES if r.description}
 
 
+#: What a notice's message says instead of the destination's address: the owner's own host,
+#: never shared (``destination.*`` stays with the owner; the description does not).
+DESTINATION = "[destination]"
+
+
+def _without(message: pl.Expr, destination: pl.Expr) -> pl.Expr:
+    """``message`` with the address ``destination`` (where there is one) as :data:`DESTINATION`:
+    Zeek's scan notices name the host scanned ("... unique ports of host 10.20.30.40")."""
+    named = destination.is_not_null() & (destination != "")
+    replaced = message.str.split(destination).list.join(DESTINATION)  # every occurrence
+    return pl.when(named).then(replaced).otherwise(message)
+
+
 def _http_case(rule: Rule) -> Case:
     if rule.skip is not None:
         return Case("http", rule.when, skip=rule.skip)
@@ -500,7 +513,7 @@ def _events(frame: pl.DataFrame) -> pl.DataFrame:
         c("classification.type"),
         c("classification.identifier"),
         pl.when(notice)
-        .then(c("msg"))
+        .then(_without(c("msg"), dest))
         .when(path == "http")
         .then(
             c("classification.identifier").replace_strict(
