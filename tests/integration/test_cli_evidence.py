@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import subprocess
 import sys
+import threading
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -209,6 +211,25 @@ def test_what_a_directory_holds_besides_files_is_listed_not_passed_over(
         {"path": str(logs / "linked"), "reason": "a link to a directory: not followed"},
     ]
     assert "--format" not in _run(cli, "ingest", str(logs))  # no format would read them
+
+
+def test_a_named_pipe_is_read_as_standard_input_is(cli: CliRunner, tmp_path: Path) -> None:
+    """Regression: a pipe named as a path (`mkfifo`, a shell's `<(zcat ...)`, /dev/stdin)
+    was "no such file or directory"."""
+    pipe = tmp_path / "auth.pipe"
+    os.mkfifo(pipe)
+
+    def feed() -> None:
+        with pipe.open("wb") as out:
+            out.write(gzip.compress(SAMPLE.read_bytes()))
+
+    writer = threading.Thread(target=feed)
+    writer.start()
+    out = json.loads(_run(cli, "ingest", str(pipe), "--json"))
+    writer.join()
+    assert [(f["path"], f["format"], f["events"]) for f in out["files"]] == [
+        (str(pipe), "openssh", 10)
+    ]
 
 
 def test_a_full_disk_and_a_terminal_without_utf8_are_no_traceback(

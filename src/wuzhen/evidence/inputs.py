@@ -40,6 +40,7 @@ BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 class Input:
     path: str  # STDIN for standard input
     walked: bool = False  # found by walking a directory, not named
+    stream: bool = False  # named, and not a regular file: a pipe (read once, as standard input)
     passed: str | None = None  # found, and why it is not read (not a regular file, say)
 
 
@@ -112,6 +113,8 @@ def expand(paths: Sequence[str | Path]) -> list[Input]:
             out.extend(_walk(path))
         elif path.is_file():
             out.append(Input(str(path)))
+        elif path.exists():  # a named pipe, /dev/stdin, a shell's <(...)
+            out.append(Input(str(path), stream=True))
         else:
             msg = f"no such file or directory: {path}"
             raise InputError(msg)
@@ -164,7 +167,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
         if item.passed is not None:
             unread.append(Unread(shown(item.path), item.passed))
             continue
-        if item.path == STDIN:  # not sampled here: read once, by the pipeline
+        if item.path == STDIN or item.stream:  # not sampled here: read once, by the pipeline
             files.append((item.path, fmt or fallback))
             continue
         try:
@@ -262,8 +265,8 @@ def content(path: str, head: bytes, rest: Any) -> Readable:
         source: Any = Prefixed(head, rest)  # a stream, as GzipFile reads it
         return gzip.GzipFile(fileobj=source, mode="rb")
     if head[:4] in ZIP_MAGIC:
-        if path == STDIN:
-            msg = "standard input: a zip archive is read from its file, not a pipe"
+        if path == STDIN or not Path(path).is_file():
+            msg = f"{path}: a zip archive is read from its file, not a pipe"
             raise InputError(msg)
         return zip_member(path)
     return Prefixed(head, rest)
