@@ -13,7 +13,11 @@ with only the shared fields: never ``raw``, never the owner's own addresses
 (``destination.*``), unless the owner's sharing policy says so for that member. The
 secretariat and the public see aggregates only: no event-level read at all.
 
-Events attached to a cooperation request are shared with the requested member through it.
+Events attached to a cooperation request are shared with the requested member through it,
+once their owner let them go: attached them itself, or confirmed another member's attaching
+them (:func:`wuzhen.cooperation.service.granted_event_ids`). Attaching never widens an
+event's audience without its owner.
+
 The route used is the one in force: stored at ingest, or changed since (a contest's outcome),
 from :class:`wuzhen.notices.tables.RouteChange`.
 """
@@ -93,8 +97,8 @@ def with_route_in_force(events: pl.LazyFrame, changes: pl.DataFrame) -> pl.LazyF
 def may_see(viewer: Viewer, granted: list[str] | None = None) -> pl.Expr:
     """Rows of events ``viewer`` may see (after :func:`with_route_in_force`).
 
-    ``granted``: ids of events attached to requests sent to the viewer (shared with it
-    through the request, whatever their marking).
+    ``granted``: ids of events attached to requests sent to the viewer that their owner let
+    go (shared with it through the request, whatever their marking).
     """
     if not viewer.sees_events:
         return pl.lit(value=False)

@@ -110,7 +110,10 @@ class AttachmentPublic(BaseModel):
     events: int
     event_ids: list[str]
     digest: str = Field(description="SHA-256 of the sorted event ids, one per line.")
-    above_marking: bool = Field(description="Marked above the request's TLP.")
+    above_marking: bool = Field(
+        description="Needs its owner's confirmation: marked above the request's TLP, or "
+        "another member's event the requested member may not see by its marking."
+    )
     confirmed_at: datetime | None = Field(description="When the owner let them go.")
     attached_at: datetime
 
@@ -163,7 +166,8 @@ class RequestCounts(BaseModel):
 
 
 class ConfirmationPublic(BaseModel):
-    """Your events attached to another member's request above its marking."""
+    """Your events attached to another member's request that wait for your confirmation
+    (marked above the request's TLP, or not shown to the requested member by their marking)."""
 
     attachment: AttachmentPublic
     request: str

@@ -1,10 +1,12 @@
 """Events as evidence of a request, read only through :func:`wuzhen.visibility.visible_events`.
 
 Attaching names events by id: they are looked up among the events the requesting member may
-see (an id it may not see is answered like one that does not exist) and frozen by
-:func:`wuzhen.cooperation.service.attach`. Reading them back goes through the visibility
-function again: the requested member sees them because the request shares them with it,
-with only the fields the owner's sharing policy lets it see.
+see (an id it may not see is answered like one that does not exist), each with whether its
+marking alone already shows it to the requested member (the visibility function's rule,
+:func:`wuzhen.visibility.may_see`), and frozen by :func:`wuzhen.cooperation.service.attach`,
+which decides whose confirmation they need. Reading them back goes through the visibility
+function again: the requested member sees them because the request shares them with it (once
+their owner let them go), with only the fields the owner's sharing policy lets it see.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from wuzhen.cooperation.tables import Attachment
 from wuzhen.errors import InputError
 from wuzhen.i18n import _
 from wuzhen.schema import NAMES
-from wuzhen.visibility import Viewer, visible_events
+from wuzhen.visibility import Viewer, may_see, visible_events
 
 MAX_EVENTS = 10_000
 SHOWN_MISSING = 5
@@ -48,14 +50,20 @@ def attach_events(
     confirm_markings: bool = False,
 ) -> list[Attachment]:
     """Attach the events ``event_ids`` (among ``events``, as ``viewer`` sees them) to the
-    request, frozen."""
+    request, frozen; those the requested member may not see already wait for their owner's
+    confirmation, and others' AMBER+STRICT and RED events are refused
+    (:func:`wuzhen.cooperation.service.attach`)."""
     assert viewer.member is not None
-    service.get(session, request_id, viewer.member)  # a request of another: 404 first
+    req = service.get(session, request_id, viewer.member)  # a request of another: 404 first
     ids = _ids(event_ids)
     wanted = events.filter(pl.col("event.id").is_in(pl.Series(ids, dtype=pl.String).implode()))
+    # The route in force is applied by visible_events; no request counts for the requested
+    # member here, only what the event's marking shows it.
+    seen = may_see(Viewer.of_member(req.requested)).fill_null(value=False)
+    seen = seen.alias(service.SEEN_BY_REQUESTED)
     rows = (
         visible_events(session, wanted, viewer)
-        .select("event.id", "owner", "tlp")
+        .select("event.id", "owner", "tlp", seen)
         .unique("event.id")
         .collect()
     )

@@ -153,7 +153,8 @@ def counts(session: Session) -> list[tuple[str, str, int]]:
 
 @dataclass(frozen=True, slots=True)
 class PendingConfirmation:
-    """Events of ``owner`` attached to another member's request above the request's marking:
+    """Events of ``owner`` attached to another member's request that need its confirmation
+    (marked above the request's marking, or not visible to the requested member otherwise):
     what the owner needs to decide (never the request's contents)."""
 
     attachment: Attachment

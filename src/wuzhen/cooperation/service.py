@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from wuzhen import ledger, rules
@@ -33,7 +33,7 @@ from wuzhen.ledger.tables import LedgerEntry
 from wuzhen.members.service import member as get_member
 from wuzhen.members.tables import ACTIVE
 from wuzhen.notices.service import digest
-from wuzhen.schema.tlp import RANK, TLP
+from wuzhen.schema.tlp import OWNER_ONLY, RANK, TLP
 
 DRAFT, SENT, ACKNOWLEDGED, IN_PROGRESS = "draft", "sent", "acknowledged", "in-progress"
 POSTPONED, CONSULTATION = "postponed", "consultation"
@@ -205,7 +205,7 @@ def send(session: Session, request_id: str, *, member: str, account: str, at: da
         .limit(1)
     )
     if pending is not None:
-        msg = "attached events marked above the request's TLP await their owner's confirmation"
+        msg = "attached events await their owner's confirmation"
         raise ConflictError(msg)
     ack_hours = rules.get(session, "requests.acknowledge_within")[req.urgency]
     assert req.deadline_rule is not None
@@ -359,6 +359,35 @@ def give_feedback(
 # -- attached evidence -------------------------------------------------------------------
 
 
+#: Key of an attached row: whether the requested member may see the event by its marking
+#: alone (:func:`wuzhen.visibility.may_see`, no request counted), i.e. attaching it shows it
+#: to no one new.
+SEEN_BY_REQUESTED = "seen_by_requested"
+
+
+def _needs_owner(row: dict[str, Any], req: Request, member: str) -> bool:
+    """Whether the attached event ``row`` may go to the requested member only with its
+    owner's confirmation: the one rule of who consents to what a request shares.
+
+    The owner attaching its own event decides itself (``confirm_markings``) when the event is
+    marked above the request's TLP. Another member's event needs its owner's confirmation when
+    it is marked above the request's TLP, or when its marking does not already show it to the
+    requested member (attaching must not widen its audience); an AMBER+STRICT or RED event
+    cannot be passed on by anyone but its owner, so it is refused.
+    """
+    tlp = str(row["tlp"])
+    above = RANK[tlp] > RANK[req.tlp]
+    if row["owner"] == member or row.get(SEEN_BY_REQUESTED, False):
+        return above
+    if tlp in OWNER_ONLY:
+        msg = (
+            f"{tlp} events stay with their owner ({row['owner']}): only it may attach them "
+            "to a request"
+        )
+        raise ForbiddenError(msg)
+    return True
+
+
 def attach(
     session: Session,
     request_id: str,
@@ -369,10 +398,13 @@ def attach(
     at: datetime,
     confirm_markings: bool = False,
 ) -> list[Attachment]:
-    """Attach events (rows the requester may see: ``event.id``, ``owner``, ``tlp``), frozen.
+    """Attach events (rows the requester may see: ``event.id``, ``owner``, ``tlp`` and
+    :data:`SEEN_BY_REQUESTED`), frozen.
 
-    Events marked above the request's TLP need their owner's explicit confirmation: given
-    here when the requester owns them (``confirm_markings``), asked of the owner otherwise.
+    Events that need their owner's confirmation (:func:`_needs_owner`) are confirmed here
+    when the requester owns them (``confirm_markings``) and asked of the owner otherwise; a
+    draft waiting for a confirmation cannot be sent, and a request shares with the requested
+    member only what the owner let go (:func:`granted_event_ids`).
     """
     req = get(session, request_id, member)
     if member != req.requester or req.state != DRAFT:
@@ -384,12 +416,13 @@ def attach(
     by_owner: dict[str, list[dict[str, Any]]] = {}
     for e in events:
         by_owner.setdefault(str(e["owner"]), []).append(e)
+    # Every row is judged (and a refusal raised) before anything is attached.
+    needs = {o: [_needs_owner(r, req, member) for r in rows] for o, rows in by_owner.items()}
     made = []
-    ceiling = RANK[req.tlp]
     for owner, rows in sorted(by_owner.items()):
         ids = sorted({str(r["event.id"]) for r in rows})
-        above = any(RANK[str(r["tlp"])] > ceiling for r in rows)
-        if above and owner == member and not confirm_markings:
+        needed = any(needs[owner])
+        if needed and owner == member and not confirm_markings:
             msg = (
                 f"{len(ids)} events are marked above the request's {req.tlp}: "
                 "confirm that they may go to the requested member"
@@ -400,9 +433,9 @@ def attach(
             event_ids=ids,
             digest=digest(ids),
             owner=owner,
-            above_marking=above,
+            above_marking=needed,
             attached_at=at,
-            confirmed_at=at if above and owner == member else None,
+            confirmed_at=at if needed and owner == member else None,
         )
         session.add(a)
         session.flush()
@@ -417,10 +450,10 @@ def attach(
                 "owner": owner,
                 "events": len(ids),
                 "digest": a.digest,
-                "above_marking": above,
+                "above_marking": needed,
             },
         )
-        if above and owner == member:
+        if needed and owner == member:
             _ledger(session, req, "request.marking_confirmed", account, at, {"attachment": a.id})
         made.append(a)
     return made
@@ -429,7 +462,7 @@ def attach(
 def confirm_attachment(
     session: Session, attachment_id: int, *, member: str, account: str, at: datetime
 ) -> Attachment:
-    """The owner of attached events marked above the request's TLP lets them go."""
+    """The owner of attached events that wait for its confirmation lets them go."""
     a = session.get(Attachment, attachment_id)
     if a is None or a.owner != member:
         msg = f"no attachment {attachment_id}"
@@ -452,11 +485,21 @@ def attachments(session: Session, request_id: str, member: str) -> list[Attachme
 
 
 def granted_event_ids(session: Session, member: str) -> list[str]:
-    """Events attached to requests sent to ``member``: shared with it through the request."""
+    """Events attached to requests sent to ``member`` that their owner let go: attached by
+    the owner itself, or confirmed by it. Shared with ``member`` through the request.
+
+    Another member's events attached without their owner's confirmation are not shared (the
+    requested member sees them only if their marking shows them to it anyway), whatever was
+    decided when they were attached.
+    """
     rows = session.scalars(
         select(Attachment)
         .join(Request, Request.id == Attachment.request)
-        .where(Request.requested == member, Request.state != DRAFT)
+        .where(
+            Request.requested == member,
+            Request.state != DRAFT,
+            or_(Attachment.owner == Request.requester, Attachment.confirmed_at.is_not(None)),
+        )
     )
     return sorted({i for a in rows for i in a.event_ids})
 

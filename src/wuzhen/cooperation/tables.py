@@ -58,7 +58,9 @@ class Attachment(Base):
     event_ids: Mapped[list[str]] = mapped_column(JSON)
     digest: Mapped[str] = mapped_column(String(64))
     owner: Mapped[str] = mapped_column(String(2))  # whose events
-    above_marking: Mapped[bool] = mapped_column(Boolean)  # marked above the request's TLP
+    # needs its owner's confirmation (wuzhen.cooperation.service._needs_owner): marked above
+    # the request's TLP, or another member's event the requested member may not see otherwise
+    above_marking: Mapped[bool] = mapped_column(Boolean)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

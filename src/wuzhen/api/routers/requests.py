@@ -153,7 +153,7 @@ def request_counts(node: NodeDep, caller: SecretariatDep) -> RequestCounts:
 @router.get(
     "/confirmations",
     response_model=list[ConfirmationPublic],
-    summary="Your events attached above a request's marking, awaiting your confirmation",
+    summary="Your events attached to others' requests, awaiting your confirmation",
 )
 def pending_confirmations(node: NodeDep, caller: MemberAccountDep) -> list[ConfirmationPublic]:
     with node.db.session() as s:
