@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from wuzhen import filelock
+from wuzhen import filelock, nodeid
 from wuzhen.clock import Clock, SystemClock
 from wuzhen.config import Settings
 from wuzhen.db import Database, open_database
@@ -47,9 +47,17 @@ class Node:
         busy = f"another process has been opening {settings.data_dir} (migrating it) too long"
         with filelock.exclusive(settings.data_dir / ".open.lock", busy, OPEN_WAIT_SECONDS):
             node = cls(settings, open_database(settings), clock or SystemClock())
-            with node.db.session() as s:
-                ensure_defaults(s, node.clock.now())
-                seed(s, load_states(), node.clock.now())
+            database = node.db.engine.url.render_as_string(hide_password=True)
+            try:
+                with node.db.session() as s:
+                    new_id = nodeid.bind(s, settings.data_dir, settings.store_dir, database)
+                    ensure_defaults(s, node.clock.now())
+                    seed(s, load_states(), node.clock.now())
+            except BaseException:
+                node.close()
+                raise
+            if new_id is not None:
+                nodeid.write(settings.data_dir, new_id)
         return node
 
     @cached_property

@@ -12,5 +12,6 @@ def import_all() -> None:
     import wuzhen.governance.tables
     import wuzhen.ledger.tables
     import wuzhen.members.tables
+    import wuzhen.nodeid
     import wuzhen.notices.tables
     import wuzhen.rules.tables  # noqa: F401
