@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -306,6 +307,31 @@ def test_files_of_no_known_format_found_in_a_directory_are_listed_not_read(
     again = node.pipeline.ingest([sensor], replace(OPTIONS, format="openssh"))
     assert sorted(Path(f.path).name for f in again.files) == ["README.md", "auth.log"]
     assert [Path(u.path).name for u in again.unread] == ["auth.log.1.gz"]
+
+
+def test_a_walked_file_damaged_past_its_start_is_listed_not_read(
+    node: Node, tmp_path: Path
+) -> None:
+    """Regression: a gzip file cut short past the first bytes sampled (logrotate still
+    compressing it) failed the whole ingest of its directory, where one cut within them was
+    listed as not read."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    _log(logs, "auth.log", [FAILED.format(ip="8.8.8.8", port=1)])
+    rng = random.Random(7)
+    lines = [FAILED.format(ip=f"1.{rng.randrange(256)}.{n % 256}.1", port=n) for n in range(60_000)]
+    packed = gzip.compress(("\n".join(lines) + "\n").encode())
+    (logs / "auth.log.1.gz").write_bytes(packed[: len(packed) * 3 // 4])
+    report = node.pipeline.ingest([logs], OPTIONS)
+    assert [(Path(f.path).name, f.events) for f in report.files] == [("auth.log", 1)]
+    ((path, reason),) = [(u.path, u.reason) for u in report.unread]
+    assert (Path(path).name, reason.split(":")[0]) == ("auth.log.1.gz", "cannot read")
+    assert _events(node).height == 1  # nothing of the damaged file
+    with node.db.session() as s:
+        assert [e.name for e in s.scalars(select(Evidence))] == [str(logs / "auth.log")]
+    # named, it fails the ingest: the operator asked for that file
+    with pytest.raises(InputError, match=r"auth\.log\.1\.gz: cannot read"):
+        node.pipeline.ingest([logs / "auth.log.1.gz"], OPTIONS)
 
 
 def test_zip_archives_of_one_file(

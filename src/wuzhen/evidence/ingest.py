@@ -245,12 +245,27 @@ class Pipeline:
         options: IngestOptions,
         progress: Progress | None = None,
     ) -> IngestReport:
-        """Ingest the files ``paths`` name (or that :func:`.inputs.survey` found)."""
+        """Ingest the files ``paths`` name (or that :func:`.inputs.survey` found). A file found
+        in a directory that turns out damaged past its first bytes (a gzip file cut short, say:
+        logrotate still writing it) is listed as not read, as one damaged from its start is,
+        and the others are ingested again without it (its rows are not taken apart from the
+        run's); a named one fails the ingest."""
         found = paths if isinstance(paths, Survey) else survey(expand(paths), options.format)
+        while True:
+            try:
+                return self._ingest(found, options, progress)
+            except Unreadable as err:
+                if err.path not in found.walked or not found.rereadable():
+                    raise
+                found = found.without(err.path, err.reason)
+
+    def _ingest(
+        self, found: Survey, options: IngestOptions, progress: Progress | None
+    ) -> IngestReport:
         files = found.files
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
-        report = IngestReport(ingest_id, [], found.unread)
+        report = IngestReport(ingest_id, [], list(found.unread))
         if not files:  # only empty files: nothing to read, nothing to commit
             return report
         with self.db.session() as s:
@@ -458,8 +473,7 @@ class _FileRun:
             self.summary.sha256 = tap.sha256.hexdigest()
             self.summary.size = tap.count
         except (*DAMAGED, OSError, EOFError) as err:
-            msg = f"{name}: cannot read: {err}"
-            raise InputError(msg) from err
+            raise Unreadable(name, f"cannot read: {err}") from err
         finally:
             if stream is not None:
                 stream.close()
@@ -697,6 +711,15 @@ class _FileRun:
         if not self.last:  # later files of the run deduplicate against these
             self.file_ids.append((h1[keep], h2[keep]))
         return int(keep.sum())
+
+
+class Unreadable(InputError):
+    """A file that cannot be read to its end (damaged, or its device failed)."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
 
 
 @dataclass(frozen=True, slots=True)

@@ -57,6 +57,16 @@ class Survey:
 
     files: list[tuple[str, str | None]]
     unread: list[Unread]
+    walked: frozenset[str] = frozenset()  # the files found in directories, not named
+
+    def rereadable(self) -> bool:
+        """Whether every file can be read again (none is standard input or a pipe)."""
+        return all(f != STDIN and Path(f).is_file() for f, _fmt in self.files)
+
+    def without(self, path: str, reason: str) -> Survey:
+        """This survey with the walked file ``path`` not read, for ``reason``."""
+        files = [f for f in self.files if f[0] != path]
+        return Survey(files, [*self.unread, Unread(shown(path), reason)], self.walked)
 
 
 class Prefixed:
@@ -162,6 +172,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             parsers.get(name)  # an unknown name is an error before anything is read
     files: list[tuple[str, str | None]] = []
     unread: list[Unread] = []
+    walked = frozenset(i.path for i in inputs if i.walked)
     unknown: list[str] = []
     for item in inputs:
         if item.passed is not None:
@@ -197,7 +208,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
         if unread:
             msg += f": {len(unread)} of no format this node reads (give --format to read them)"
         raise InputError(msg)
-    return Survey(files, unread)
+    return Survey(files, unread, walked)
 
 
 #: abuse.ch's APIs (URLhaus, ThreatFox, MalwareBazaar) answering a lookup that found nothing
