@@ -16,6 +16,7 @@ from stix2.exceptions import InvalidValueError
 from typer.testing import CliRunner
 
 from wuzhen.cli import app
+from wuzhen.clock import FixedClock
 from wuzhen.evidence.export import DETECTION
 from wuzhen.evidence.export.stix import NAMESPACE, to_stix_bundle
 from wuzhen.evidence.ingest import IngestOptions
@@ -422,7 +423,7 @@ def test_valid_until_is_exported_when_after_valid_from() -> None:
 
 
 def test_valid_until_and_to_ids_survive_a_round_trip(
-    tmp_path: Path, sqlite_node: Node, clock: Any
+    tmp_path: Path, sqlite_node: Node, clock: FixedClock
 ) -> None:
     stix_in = {
         "type": "bundle",
@@ -450,15 +451,7 @@ def test_valid_until_and_to_ids_survive_a_round_trip(
     _validate(bundle)
     (indicator,) = _of_type(bundle, "indicator")
     assert indicator["valid_until"] == "2020-12-01T00:00:00.000000Z"
-    out = tmp_path / "export.json"
-    out.write_text(json.dumps(bundle))
-    again = Node.open(
-        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock
-    )
-    try:
-        back = _events_of(again, [out])
-    finally:
-        again.close()
+    back = _read_back(bundle, sqlite_node, clock, tmp_path)
     assert _observed(back, COMPARED).equals(_observed(events, COMPARED))
     (extra,) = back["extra"].to_list()
     assert json.loads(extra)["valid_until"] == "2020-12-01T00:00:00.000000Z"
@@ -467,7 +460,7 @@ def test_valid_until_and_to_ids_survive_a_round_trip(
 
 
 def test_a_sighting_is_exported_valid_until_its_indicator_ends(
-    tmp_path: Path, sqlite_node: Node, clock: Any
+    tmp_path: Path, sqlite_node: Node, clock: FixedClock
 ) -> None:
     # Regression (tester's exports defect D1): the sighting of an indicator valid until
     # 2026-03-03 was exported as an indicator without valid_until, hence valid forever.
@@ -532,15 +525,7 @@ def test_a_sighting_is_exported_valid_until_its_indicator_ends(
     (late,) = _of_type(bundle, "observed-data")
     assert source(late) == "sighting--0f000000-0000-4000-8000-000000000012"
     # Read back, the export gives the same events, with the same ends of validity.
-    out = tmp_path / "export.json"
-    out.write_text(json.dumps(bundle))
-    again = Node.open(
-        sqlite_node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock
-    )
-    try:
-        back = _events_of(again, [out])
-    finally:
-        again.close()
+    back = _read_back(bundle, sqlite_node, clock, tmp_path)
     assert _observed(back, COMPARED).equals(_observed(events, COMPARED))
     assert (
         sorted(i.get("valid_until", "") for i in _of_type(_bundle(back), "indicator"))
@@ -554,6 +539,19 @@ def test_unknown_form_is_an_error() -> None:
 
 
 # -- round trip through the pipeline ---------------------------------------------------
+
+
+def _read_back(
+    bundle: dict[str, Any], node: Node, clock: FixedClock, tmp_path: Path
+) -> pl.DataFrame:
+    """The events of ``bundle`` ingested into a new node like ``node``."""
+    out = tmp_path / "export.json"
+    out.write_text(json.dumps(bundle))
+    again = Node.open(node.settings.model_copy(update={"data_dir": tmp_path / "again"}), clock)
+    try:
+        return _events_of(again, [out])
+    finally:
+        again.close()
 
 
 def _events_of(node: Node, paths: list[Path]) -> pl.DataFrame:
