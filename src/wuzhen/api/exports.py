@@ -29,24 +29,27 @@ MEDIA = {
 SUFFIX = {ExportFormat.csv: "csv", ExportFormat.jsonl: "jsonl", ExportFormat.stix: "json"}
 
 
-def identity(node: Node) -> str:
-    owner = node.settings.default_owner
-    return f"Wuzhen ({owner})" if owner else "Wuzhen"
+def identity(member: str) -> str:
+    """The producer a bundle names: the member exporting (a node serves several)."""
+    return f"Wuzhen ({member})"
 
 
-def stix_bundle(node: Node, events: pl.DataFrame) -> bytes:
+def stix_bundle(node: Node, events: pl.DataFrame, member: str) -> bytes:
     try:
         stix = importlib.import_module("wuzhen.evidence.export.stix")
     except ImportError as err:
         raise HTTPException(501, _("STIX export is not available on this node.")) from err
     notice = str(node.attributor.snapshot.meta.get("notice", ""))
-    bundle = stix.to_stix_bundle(events, identity_name=identity(node), notice=notice)
+    bundle = stix.to_stix_bundle(events, identity_name=identity(member), notice=notice)
     return json.dumps(bundle, ensure_ascii=False, default=str).encode()
 
 
-def export_response(node: Node, events: pl.DataFrame, fmt: ExportFormat, name: str) -> Response:
+def export_response(
+    node: Node, events: pl.DataFrame, fmt: ExportFormat, name: str, member: str
+) -> Response:
+    """``events`` as a download; ``member``: who exports them (a STIX bundle's producer)."""
     if fmt is ExportFormat.stix:
-        body = stix_bundle(node, events)
+        body = stix_bundle(node, events, member)
     else:
         sink = io.BytesIO()
         if fmt is ExportFormat.csv:

@@ -101,6 +101,14 @@ async def test_markings_and_fields(compact: Compact, http: httpx.AsyncClient) ->
     )
     lines = [json.loads(x) for x in r.text.splitlines()]
     assert {x["event.id"] for x in lines} == expected
+    # A STIX bundle names its producer: the member exporting, not the node's default owner
+    # (a tester's US export said "Wuzhen (CN)")
+    for role, member in (("cn_admin", "CN"), ("fr_admin", "FR")):
+        r = await http.get(
+            "/api/v1/events/export", params={"format": "stix"}, headers=compact.headers(role)
+        )
+        (producer,) = [o for o in r.json()["objects"] if o["type"] == "identity"]
+        assert producer["name"] == f"Wuzhen ({member})"
 
     # By id: another member's RED event is "not found", like a made-up id.
     red_id = compact.event(owner="FR", tlp="RED")

@@ -123,7 +123,7 @@ def export_events(
     with node.db.session() as s:
         rows = reads.newest_first(reads.visible(s, state, versions, caller.viewer, where))
     events = state.query((rows.head(query.limit) if query.limit else rows).collect)
-    return export_response(node, events, query.format, "events")
+    return export_response(node, events, query.format, "events", caller.code)
 
 
 @router.get("/{event_id}", response_model=EventPublic, summary="One event")

@@ -194,4 +194,4 @@ def notice_events(
         ids = notice_ids.of_notice(s, node.store.root, n)
         rows = reads.visible(s, state, versions, caller.viewer, EventFilter(), ids=ids)
     events = state.query(reads.newest_first(rows).collect)
-    return export_response(node, events, format, f"notice-{n.id}")
+    return export_response(node, events, format, f"notice-{n.id}", caller.code)

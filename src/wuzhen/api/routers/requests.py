@@ -268,7 +268,7 @@ def attached_events(
         events = evidence.attached_events(
             s, reads.scan(state, versions, None), request_id, caller.viewer
         )
-    return export_response(node, events, format, f"request-{request_id}")
+    return export_response(node, events, format, f"request-{request_id}", caller.code)
 
 
 # -- the lifecycle -----------------------------------------------------------------------
