@@ -3,10 +3,12 @@ deduplication across files and batches, retraction, atomic commits, the writer l
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import hashlib
 import io
 import json
+import lzma
 import os
 import random
 import signal
@@ -332,6 +334,25 @@ def test_a_walked_file_damaged_past_its_start_is_listed_not_read(
     # named, it fails the ingest: the operator asked for that file
     with pytest.raises(InputError, match=r"auth\.log\.1\.gz: cannot read"):
         node.pipeline.ingest([logs / "auth.log.1.gz"], OPTIONS)
+
+
+def test_bzip2_and_xz_files(node: Node, tmp_path: Path) -> None:
+    """Regression: logs rotated with bzip2 or xz were "format not recognised", and read with
+    --format as the advice said, their bytes were stored as rejects."""
+    lines = [FAILED.format(ip="8.8.8.8", port=1), FAILED.format(ip="1.1.1.1", port=2)]
+    text = ("\n".join(lines) + "\n").encode()
+    (tmp_path / "auth.log.1.bz2").write_bytes(bz2.compress(text))
+    (tmp_path / "auth.log.2.xz").write_bytes(lzma.compress(text))
+    (tmp_path / "cut.log.xz").write_bytes(lzma.compress(text)[:-20])
+    report = node.pipeline.ingest(
+        [tmp_path / "auth.log.1.bz2", tmp_path / "auth.log.2.xz"], OPTIONS
+    )
+    assert [(f.format, f.records, f.events, f.duplicates) for f in report.files] == [
+        ("openssh", 2, 2, 0),
+        ("openssh", 2, 0, 2),
+    ]
+    with pytest.raises(InputError, match=r"cut\.log\.xz: cannot decompress"):
+        node.pipeline.ingest([tmp_path / "cut.log.xz"], OPTIONS)
 
 
 def test_zip_archives_of_one_file(

@@ -1,7 +1,8 @@
 """What an ingest reads: the files its paths name, and the format of each.
 
-Paths may be files, directories (walked recursively, hidden entries skipped), gzip files, zip
-archives of one file (as abuse.ch serves its dumps), or ``-`` for standard input. Before
+Paths may be files, directories (walked recursively, hidden entries skipped), files compressed
+with gzip, bzip2 or xz (as logrotate's ``compresscmd`` may write them), zip archives of one
+file (as abuse.ch serves its dumps), or ``-`` for standard input. Before
 anything is read, each file's format is detected from its first ``SAMPLE_BYTES``
 (decompressed; to the end of its first line), unless the ingest names one. A file named on
 its own whose format is not recognised is an error, raised before anything is written, for
@@ -12,8 +13,10 @@ licences and notes beside its logs. Standard input is detected as it is read.
 
 from __future__ import annotations
 
+import bz2
 import gzip
 import json
+import lzma
 import os
 import zipfile
 import zlib
@@ -29,9 +32,12 @@ from wuzhen.lines import MAX_LINE
 SAMPLE_BYTES = 256 * 1024
 SAMPLE_LINES = 50
 GZIP_MAGIC = b"\x1f\x8b"
+XZ_MAGIC = b"\xfd7zXZ\x00"
+#: bzip2: "BZh", the block size, then a block's magic or the end of an empty stream's
+BZIP2_BLOCKS = (b"\x31\x41\x59\x26\x53\x59", b"\x17\x72\x45\x38\x50\x90")
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # a file's header; the end of an empty archive
 #: What reading a damaged compressed file can raise, besides OSError and EOFError.
-DAMAGED = (zipfile.BadZipFile, zlib.error)
+DAMAGED = (zipfile.BadZipFile, zlib.error, lzma.LZMAError)
 STDIN = "-"
 BOM = b"\xef\xbb\xbf"  # UTF-8's byte order mark
 
@@ -272,15 +278,19 @@ def content(path: str, head: bytes, rest: Any) -> Readable:
     stream ``rest`` of them: a gzip file unzipped as it is read, the one file of a zip archive
     (opened from ``path``: zipfile seeks), or the bytes as they are. The caller closes it
     (which leaves ``rest`` open)."""
+    source: Any = Prefixed(head, rest)  # a stream, as the decompressors read it
     if head[:2] == GZIP_MAGIC:
-        source: Any = Prefixed(head, rest)  # a stream, as GzipFile reads it
         return gzip.GzipFile(fileobj=source, mode="rb")
+    if head[:6] == XZ_MAGIC:
+        return lzma.LZMAFile(source, mode="rb")
+    if head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] in BZIP2_BLOCKS:
+        return bz2.BZ2File(source, mode="rb")
     if head[:4] in ZIP_MAGIC:
         if path == STDIN or not Path(path).is_file():
             msg = f"{path}: a zip archive is read from its file, not a pipe"
             raise InputError(msg)
         return zip_member(path)
-    return Prefixed(head, rest)
+    return source
 
 
 def first_bytes(path: str, body: Readable) -> bytes:
