@@ -15,7 +15,7 @@ import os
 import secrets
 import threading
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -244,8 +244,11 @@ class Pipeline:
         paths: Sequence[str | Path] | Survey,
         options: IngestOptions,
         progress: Progress | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> IngestReport:
-        """Ingest the files ``paths`` name (or that :func:`.inputs.survey` found). A file found
+        """Ingest the files ``paths`` name (or that :func:`.inputs.survey` found); ``names``:
+        the name each path is recorded and reported by, where not its own (an upload's, as its
+        sender named it, not where the server saved it). A file found
         in a directory that turns out damaged past its first bytes (a gzip file cut short, say:
         logrotate still writing it) is listed as not read, as one damaged from its start is,
         and the others are ingested again without it (its rows are not taken apart from the
@@ -253,19 +256,24 @@ class Pipeline:
         found = paths if isinstance(paths, Survey) else survey(expand(paths), options.format)
         while True:
             try:
-                return self._ingest(found, options, progress)
+                return self._ingest(found, options, progress, names or {})
             except Unreadable as err:
                 if err.path not in found.walked or not found.rereadable():
                     raise
                 found = found.without(err.path, err.reason)
 
     def _ingest(
-        self, found: Survey, options: IngestOptions, progress: Progress | None
+        self,
+        found: Survey,
+        options: IngestOptions,
+        progress: Progress | None,
+        names: Mapping[str, str],
     ) -> IngestReport:
         files = found.files
         ingest_id = secrets.token_hex(8)
         started = self.clock.now()
-        report = IngestReport(ingest_id, [], list(found.unread))
+        unread = [Unread(names.get(u.path, u.path), u.reason) for u in found.unread]
+        report = IngestReport(ingest_id, [], unread)
         if not files:  # only empty files: nothing to read, nothing to commit
             return report
         with self.db.session() as s:
@@ -281,7 +289,8 @@ class Pipeline:
             )
             try:
                 for i, (name, fmt) in enumerate(files):
-                    summary = FileSummary(path=shown(name), evidence_id=secrets.token_hex(8))
+                    shown_as = names.get(name) or shown(name)
+                    summary = FileSummary(path=shown_as, evidence_id=secrets.token_hex(8))
                     last = i == len(files) - 1
                     # not kept: a file's occurrence counts go before the next file (or commit)
                     if _FileRun(self, options, summary, run, last).execute(name, fmt, progress):

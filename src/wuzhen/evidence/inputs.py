@@ -278,13 +278,14 @@ def content(path: str, head: bytes, rest: Any) -> Readable:
     stream ``rest`` of them: a gzip file unzipped as it is read, the one file of a zip archive
     (opened from ``path``: zipfile seeks), or the bytes as they are. The caller closes it
     (which leaves ``rest`` open)."""
-    source: Any = Prefixed(head, rest)  # a stream, as the decompressors read it
+    source = Prefixed(head, rest)
+    stream: Any = source  # a stream, as the decompressors read it
     if head[:2] == GZIP_MAGIC:
-        return gzip.GzipFile(fileobj=source, mode="rb")
+        return gzip.GzipFile(fileobj=stream, mode="rb")
     if head[:6] == XZ_MAGIC:
-        return lzma.LZMAFile(source, mode="rb")
+        return lzma.LZMAFile(stream, mode="rb")
     if head[:3] == b"BZh" and head[3:4].isdigit() and head[4:10] in BZIP2_BLOCKS:
-        return bz2.BZ2File(source, mode="rb")
+        return bz2.BZ2File(stream, mode="rb")
     if head[:4] in ZIP_MAGIC:
         if path == STDIN or not Path(path).is_file():
             msg = f"{path}: a zip archive is read from its file, not a pipe"

@@ -21,7 +21,7 @@ from typing import Any, BinaryIO
 from wuzhen.errors import InputError, NotFoundError, WuzhenError
 from wuzhen.evidence import parsers
 from wuzhen.evidence.ingest import IngestOptions
-from wuzhen.evidence.inputs import renamed, unread_text
+from wuzhen.evidence.inputs import renamed
 from wuzhen.i18n import _
 from wuzhen.node import Node
 
@@ -58,6 +58,7 @@ class UploadJob:
     ingest_id: str = ""
     read: dict[str, int] = field(default_factory=dict)
     files: list[dict[str, Any]] = field(default_factory=list)
+    unread: list[dict[str, str]] = field(default_factory=list)  # files not read, with why
     routes: dict[str, Any] = field(default_factory=dict)  # Routes.as_dict() of the ingest
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -77,6 +78,7 @@ class UploadJob:
                 "error": self.error,
                 "ingest_id": self.ingest_id,
                 "files": list(self.files),
+                "unread": list(self.unread),
                 "routes": dict(self.routes),
             }
 
@@ -133,7 +135,10 @@ class Uploads:
     def _run(self, node: Node, job: UploadJob) -> None:
         try:
             report = node.pipeline.ingest(
-                list(job.sizes), IngestOptions(owner=job.member, format=job.format), job.progress
+                list(job.sizes),
+                IngestOptions(owner=job.member, format=job.format),
+                job.progress,
+                names=job.names,
             )
         except parsers.FormatNotRecognised as err:
             with job.lock:
@@ -149,15 +154,9 @@ class Uploads:
                 job.state, job.error = FAILED, _("The ingest failed; see the server's log.")
         else:
             with job.lock:
-                if not report.files:  # only empty files
-                    job.state = FAILED
-                    job.error = renamed(unread_text(report.unread), job.names)
-                    return
-                job.ingest_id = report.ingest_id
-                job.files = [
-                    {**f.as_dict(), "path": job.names.get(f.path, Path(f.path).name)}
-                    for f in report.files
-                ]
+                job.ingest_id = report.ingest_id if report.files else ""  # only empty files
+                job.files = [f.as_dict() for f in report.files]
+                job.unread = [{"path": u.path, "reason": u.reason} for u in report.unread]
                 job.routes = report.routes.as_dict()
                 job.state = DONE
         finally:

@@ -129,9 +129,11 @@ async def test_upload_notice_and_acknowledge(
         "again.log",
         "auth.log",
     ]
+    # an empty file is no error: not read, and listed so (alone: nothing is ingested)
     r = await http.post("/api/v1/evidence", files={"files": ("empty.log", b"\n")}, headers=fr)
-    assert r.status_code == 422
-    assert r.json()["error"]["message"] == "empty.log: empty: nothing to ingest"
+    assert r.status_code == 201
+    assert (r.json()["ingest_id"], r.json()["files"]) == (None, [])
+    assert r.json()["unread"] == [{"name": "empty.log", "reason": "empty: nothing to ingest"}]
     r = await http.post(
         "/api/v1/evidence", files={"files": ("x.bin", b"\x00\x01 nothing")}, headers=fr
     )
@@ -162,6 +164,19 @@ async def test_upload_notice_and_acknowledge(
     r = await http.post(f"/api/v1/evidence/{first['sha256'][:12]}/retract", headers=fr)
     assert r.status_code == 200
     assert r.json()["removed"]["events"] == first["events"]
+
+    # names as sent (not where the server saved them), and an empty file sent with others
+    r = await http.post(
+        "/api/v1/evidence",
+        files=[
+            ("files", ("空.log", b"")),
+            ("files", ("日志.log", variant(tmp_path, "u", "s-u").read_bytes())),
+        ],
+        headers=fr,
+    )
+    assert r.status_code == 201
+    assert [f["name"] for f in r.json()["files"]] == ["日志.log"]
+    assert r.json()["unread"] == [{"name": "空.log", "reason": "empty: nothing to ingest"}]
 
 
 async def test_rules_and_ledger(compact: Compact, http: httpx.AsyncClient) -> None:

@@ -12,9 +12,11 @@ import anyio
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from tests.conftest import notice_events
 from tests.integration.web.conftest import AUTH_LOG, BASE, Client, ClientMaker, Compact
+from wuzhen.evidence.tables import Evidence
 from wuzhen.notices.service import inbox
 from wuzhen.notices.tables import Contest, Notice
 
@@ -339,6 +341,38 @@ async def test_an_upload_of_no_known_format_fails_naming_the_file_as_sent(
     )
     assert unknown.status_code == 422
     assert "unknown format &#39;nope&#39;" in unknown.text
+
+
+async def test_an_upload_keeps_the_names_as_sent_and_lists_what_it_did_not_read(
+    compact: Compact, clients: ClientMaker
+) -> None:
+    """Regression: the evidence of `日志.log` was named `_.log` (the name the server saved
+    it under), and an empty file sent with others was in no table of the result."""
+    client = await clients(compact["us-analyst"])
+    await client.get("/upload")
+    log = AUTH_LOG.read_bytes().replace(b"sensor-1", b"us-names")
+    sent = await client.post(
+        "/upload",
+        files=[
+            ("files", ("日志.log", log, "text/plain")),
+            ("files", ("空.log", b"", "text/plain")),
+        ],
+        data={},
+    )
+    job = sent.headers["location"].rsplit("/", 1)[1]
+    status = await _finished(client, job)
+    assert status["state"] == "done", status
+    assert [f["path"] for f in status["files"]] == ["日志.log"]  # type: ignore[union-attr]
+    assert status["unread"] == [{"path": "空.log", "reason": "empty: nothing to ingest"}]
+    page = await client.get(f"/upload/{job}")
+    assert "<td>空.log</td><td>empty: nothing to ingest</td>" in page.text
+    with compact.node.db.session() as s:
+        names = s.scalars(select(Evidence.name).where(Evidence.owner == "US")).all()
+    assert "日志.log" in names
+    # only an empty file: nothing to ingest, and no failure
+    sent = await client.post("/upload", files={"files": ("空.log", b"\n", "text/plain")}, data={})
+    status = await _finished(client, sent.headers["location"].rsplit("/", 1)[1])
+    assert (status["state"], status["files"], status["ingest_id"]) == ("done", [], "")
 
 
 async def test_upload_needs_a_file(compact: Compact, clients: ClientMaker) -> None:

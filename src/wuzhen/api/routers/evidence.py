@@ -12,14 +12,14 @@ from pathlib import Path as FilePath
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Form, Path, UploadFile
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 
 from wuzhen.api.deps import MemberAccountDep, NodeDep
 from wuzhen.api.models import ERRORS, Page, PageDep
 from wuzhen.errors import InputError
 from wuzhen.evidence.ingest import FileSummary, IngestOptions
-from wuzhen.evidence.inputs import renamed, unread_text
+from wuzhen.evidence.inputs import renamed
 from wuzhen.evidence.parsers import FormatNotRecognised
 from wuzhen.evidence.retraction import retract
 from wuzhen.evidence.tables import Evidence
@@ -85,9 +85,15 @@ class RoutesPublic(BaseModel):
     kept: int
 
 
+class UnreadPublic(BaseModel):
+    name: str
+    reason: str = Field(description="Why it was not read (`empty: nothing to ingest`, say).")
+
+
 class IngestPublic(BaseModel):
-    ingest_id: str
+    ingest_id: str | None = Field(description="Null when nothing was read (only empty files).")
     files: list[FileSummaryPublic]
+    unread: list[UnreadPublic] = Field(description="The files uploaded and not read, with why.")
     totals: dict[str, int]
     routes: RoutesPublic
 
@@ -123,10 +129,9 @@ def _public(e: Evidence) -> EvidencePublic:
     )
 
 
-def _summary(f: FileSummary, name: str) -> FileSummaryPublic:
+def _summary(f: FileSummary) -> FileSummaryPublic:
     d = f.as_dict()
-    d.pop("path")
-    return FileSummaryPublic(name=name, **d)
+    return FileSummaryPublic(name=d.pop("path"), **d)
 
 
 @router.get("", response_model=EvidencePage, summary="The caller member's evidence files")
@@ -218,18 +223,17 @@ def upload_evidence(
     try:
         names = {str(p): n for p, n in _save(files, folder)}
         options = IngestOptions(owner=caller.code, tlp=tlp, restrict=restrict, format=format)
-        report = in_own_thread(lambda: node.pipeline.ingest(list(names), options))
+        report = in_own_thread(lambda: node.pipeline.ingest(list(names), options, names=names))
     except FormatNotRecognised as err:
         raise InputError(err.telling(_("give it as the form field format"), names)) from err
     except InputError as err:
         raise InputError(renamed(str(err), names)) from err
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    if not report.files:  # only empty files
-        raise InputError(renamed(unread_text(report.unread), names))
     return IngestPublic(
-        ingest_id=report.ingest_id,
-        files=[_summary(f, names.get(f.path, f.path)) for f in report.files],
+        ingest_id=report.ingest_id if report.files else None,  # only empty files: no ingest
+        files=[_summary(f) for f in report.files],
+        unread=[UnreadPublic(name=u.path, reason=u.reason) for u in report.unread],
         totals=report.totals(),
         routes=RoutesPublic(**report.routes.as_dict()),
     )
