@@ -109,6 +109,19 @@ def test_vhost_prefix_gives_the_destination() -> None:
     assert row["classification.identifier"] == "http:app-probe"
 
 
+@pytest.mark.parametrize("client", ["45.155.205.233", "2a06:4880:9000::57"])
+def test_a_vhost_prefix_without_its_port(client: str) -> None:
+    # SUSE's vhost_combined and Apache's vhost_common, "%v %h %l %u ...": a tester found the
+    # owner's own virtual host taken for the attacker, and the client's address lost
+    line = "www.example.org " + combined("GET /.env HTTP/1.1", client=client)
+    row = event(WEBLOG, line)
+    assert (row["source.ip"], row["source.fqdn"]) == (client, None)
+    assert (row["destination.fqdn"], row["destination.port"]) == ("www.example.org", None)
+    # a client's host name with its identd's "-" stays the client
+    named = event(WEBLOG, combined("GET /.env HTTP/1.1", client="ws-4.example.net"))
+    assert (named["source.fqdn"], named["destination.fqdn"]) == ("ws-4.example.net", None)
+
+
 def test_ipv6_and_host_name_clients() -> None:
     v6 = event(WEBLOG, combined("GET /.git/config HTTP/1.1", client="2a06:4880:9000::57"))
     assert v6["source.ip"] == "2a06:4880:9000::57"

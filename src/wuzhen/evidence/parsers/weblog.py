@@ -120,7 +120,7 @@ from wuzhen.evidence.parsers._syslog import split_syslog
 QUOTED = r'(?:[^"\\]|\\.)*'
 ACCESS = (
     r"^(?:(?P<vhost>[^\s:\[\]]+):(?P<vport>\d{1,5}) )?"
-    r"(?P<client>\S+) \S+ (?:.*?) "
+    r"(?P<client>\S+) (?P<ident>\S+) (?:.*?) "
     r"\[(?P<time>\d{1,2}/[A-Z][a-z]{2}/\d{4}:\d{2}:\d{2}:\d{2} [+-]\d{4})\] "
     rf'"(?P<request>{QUOTED})" (?P<status>\d{{3}}) (?P<bytes>\d+|-)'
     rf'(?: "(?P<referer>{QUOTED})"(?: "(?P<ua>{QUOTED})"?)?)?'
@@ -197,6 +197,18 @@ def _share(sample: list[str], hits: Callable[[pl.DataFrame, ParseContext], int])
     return 0 if found == 0 else 40 + 55 * found // records.height
 
 
+def _vhost_without_port() -> list[pl.Expr]:
+    """``vhost`` and ``client`` of a line whose prefix is a virtual host without its port
+    (``%v %h %l %u``: SUSE's ``vhost_combined``, Apache's ``vhost_common``), which ACCESS reads
+    as ``%h %l %u`` with the vhost as the client: there the ``%l`` read is the client's
+    address (an identd's answer never is)."""
+    vhost_first = pl.col("vhost").is_null() & pl.col("ident").str.contains(IS_IP).fill_null(False)
+    return [
+        pl.when(vhost_first).then(pl.col("client")).otherwise(pl.col("vhost")).alias("vhost"),
+        pl.when(vhost_first).then(pl.col("ident")).otherwise(pl.col("client")).alias("client"),
+    ]
+
+
 def _source(host: pl.Expr) -> list[pl.Expr]:
     """``source.ip`` (an IPv6 address with or without brackets), or ``source.fqdn`` for a host
     name (what is neither, a list of forwarded addresses say, is refused by the schema)."""
@@ -235,7 +247,8 @@ class WebLog(Parser):
     def parse(self, records: pl.DataFrame, state: Any, ctx: ParseContext) -> ParseResult:
         g = records.select(pl.col(LINE).str.extract_groups(ACCESS).alias("g"))
         parsed = pl.concat([records, g["g"].struct.unnest()], how="horizontal").with_columns(
-            parse_time(pl.col("time"), ["%d/%b/%Y:%H:%M:%S %z"]).alias("time.source")
+            parse_time(pl.col("time"), ["%d/%b/%Y:%H:%M:%S %z"]).alias("time.source"),
+            *_vhost_without_port(),
         )
         not_log = parsed.filter(pl.col("request").is_null())
         bad_time = parsed.filter(pl.col("request").is_not_null() & pl.col("time.source").is_null())
