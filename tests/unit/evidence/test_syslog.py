@@ -280,3 +280,20 @@ def test_an_rfc5424_message_starts_after_its_byte_order_mark() -> None:
     line = "<38>1 2024-05-14T13:00:05+02:00 web1 sshd 1234 ID47 - \ufeffFailed password for root"
     frame = split_syslog(records_of([line + " from 1.2.3.4 port 40028 ssh2"]), CTX)
     assert frame["msg"].to_list() == ["Failed password for root from 1.2.3.4 port 40028 ssh2"]
+
+
+@pytest.mark.parametrize(
+    ("sd", "why"),
+    [
+        ('[a x="1"][b y="2"]', "two elements (RFC 5424 6.5, example 4)"),
+        ('[a x="1\\]"]', "an escaped ] in a value (6.3.3)"),
+        ('[timeQuality tzKnown="1" isSynced="0"]', "one element, as rsyslog writes it"),
+        ("[malformed x=1]", "not to the grammar: one [...] as it comes"),
+    ],
+)
+def test_an_rfc5424_message_starts_after_all_its_structured_data(sd: str, why: str) -> None:
+    # A tester's invalid-user attempt behind two SD elements was skipped ("not recognised"):
+    # only the first element was taken off.
+    line = f"<86>1 2024-11-28T08:00:04.000+01:00 web1 sshd 1237 - {sd} Invalid user o from 1.2.3.4"
+    frame = split_syslog(records_of([line]), CTX)
+    assert frame["msg"].to_list() == ["Invalid user o from 1.2.3.4"], why

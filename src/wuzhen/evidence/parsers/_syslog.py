@@ -30,9 +30,13 @@ BSD_OR_ISO = (
     r"|(?P<iso>\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:?\d{2})?))"
     r" +(?P<log_host>\S+) +(?P<prog>[^\s\[:]+)(?:\[(?P<pid>\d+)\])?: ?(?P<msg>.*)$"
 )
+# STRUCTURED-DATA (RFC 5424 6.3): "-", or SD-ELEMENTs one after another, each
+# "[" SD-ID *(SP PARAM-NAME "=" DQUOTE PARAM-VALUE DQUOTE) "]", where a value may hold
+# escaped '"', '\' and ']'; else, as a sender may not keep to that, one [...] as it comes
+SD_ELEMENT = r'\[[^\s\]"=]+(?: [^\s\]"=]+="(?:[^"\\]|\\.)*")*\]'
 RFC5424 = (
     r"^<\d{1,3}>1 (?P<iso>\S+) (?P<log_host>\S+) (?P<prog>\S+) (?P<pid>\S+) \S+ "
-    r"(?:-|\[.*?\]) ?\x{FEFF}?(?P<msg>.*)$"  # a UTF-8 MSG starts with a BOM (RFC 5424 6.4)
+    rf"(?:-|(?:{SD_ELEMENT})+|\[.*?\]) ?\x{{FEFF}}?(?P<msg>.*)$"  # a UTF-8 MSG: BOM first (6.4)
 )
 ISO_FORMATS = [
     "%Y-%m-%dT%H:%M:%S%.f%:z",
