@@ -16,6 +16,9 @@ from wuzhen.schema.taxonomy import TAXONOMIES, classification
 EVENT_TIME = pl.coalesce("time.source", "time.observation")
 
 
+NAMED_DAYS = 3660  # about ten years
+
+
 @dataclass(frozen=True, slots=True)
 class EventFilter:
     """What to select. Every given criterion must hold (AND)."""
@@ -35,8 +38,11 @@ class EventFilter:
             object.__setattr__(self, "classification", classification(self.classification))
 
     def days(self) -> list[str] | None:
-        """Day partitions that can hold matches (None: all)."""
+        """Day partitions that can hold matches (None: all, also for a span longer than
+        :data:`NAMED_DAYS`: a list of its days would cost more than it saves)."""
         if self.since is None or self.until is None:
+            return None
+        if (self.until - self.since).days > NAMED_DAYS:
             return None
         days = pl.date_range(self.since.date(), self.until.date(), "1d", eager=True)
         return days.dt.strftime("%Y-%m-%d").to_list()

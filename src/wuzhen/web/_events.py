@@ -44,13 +44,18 @@ ASN = re.compile(r"(?:AS)?([0-9]{1,10})")
 
 
 def _start(value: str, field: str, days: int = 0) -> datetime:
-    """The start (UTC) of the day ``value`` names, moved by ``days``."""
+    """The start (UTC) of the day ``value`` names, moved by ``days`` (the last day there is
+    has no next: its end is the end of time)."""
     try:
-        day = date.fromisoformat(value) + timedelta(days=days)
-    except (ValueError, OverflowError) as err:
+        day = date.fromisoformat(value)
+    except ValueError as err:
         msg = _("{field}: a date is written YYYY-MM-DD").format(field=field)
         raise InputError(msg) from err
-    return datetime.combine(day, datetime.min.time(), UTC)
+    start = datetime.combine(day, datetime.min.time(), UTC)
+    try:
+        return start + timedelta(days=days)
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def parse_filter(params: Mapping[str, str], attributor: Attributor) -> EventFilter:

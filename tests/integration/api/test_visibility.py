@@ -87,6 +87,17 @@ async def test_markings_and_fields(compact: Compact, http: httpx.AsyncClient) ->
             assert r.json()["error"]["message"].startswith(f"{field} UK: {says}")
     assert len(await _all(http, compact, "fr_admin", owner="fr")) == len(fr)
 
+    # A member by its alpha-3 or numeric code, as `wuzhen events` takes it (it was a 422).
+    by_code = {
+        code: (
+            await http.get(
+                "/api/v1/events", params={"owner": code}, headers=compact.headers("fr_admin")
+            )
+        ).json()["total"]
+        for code in ("FR", "FRA", "250")
+    }
+    assert len(set(by_code.values())) == 1, by_code
+
     # Exports carry the same rows and the same nulls.
     r = await http.get(
         "/api/v1/events/export", params={"format": "csv"}, headers=compact.headers("cn_admin")

@@ -88,6 +88,8 @@ async def test_explorer_reads_through_visibility(compact: Compact, clients: Clie
     assert len(_event_ids(await cn.get("/events?asn=21859&classification=brute-force"))) == 3
     assert len(_event_ids(await cn.get("/events?since=2026-11-29"))) == 0
     assert len(_event_ids(await cn.get("/events?since=2026-11-28&until=2026-11-28"))) == 3
+    # the last day there is has no next day: it was "a date is written YYYY-MM-DD"
+    assert len(_event_ids(await cn.get("/events?since=2026-11-28&until=9999-12-31"))) == 3
     # Only the raw records hold "sshd"; a text search cannot probe what CN may not see.
     assert len(_event_ids(await fr.get("/events?text=sshd"))) == 10
     assert len(_event_ids(await cn.get("/events?text=sshd"))) == 0

@@ -29,13 +29,19 @@ EXPORT_MAX = 1_000_000
 EVENT_ID = r"^[0-9a-f]{32}$"
 
 
+#: A state as ``wuzhen events`` takes it: alpha-2, alpha-3 or numeric (``CN``, ``CHN``, ``156``)
+STATE_CODE = r"^(?:[A-Za-z]{2,3}|[0-9]{3})$"
+
+
 class EventQuery(BaseModel):
     """The filters of ``wuzhen events``; every one given must hold."""
 
     since: datetime | None = Field(default=None, description="At or after this time (UTC).")
     until: datetime | None = Field(default=None, description="Before this time (UTC).")
     member: str | None = Field(
-        default=None, pattern=CC_PATTERN, description="Routed to this member."
+        default=None,
+        pattern=STATE_CODE,
+        description="Routed to this member (ISO 3166 alpha-2, alpha-3 or numeric code).",
     )
     country: str | None = Field(
         default=None, pattern=CC_PATTERN, description="Source registered in this country."
@@ -53,7 +59,9 @@ class EventQuery(BaseModel):
         description="Text in the source, description, identifier or raw record.",
     )
     owner: str | None = Field(
-        default=None, pattern=CC_PATTERN, description="Evidence owned by this member."
+        default=None,
+        pattern=STATE_CODE,
+        description="Evidence owned by this member (alpha-2, alpha-3 or numeric code).",
     )
     evidence: str | None = Field(
         default=None, pattern=r"^[0-9a-f]{16}$", description="From this evidence file."
