@@ -154,13 +154,14 @@ def test_fail2ban_sshd_testlog(corpus: Path, sqlite_node: Node) -> None:
     # Of the lines fail2ban counts, the ones with no event: fail2ban's multi-line matches
     # (the address is on another line of the session), syslog lines without a host name,
     # "User X not allowed" lines without an address, a leading-zero address (192.030.0.6,
-    # rejected), kex errors and the RFC 5424 line with an unknown method. fail2ban's "ddos"
+    # rejected) and kex errors. (The RFC 5424 line with two structured-data elements, one
+    # holding "[brackets]", is an event since its message is read after both.) fail2ban's "ddos"
     # lines are events too: "ssh_dispatch_run_fatal: Connection from H port P: ... [preauth]"
     # and the "Connection closed by H port P" after "kex_exchange_identification: Connection
     # closed by remote host" (OpenSSH 8+'s "Did not receive identification string"):
     # grep -cE 'sshd\[[0-9]+\]: (ssh_dispatch_run_fatal: .*\[preauth\]|Connection closed by '\
     #   '[^ ]+ port [0-9]+)$' FILE                                                       -> 3
-    assert (len(counted), len(made)) == (108, 88)
+    assert (len(counted), len(made)) == (108, 89)
     # Lines fail2ban does not count that are evidence here: failed public keys and PAM
     # failures (fail2ban counts the "Failed password" line of the same attempt), disconnects
     # before authentication (one of them "Disconnecting invalid user xxx 192.0.2.7 port 49941:
@@ -173,7 +174,7 @@ def test_fail2ban_sshd_testlog(corpus: Path, sqlite_node: Node) -> None:
         + ["ssh-pam-failure"] * 6
         + ["ssh-preauth-disconnect"] * 3
     )
-    assert f.events == 102
+    assert f.events == 103
     # grep -c '^#' FILE -> 193 comment lines; 5 lines have no syslog header (3 no host name,
     # 2 a "[sshd]" program):
     # grep -v '^#' FILE | grep . | grep -vcE '^([A-Z][a-z]{2} +[0-9]+ [0-9:]{8} [^ ]+ '\
