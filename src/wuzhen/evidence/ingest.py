@@ -462,7 +462,7 @@ class _FileRun:
             if head[:4] in ZIP_MAGIC:
                 tap.drain()  # the archive's digest and size; its file is read from the path
             sample = first_bytes(name, stream)
-            if len(sample) < SAMPLE_BYTES and holds_nothing(sample):
+            if holds_nothing(sample):
                 return False
             if fmt:
                 parser = parsers.get(fmt)

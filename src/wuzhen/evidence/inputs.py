@@ -189,7 +189,7 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
             continue
         try:
             head = _sample(item.path)
-            if len(head) < SAMPLE_BYTES and holds_nothing(head):
+            if holds_nothing(head):
                 unread.append(Unread(shown(item.path), EMPTY))
                 continue
             if fmt is not None:
@@ -221,16 +221,19 @@ def survey(inputs: Sequence[Input], fmt: str | None = None, fallback: str | None
 NO_RESULTS = ({"query_status": "no_results"}, {"query_status": "no_result"})
 
 
-def holds_nothing(data: bytes) -> bool:
-    """``data`` (a whole small file) is blank lines, an export of nothing (``[]``), or an API's
-    answer that it found nothing (:data:`NO_RESULTS`, which names no feed: such an answer
-    could not be told apart, and a cron job fetching lookups would stop on it)."""
-    if data.split() in ([], [b"[]"]):
+def holds_nothing(head: bytes) -> bool:
+    """Whether the file whose :func:`first_bytes` are ``head`` is whole in them and is blank
+    lines, an export of nothing (``[]``), or an API's answer that it found nothing
+    (:data:`NO_RESULTS`, which names no feed: such an answer could not be told apart, and a
+    cron job fetching lookups would stop on it)."""
+    if len(head) >= SAMPLE_BYTES:
+        return False
+    if head.split() in ([], [b"[]"]):
         return True
-    if not data.lstrip().startswith(b"{") or len(data) > 256:
+    if not head.lstrip().startswith(b"{") or len(head) > 256:
         return False
     try:
-        return json.loads(data) in NO_RESULTS
+        return json.loads(head) in NO_RESULTS
     except ValueError:
         return False
 

@@ -97,17 +97,15 @@ def retract(
         kept: dict[str, int] = {}
         retired: list[str] = []
         try:
-            heirs = {dataset: _heirs(store, dataset, ids) for dataset in DATASETS}
+            gone = pl.col("evidence.id").is_in(list(ids))  # rows the withdrawn files brought
+            heirs = {dataset: _heirs(store, dataset, gone) for dataset in DATASETS}
             for dataset in DATASETS:
-                gone = pl.col("evidence.id").is_in(list(ids))
                 rows_out = _rewrite(store, writer, dataset, gone, retired, heirs[dataset])
                 kept[dataset] = heirs[dataset].height
                 removed[dataset] = rows_out - kept[dataset]
             # what the withdrawn files held, and what the heirs now hold as their own
             inherited = pl.concat(h.select(_held(pl.lit(d))) for d, h in heirs.items())
-            settled = pl.col("evidence.id").is_in(list(ids)) | _held(pl.col("dataset")).is_in(
-                inherited.to_series().implode()
-            )
+            settled = gone | _held(pl.col("dataset")).is_in(inherited.to_series().implode())
             _rewrite(store, writer, DUPLICATES, settled, retired)
             manifest = writer.finish()
             now = clock.now()
@@ -143,8 +141,9 @@ def _retracted(db: Database, evidence_id: str) -> bool:
         return s.scalar(select(Evidence.retracted_at).where(Evidence.id == evidence_id)) is not None
 
 
-def _heirs(store: EventStore, dataset: str, ids: tuple[str, ...]) -> pl.DataFrame:
-    """The rows of ``dataset`` that the files ``ids`` brought and another live file held too
+def _heirs(store: EventStore, dataset: str, gone: pl.Expr) -> pl.DataFrame:
+    """The rows of ``dataset`` that the withdrawn files brought (``gone``: of their evidence)
+    and another live file held too
     (it counted them as duplicates): each row's ``event.id`` with what it takes from the
     first such file (its ``evidence.*`` and ``time.observation``)."""
     files = store.live_files(DUPLICATES)
@@ -153,10 +152,10 @@ def _heirs(store: EventStore, dataset: str, ids: tuple[str, ...]) -> pl.DataFram
         empty = pl.from_arrow(duplicates_schema().empty_table())
         assert isinstance(empty, pl.DataFrame)
         return empty.select(columns)
-    brought = store.scan(dataset).filter(pl.col("evidence.id").is_in(list(ids))).select("event.id")
+    brought = store.scan(dataset).filter(gone).select("event.id")
     return (
         pl.scan_parquet(files, hive_partitioning=False)
-        .filter(pl.col("dataset") == dataset, ~pl.col("evidence.id").is_in(list(ids)))
+        .filter(pl.col("dataset") == dataset, ~gone)
         .join(brought, on="event.id", how="semi")
         .sort("time.observation", "evidence.id", "evidence.record")
         .unique("event.id", keep="first", maintain_order=True)
